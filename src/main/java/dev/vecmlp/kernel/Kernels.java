@@ -1,0 +1,130 @@
+package dev.vecmlp.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The numerical kernels of an MLP, over float32 matrices in off-heap memory.
+ *
+ * <p>Conventions for every method: matrices are row-major; a matrix argument is a segment, a
+ * float offset into it (not bytes) and, for 2-D operands, a leading dimension {@code ld} (floats
+ * from one row to the next). Kernels take plain arguments, keep no state between calls, never
+ * allocate on the Java heap, and are safe to call from many threads at once on disjoint outputs.
+ * Loss and reduction results are returned as {@code double}.
+ *
+ * <p>The three matrix products of backprop, with activations batch-major ({@code X[batch][in]})
+ * and weights as PyTorch stores them ({@code W[out][in]}):
+ * <ul>
+ *   <li>forward, "NT": {@code Z = X·Wᵀ + b}, {@code H = f(Z)};
+ *   <li>input gradient, "NN": {@code X̄ = (Z̄·W) ∘ f'(Zprev)};
+ *   <li>weight gradient, "TN": {@code W̄ = Z̄ᵀ·X + λW}.
+ * </ul>
+ * Two implementations: {@link ScalarKernels}, the oracle and fallback, and {@code SimdKernels} on
+ * the Vector API. {@link KernelProvider#best()} picks one.
+ */
+public interface Kernels {
+
+    /** A short name for logs and reports, such as {@code "simd-512"} or {@code "scalar"}. */
+    String name();
+
+
+    /**
+     * Forward product with fused epilogue: {@code Z[m][n] = A[m][k] · B[n][k]ᵀ + bias[n]} and
+     * {@code H = f(Z)}.
+     *
+     * @param bias    the bias vector, or {@code null} for none
+     * @param f       the activation applied in the epilogue
+     * @param h       where {@code f(Z)} goes; may be the same memory as {@code z}
+     */
+    void matmulNT(int m, int n, int k,
+                  MemorySegment a, long aOff, int lda,
+                  MemorySegment b, long bOff, int ldb,
+                  MemorySegment bias, long biasOff,
+                  Pointwise f,
+                  MemorySegment z, long zOff, int ldz,
+                  MemorySegment h, long hOff, int ldh);
+
+    /**
+     * Input-gradient product with the activation derivative fused:
+     * {@code C[m][n] = (A[m][k] · B[k][n]) ∘ f'(Z, H)} where {@code Z} and {@code H} are the
+     * previous layer's pre-activation and activation ({@code m x n}, leading dims {@code ldz},
+     * {@code ldh}). With {@code f == null} (or {@link Pointwise#LINEAR}) it is a plain product and
+     * {@code z}, {@code h} are not read (they may be {@code null}).
+     */
+    void matmulNN(int m, int n, int k,
+                  MemorySegment a, long aOff, int lda,
+                  MemorySegment b, long bOff, int ldb,
+                  Pointwise f,
+                  MemorySegment z, long zOff, int ldz,
+                  MemorySegment h, long hOff, int ldh,
+                  MemorySegment c, long cOff, int ldc);
+
+    /**
+     * Weight-gradient product: {@code C[m][n] = A[k][m]ᵀ · B[k][n] + lambda · W[m][n]}. With
+     * {@code lambda == 0} the weights are not read ({@code w} may be {@code null}).
+     */
+    void matmulTN(int m, int n, int k,
+                  MemorySegment a, long aOff, int lda,
+                  MemorySegment b, long bOff, int ldb,
+                  float lambda,
+                  MemorySegment w, long wOff, int ldw,
+                  MemorySegment c, long cOff, int ldc);
+
+    /**
+     * The batch-1 weight gradient as an outer product: {@code C[m][n] = x[m] ⊗ y[n] + lambda·W}.
+     */
+    void outer(int m, int n,
+               MemorySegment x, long xOff,
+               MemorySegment y, long yOff,
+               float lambda,
+               MemorySegment w, long wOff, int ldw,
+               MemorySegment c, long cOff, int ldc);
+
+    /** {@code H = f(Z)} elementwise over {@code rows x cols}; {@code h} may alias {@code z}. */
+    void activate(Pointwise f, int rows, int cols,
+                  MemorySegment z, long zOff, int ldz,
+                  MemorySegment h, long hOff, int ldh);
+
+    /** {@code G ∘= f'(Z, H)} elementwise over {@code rows x cols}. */
+    void multiplyDerivative(Pointwise f, int rows, int cols,
+                            MemorySegment z, long zOff, int ldz,
+                            MemorySegment h, long hOff, int ldh,
+                            MemorySegment g, long gOff, int ldg);
+
+    /**
+     * Softmax cross-entropy of each row of logits {@code Z} against targets {@code T}, fused with
+     * its gradient. Per row, with {@code s = Σ t}: loss {@code = s · logsumexp(z) − Σ t·z} and
+     * gradient {@code G = scale · (s · softmax(z) − t)} (that is {@code softmax − t} for one-hot
+     * targets). Stable for any finite logits.
+     *
+     * @return the sum of the row losses (not scaled)
+     */
+    double softmaxCrossEntropy(int rows, int cols,
+                               MemorySegment z, long zOff, int ldz,
+                               MemorySegment t, long tOff, int ldt,
+                               float scale,
+                               MemorySegment g, long gOff, int ldg);
+
+    /**
+     * Squared error {@code ½‖y − t‖²} summed over the rows, fused with its gradient
+     * {@code G = scale · (Y − T)}.
+     *
+     * @return the sum over rows of {@code ½‖y − t‖²} (not scaled)
+     */
+    double squaredError(int rows, int cols,
+                        MemorySegment y, long yOff, int ldy,
+                        MemorySegment t, long tOff, int ldt,
+                        float scale,
+                        MemorySegment g, long gOff, int ldg);
+
+    /** {@code out[j] = Σ_i A[i][j]}: the bias gradient. */
+    void columnSums(int rows, int cols, MemorySegment a, long aOff, int lda, MemorySegment out, long outOff);
+
+    /** {@code y += alpha · x} over {@code n} contiguous floats. */
+    void axpy(long n, float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff);
+
+    /** {@code x *= alpha} over {@code n} contiguous floats. */
+    void scale(long n, float alpha, MemorySegment x, long xOff);
+
+    /** {@code Σ x²} over {@code n} contiguous floats. */
+    double sumOfSquares(long n, MemorySegment x, long xOff);
+}

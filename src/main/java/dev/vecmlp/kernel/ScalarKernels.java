@@ -1,0 +1,202 @@
+package dev.vecmlp.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Plain loops, written to be obviously right: the oracle every SIMD kernel is tested against, and
+ * the fallback when {@code jdk.incubator.vector} is not readable. Dot products accumulate in
+ * {@code double}, so in tests this class is close to the exact result and the float32 rounding
+ * bound applies to the SIMD side alone.
+ */
+public final class ScalarKernels implements Kernels {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+
+    /** The one instance; the class holds no state. */
+    public static final ScalarKernels INSTANCE = new ScalarKernels();
+
+    private ScalarKernels() {
+    }
+
+    private static float get(MemorySegment s, long index) {
+        return s.getAtIndex(F, index);
+    }
+
+    private static void set(MemorySegment s, long index, float v) {
+        s.setAtIndex(F, index, v);
+    }
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public void matmulNT(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
+                         MemorySegment bias, long biasOff, Pointwise f, MemorySegment z, long zOff, int ldz,
+                         MemorySegment h, long hOff, int ldh) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double acc = bias == null ? 0.0 : get(bias, biasOff + j);
+                for (int p = 0; p < k; p++) {
+                    acc += (double) get(a, aOff + (long) i * lda + p) * get(b, bOff + (long) j * ldb + p);
+                }
+                float zv = (float) acc;
+                set(z, zOff + (long) i * ldz + j, zv);
+                set(h, hOff + (long) i * ldh + j, f.apply(zv));
+            }
+        }
+    }
+
+    @Override
+    public void matmulNN(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
+                         Pointwise f, MemorySegment z, long zOff, int ldz, MemorySegment h, long hOff, int ldh,
+                         MemorySegment c, long cOff, int ldc) {
+        boolean derivative = f != null && f != Pointwise.LINEAR;
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double acc = 0.0;
+                for (int p = 0; p < k; p++) {
+                    acc += (double) get(a, aOff + (long) i * lda + p) * get(b, bOff + (long) p * ldb + j);
+                }
+                float v = (float) acc;
+                if (derivative) {
+                    v *= f.derivative(get(z, zOff + (long) i * ldz + j), get(h, hOff + (long) i * ldh + j));
+                }
+                set(c, cOff + (long) i * ldc + j, v);
+            }
+        }
+    }
+
+    @Override
+    public void matmulTN(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
+                         float lambda, MemorySegment w, long wOff, int ldw, MemorySegment c, long cOff, int ldc) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double acc = 0.0;
+                for (int p = 0; p < k; p++) {
+                    acc += (double) get(a, aOff + (long) p * lda + i) * get(b, bOff + (long) p * ldb + j);
+                }
+                if (lambda != 0f) {
+                    acc += (double) lambda * get(w, wOff + (long) i * ldw + j);
+                }
+                set(c, cOff + (long) i * ldc + j, (float) acc);
+            }
+        }
+    }
+
+    @Override
+    public void outer(int m, int n, MemorySegment x, long xOff, MemorySegment y, long yOff, float lambda,
+                      MemorySegment w, long wOff, int ldw, MemorySegment c, long cOff, int ldc) {
+        for (int i = 0; i < m; i++) {
+            float xi = get(x, xOff + i);
+            for (int j = 0; j < n; j++) {
+                double v = (double) xi * get(y, yOff + j);
+                if (lambda != 0f) {
+                    v += (double) lambda * get(w, wOff + (long) i * ldw + j);
+                }
+                set(c, cOff + (long) i * ldc + j, (float) v);
+            }
+        }
+    }
+
+    @Override
+    public void activate(Pointwise f, int rows, int cols, MemorySegment z, long zOff, int ldz,
+                         MemorySegment h, long hOff, int ldh) {
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                set(h, hOff + (long) i * ldh + j, f.apply(get(z, zOff + (long) i * ldz + j)));
+            }
+        }
+    }
+
+    @Override
+    public void multiplyDerivative(Pointwise f, int rows, int cols, MemorySegment z, long zOff, int ldz,
+                                   MemorySegment h, long hOff, int ldh, MemorySegment g, long gOff, int ldg) {
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                long gi = gOff + (long) i * ldg + j;
+                float d = f.derivative(get(z, zOff + (long) i * ldz + j), get(h, hOff + (long) i * ldh + j));
+                set(g, gi, get(g, gi) * d);
+            }
+        }
+    }
+
+    @Override
+    public double softmaxCrossEntropy(int rows, int cols, MemorySegment z, long zOff, int ldz,
+                                      MemorySegment t, long tOff, int ldt, float scale,
+                                      MemorySegment g, long gOff, int ldg) {
+        double total = 0.0;
+        for (int i = 0; i < rows; i++) {
+            long zr = zOff + (long) i * ldz, tr = tOff + (long) i * ldt, gr = gOff + (long) i * ldg;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < cols; j++) {
+                max = Math.max(max, get(z, zr + j));
+            }
+            double sumExp = 0.0, sumT = 0.0, sumTZ = 0.0;
+            for (int j = 0; j < cols; j++) {
+                float zj = get(z, zr + j), tj = get(t, tr + j);
+                sumExp += Math.exp(zj - max);
+                sumT += tj;
+                sumTZ += (double) tj * zj;
+            }
+            double lse = max + Math.log(sumExp);
+            total += sumT * lse - sumTZ;
+            for (int j = 0; j < cols; j++) {
+                double softmax = Math.exp(get(z, zr + j) - lse);
+                set(g, gr + j, (float) (scale * (sumT * softmax - get(t, tr + j))));
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public double squaredError(int rows, int cols, MemorySegment y, long yOff, int ldy,
+                               MemorySegment t, long tOff, int ldt, float scale,
+                               MemorySegment g, long gOff, int ldg) {
+        double total = 0.0;
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                float d = get(y, yOff + (long) i * ldy + j) - get(t, tOff + (long) i * ldt + j);
+                total += 0.5 * d * d;
+                set(g, gOff + (long) i * ldg + j, scale * d);
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public void columnSums(int rows, int cols, MemorySegment a, long aOff, int lda, MemorySegment out, long outOff) {
+        for (int j = 0; j < cols; j++) {
+            double s = 0.0;
+            for (int i = 0; i < rows; i++) {
+                s += get(a, aOff + (long) i * lda + j);
+            }
+            set(out, outOff + j, (float) s);
+        }
+    }
+
+    @Override
+    public void axpy(long n, float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        for (long i = 0; i < n; i++) {
+            set(y, yOff + i, get(y, yOff + i) + alpha * get(x, xOff + i));
+        }
+    }
+
+    @Override
+    public void scale(long n, float alpha, MemorySegment x, long xOff) {
+        for (long i = 0; i < n; i++) {
+            set(x, xOff + i, alpha * get(x, xOff + i));
+        }
+    }
+
+    @Override
+    public double sumOfSquares(long n, MemorySegment x, long xOff) {
+        double s = 0.0;
+        for (long i = 0; i < n; i++) {
+            double v = get(x, xOff + i);
+            s += v * v;
+        }
+        return s;
+    }
+}

@@ -1,0 +1,297 @@
+package dev.vecmlp.nn;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+import dev.vecmlp.kernel.Kernels;
+import dev.vecmlp.memory.Matrix;
+import dev.vecmlp.memory.Slab;
+
+/**
+ * The parameters of an {@link Mlp}, in one off-heap slab laid out by {@link ParameterLayout},
+ * with a gradient slab of the same layout, and the {@link Plan} that runs the network over them.
+ *
+ * <p>Parameters are read-only during a pass, so one model may serve many threads at once, each
+ * through its own {@link Predictor} or {@link Workspace}. {@link #forwardBackward} writes the
+ * model's one gradient slab, so training runs one backward pass at a time per model.
+ *
+ * <pre>{@code
+ * try (Model model = spec.init(42L);
+ *      Predictor p = model.predictor(1)) {
+ *     p.predict(pixels, scores);
+ * }
+ * }</pre>
+ */
+public final class Model implements AutoCloseable {
+    private final Mlp spec;
+    private final Kernels kernels;
+    private final ParameterLayout layout;
+    private final Plan plan;
+    private final Slab parameters;
+    private final Slab gradients;
+
+    Model(Mlp spec, Kernels kernels) {
+        this.spec = Objects.requireNonNull(spec, "spec");
+        this.kernels = Objects.requireNonNull(kernels, "kernels");
+        this.layout = new ParameterLayout(spec);
+        this.plan = new Plan(spec);
+        this.parameters = Slab.allocate("parameters(" + spec + ")", layout.totalFloats());
+        Slab g;
+        try {
+            g = Slab.allocate("gradients(" + spec + ")", layout.totalFloats());
+        } catch (RuntimeException | OutOfMemoryError e) {
+            parameters.close();
+            throw e;
+        }
+        this.gradients = g;
+    }
+
+    /** Draws the weights (He or Glorot per layer) from a generator seeded with {@code seed}; biases 0. */
+    void initialize(long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (int l = 0; l < spec.depth(); l++) {
+            Layer layer = spec.layer(l);
+            Matrix w = weights(l);
+            boolean he = layer.activation().usesHeInit();
+            double scale = he ? Math.sqrt(2.0 / layer.inputs()) : Math.sqrt(6.0 / (layer.inputs() + layer.outputs()));
+            for (int r = 0; r < layer.outputs(); r++) {
+                for (int c = 0; c < layer.inputs(); c++) {
+                    double v = he ? rng.nextGaussian() * scale : (2 * rng.nextDouble() - 1) * scale;
+                    w.set(r, c, (float) v);
+                }
+            }
+            bias(l).fill(0f);
+        }
+    }
+
+    public Mlp spec() {
+        return spec;
+    }
+
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    public ParameterLayout layout() {
+        return layout;
+    }
+
+    public Plan plan() {
+        return plan;
+    }
+
+    /** The parameter slab: {@code [W0 | b0 | W1 | b1 | ...]}. */
+    public Slab parameters() {
+        parameters.ensureOpen();
+        return parameters;
+    }
+
+    /** The gradient slab, same layout as {@link #parameters()}, written by {@link #forwardBackward}. */
+    public Slab gradients() {
+        gradients.ensureOpen();
+        return gradients;
+    }
+
+    /** Layer {@code l}'s weights {@code [outputs][inputs]} as a view into the parameter slab. */
+    public Matrix weights(int l) {
+        Layer layer = spec.layer(checkLayer(l));
+        return parameters().matrix(layout.weightOffset(l), layer.outputs(), layer.inputs(), layout.weightStride(l));
+    }
+
+    /** Layer {@code l}'s bias as a 1 x outputs view. */
+    public Matrix bias(int l) {
+        return parameters().matrix(layout.biasOffset(checkLayer(l)), 1, spec.layer(l).outputs());
+    }
+
+    /** The gradient of layer {@code l}'s weights. */
+    public Matrix weightGradient(int l) {
+        Layer layer = spec.layer(checkLayer(l));
+        return gradients().matrix(layout.weightOffset(l), layer.outputs(), layer.inputs(), layout.weightStride(l));
+    }
+
+    /** The gradient of layer {@code l}'s bias, 1 x outputs. */
+    public Matrix biasGradient(int l) {
+        return gradients().matrix(layout.biasOffset(checkLayer(l)), 1, spec.layer(l).outputs());
+    }
+
+    /** Sets one weight. Rejects NaN and infinities. */
+    public void setWeight(int l, int row, int col, float value) {
+        Matrix w = weights(l);
+        checkIndex("row", row, w.rows(), l);
+        checkIndex("column", col, w.cols(), l);
+        checkFinite(value, "layer " + l + " weight [" + row + "][" + col + "]");
+        w.set(row, col, value);
+    }
+
+    /** Sets one bias. Rejects NaN and infinities. */
+    public void setBias(int l, int unit, float value) {
+        Matrix b = bias(l);
+        checkIndex("unit", unit, b.cols(), l);
+        checkFinite(value, "layer " + l + " bias [" + unit + "]");
+        b.set(0, unit, value);
+    }
+
+    /**
+     * All parameters in PyTorch's order: W0 row-major, b0, W1, b1, ... ({@link Mlp#parameterCount()} floats).
+     */
+    public float[] parametersToArray() {
+        return toArray(parameters());
+    }
+
+    /** All gradients, in the order of {@link #parametersToArray()}. */
+    public float[] gradientsToArray() {
+        return toArray(gradients());
+    }
+
+    /**
+     * Replaces all parameters from an array in the order of {@link #parametersToArray()}. The
+     * array is checked whole first: on a wrong length or a NaN or infinite value nothing changes.
+     */
+    public void setParameters(float[] values) {
+        Objects.requireNonNull(values, "values");
+        long expected = spec.parameterCount();
+        if (values.length != expected) {
+            throw new IllegalArgumentException("parameters: expected " + expected + " floats for " + spec
+                    + ", found " + values.length);
+        }
+        int at = 0;
+        for (int l = 0; l < spec.depth(); l++) {
+            Layer layer = spec.layer(l);
+            for (int r = 0; r < layer.outputs(); r++) {
+                for (int c = 0; c < layer.inputs(); c++) {
+                    checkFinite(values[at++], "layer " + l + " weight [" + r + "][" + c + "]");
+                }
+            }
+            for (int u = 0; u < layer.outputs(); u++) {
+                checkFinite(values[at++], "layer " + l + " bias [" + u + "]");
+            }
+        }
+        at = 0;
+        for (int l = 0; l < spec.depth(); l++) {
+            Matrix w = weights(l), b = bias(l);
+            w.copyFrom(values, at);
+            at += w.rows() * w.cols();
+            b.copyFrom(values, at);
+            at += b.cols();
+        }
+    }
+
+    private float[] toArray(Slab slab) {
+        float[] out = new float[Math.toIntExact(spec.parameterCount())];
+        int at = 0;
+        for (int l = 0; l < spec.depth(); l++) {
+            Layer layer = spec.layer(l);
+            Matrix w = slab.matrix(layout.weightOffset(l), layer.outputs(), layer.inputs(), layout.weightStride(l));
+            w.copyTo(out, at);
+            at += layer.outputs() * layer.inputs();
+            slab.matrix(layout.biasOffset(l), 1, layer.outputs()).copyTo(out, at);
+            at += layer.outputs();
+        }
+        return out;
+    }
+
+    /** A workspace for training passes of up to {@code maxBatch} rows. */
+    public Workspace workspace(int maxBatch) {
+        ensureOpen();
+        return new Workspace(spec, maxBatch, true);
+    }
+
+    /** A predictor for batches of up to {@code maxBatch} rows; one per thread. */
+    public Predictor predictor(int maxBatch) {
+        ensureOpen();
+        return new Predictor(this, maxBatch);
+    }
+
+    /**
+     * The forward pass and the loss (averaged over the batch, plus the L2 term) for the first
+     * {@code batch} rows of inputs and targets in {@code ws}. Leaves Z, H and the last layer's
+     * error signal in {@code ws}; does not touch the gradients.
+     */
+    public double forward(Workspace ws, int batch) {
+        checkWorkspace(ws, batch);
+        return plan.forward(this, ws, batch);
+    }
+
+    /**
+     * Forward and backward: returns the loss and writes the gradient of the loss with respect to
+     * every parameter into {@link #gradients()} (overwriting it).
+     */
+    public double forwardBackward(Workspace ws, int batch) {
+        checkWorkspace(ws, batch);
+        double loss = plan.forward(this, ws, batch);
+        plan.backward(this, ws, batch);
+        return loss;
+    }
+
+    /** Σ‖W_l‖² over all weight matrices (not the biases). */
+    public double sumOfSquaredWeights() {
+        MemorySegment p = parameterSegment();
+        double s = 0;
+        for (int l = 0; l < spec.depth(); l++) {
+            // The padding is zero, so the whole padded block gives the same sum in one flat loop.
+            s += kernels.sumOfSquares((long) spec.layer(l).outputs() * layout.weightStride(l), p, layout.weightOffset(l));
+        }
+        return s;
+    }
+
+    MemorySegment parameterSegment() {
+        return parameters.segment();
+    }
+
+    MemorySegment gradientSegment() {
+        return gradients.segment();
+    }
+
+    void ensureOpen() {
+        parameters.ensureOpen();
+    }
+
+    boolean isClosed() {
+        return parameters.isClosed();
+    }
+
+    private void checkWorkspace(Workspace ws, int batch) {
+        ensureOpen();
+        Objects.requireNonNull(ws, "workspace");
+        ws.ensureOpen();
+        if (!ws.spec().equals(spec)) {
+            throw new IllegalArgumentException("workspace: expected one made for " + spec + ", found one for " + ws.spec());
+        }
+        if (!ws.isTraining()) {
+            throw new IllegalArgumentException("workspace: expected a training workspace (Model.workspace), found a prediction one");
+        }
+        ws.checkBatch(batch);
+    }
+
+    private int checkLayer(int l) {
+        if (l < 0 || l >= spec.depth()) {
+            throw new IndexOutOfBoundsException("layer: expected 0 to " + (spec.depth() - 1) + ", found " + l);
+        }
+        return l;
+    }
+
+    private static void checkIndex(String what, int index, int size, int layer) {
+        if (index < 0 || index >= size) {
+            throw new IndexOutOfBoundsException("layer " + layer + " " + what + ": expected 0 to " + (size - 1) + ", found " + index);
+        }
+    }
+
+    static void checkFinite(float v, String where) {
+        if (!Float.isFinite(v)) {
+            throw new IllegalArgumentException(where + ": expected a finite value, found " + v);
+        }
+    }
+
+    /** Frees the parameter and gradient memory. Predictors and workspaces have their own and stay open. */
+    @Override
+    public void close() {
+        parameters.close();
+        gradients.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Model[" + spec + ", " + kernels.name() + (isClosed() ? ", closed" : "") + "]";
+    }
+}

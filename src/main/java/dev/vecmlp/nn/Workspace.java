@@ -1,0 +1,221 @@
+package dev.vecmlp.nn;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.vecmlp.memory.Matrix;
+import dev.vecmlp.memory.Slab;
+
+/**
+ * The per-thread memory of a pass through a network, allocated once for a maximum batch: the
+ * input X, and for every layer its pre-activation Z, activation H and (when training) error signal
+ * Z̄, plus the targets. All batch-major, rows padded to 16 floats, in one slab.
+ *
+ * <p>A workspace belongs to one thread at a time. Many workspaces may share one {@link Model}.
+ *
+ * <pre>{@code
+ * try (Workspace ws = model.workspace(64)) {
+ *     ws.setInputs(x, 64);
+ *     ws.setLabels(labels, 64);
+ *     double loss = model.forwardBackward(ws, 64);   // gradients now in model.gradients()
+ * }
+ * }</pre>
+ */
+public final class Workspace implements AutoCloseable {
+    private final Mlp spec;
+    private final int maxBatch;
+    private final boolean training;
+    private final Slab slab;
+    private final MemorySegment seg;
+    private final Matrix input;
+    private final Matrix[] z;
+    private final Matrix[] h;
+    private final Matrix[] g;
+    private final Matrix targets;
+
+    Workspace(Mlp spec, int maxBatch, boolean training) {
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("workspace: expected a maximum batch >= 1, found " + maxBatch);
+        }
+        this.spec = spec;
+        this.maxBatch = maxBatch;
+        this.training = training;
+        int depth = spec.depth();
+        long floats = (long) maxBatch * Matrix.paddedStride(spec.inputs());
+        for (Layer layer : spec.layers()) {
+            floats += (long) maxBatch * Matrix.paddedStride(layer.outputs()) * (training ? 3 : 2);
+        }
+        if (training) {
+            floats += (long) maxBatch * Matrix.paddedStride(spec.outputs());
+        }
+        this.slab = Slab.allocate("workspace(" + spec + ", batch " + maxBatch + ")", floats);
+        this.seg = slab.segment();
+        long at = 0;
+        input = slab.matrix(at, maxBatch, spec.inputs());
+        at += input.extentFloats();
+        z = new Matrix[depth];
+        h = new Matrix[depth];
+        g = new Matrix[depth];
+        for (int l = 0; l < depth; l++) {
+            int width = spec.layer(l).outputs();
+            z[l] = slab.matrix(at, maxBatch, width);
+            at += z[l].extentFloats();
+            h[l] = slab.matrix(at, maxBatch, width);
+            at += h[l].extentFloats();
+            if (training) {
+                g[l] = slab.matrix(at, maxBatch, width);
+                at += g[l].extentFloats();
+            }
+        }
+        targets = training ? slab.matrix(at, maxBatch, spec.outputs()) : null;
+    }
+
+    /** The network this workspace was made for. */
+    public Mlp spec() {
+        return spec;
+    }
+
+    /** The largest batch a pass through this workspace may have. */
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    /** Whether it has room for error signals and targets (made by {@link Model#workspace}). */
+    public boolean isTraining() {
+        return training;
+    }
+
+    /** The input X, {@code maxBatch x inputs}. */
+    public Matrix inputs() {
+        slab.ensureOpen();
+        return input;
+    }
+
+    /** The targets T, {@code maxBatch x outputs}. */
+    public Matrix targets() {
+        slab.ensureOpen();
+        requireTraining("targets");
+        return targets;
+    }
+
+    /** Pre-activation Z of layer {@code l}. */
+    public Matrix preActivation(int l) {
+        slab.ensureOpen();
+        return z[checkLayer(l)];
+    }
+
+    /** Activation H = φ(Z) of layer {@code l}; for the last layer, the network's output. */
+    public Matrix activation(int l) {
+        slab.ensureOpen();
+        return h[checkLayer(l)];
+    }
+
+    /** The network's output, the activation of the last layer. */
+    public Matrix outputs() {
+        return activation(spec.depth() - 1);
+    }
+
+    /** Error signal Z̄ = ∂loss/∂Z of layer {@code l}, valid after a backward pass. */
+    public Matrix errorSignal(int l) {
+        slab.ensureOpen();
+        requireTraining("error signals");
+        return g[checkLayer(l)];
+    }
+
+    /** Copies {@code batch} rows of inputs, row-major without padding ({@code x.length == batch * inputs}). */
+    public void setInputs(float[] x, int batch) {
+        checkBatch(batch);
+        checkLength("inputs", x, batch, spec.inputs());
+        inputs().copyRowsFrom(x, 0, batch);
+    }
+
+    /** Copies {@code batch} rows of targets ({@code t.length == batch * outputs}). */
+    public void setTargets(float[] t, int batch) {
+        checkBatch(batch);
+        checkLength("targets", t, batch, spec.outputs());
+        targets().copyRowsFrom(t, 0, batch);
+    }
+
+    /** Sets one-hot targets from class labels in {@code [0, outputs)}. */
+    public void setLabels(int[] labels, int batch) {
+        checkBatch(batch);
+        if (labels.length != batch) {
+            throw new IllegalArgumentException("labels: expected " + batch + " labels for a batch of " + batch
+                    + ", found " + labels.length);
+        }
+        Matrix tm = targets();
+        int classes = spec.outputs();
+        for (int r = 0; r < batch; r++) {
+            int label = labels[r];
+            if (label < 0 || label >= classes) {
+                throw new IllegalArgumentException("labels: expected a class in [0, " + classes + ") at row " + r
+                        + ", found " + label);
+            }
+            for (int c = 0; c < classes; c++) {
+                tm.set(r, c, c == label ? 1f : 0f);
+            }
+        }
+    }
+
+    MemorySegment segment() {
+        return seg;
+    }
+
+    Matrix inputView() {
+        return input;
+    }
+
+    Matrix z(int l) {
+        return z[l];
+    }
+
+    Matrix h(int l) {
+        return h[l];
+    }
+
+    Matrix g(int l) {
+        return g[l];
+    }
+
+    Matrix targetView() {
+        return targets;
+    }
+
+    void ensureOpen() {
+        slab.ensureOpen();
+    }
+
+    /** Throws unless {@code 1 <= batch <= maxBatch}. */
+    void checkBatch(int batch) {
+        if (batch < 1 || batch > maxBatch) {
+            throw new IllegalArgumentException("batch: expected 1 to " + maxBatch + " rows (the workspace's maximum), found " + batch);
+        }
+    }
+
+    private void requireTraining(String what) {
+        if (!training) {
+            throw new IllegalStateException("this workspace was made for inference and has no " + what
+                    + "; use Model.workspace(maxBatch) for training");
+        }
+    }
+
+    private int checkLayer(int l) {
+        if (l < 0 || l >= spec.depth()) {
+            throw new IndexOutOfBoundsException("layer: expected 0 to " + (spec.depth() - 1) + ", found " + l);
+        }
+        return l;
+    }
+
+    private static void checkLength(String what, float[] a, int batch, int width) {
+        long expected = (long) batch * width;
+        if (a.length != expected) {
+            throw new IllegalArgumentException(what + ": expected " + expected + " floats (" + batch + " rows x " + width
+                    + "), found " + a.length);
+        }
+    }
+
+    /** Frees the memory. */
+    @Override
+    public void close() {
+        slab.close();
+    }
+}
