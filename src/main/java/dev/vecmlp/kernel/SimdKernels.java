@@ -7,7 +7,6 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -21,12 +20,10 @@ import jdk.incubator.vector.VectorSpecies;
  *       vectors of C accumulates {@code a(i,p) · B[p][j..j+NR·L)}: one broadcast per row, one load
  *       per vector, no reductions. NN and TN differ only in how {@code a(i,p)} is addressed.
  *   <li><b>NT</b> (forward): both operands run along k, so a tile is {@link #MR} rows of A by
- *       {@link #MR} rows of B, 16 vector accumulators of partial dot products, folded at the end
- *       by a shuffle tree into one vector of 16 results (with 512-bit vectors). Bias and
- *       activation then run on that vector, and four masked stores put its rows in place.
- *       Packing a transposed copy of W instead would cost O(n·k) per call, as much as the whole
- *       product at batch 1 and a third of it at batch 32; the fold costs 60 vector operations per
- *       16 outputs whatever the batch.
+ *       {@link #MR} rows of B, 16 vector accumulators of partial dot products reduced at the
+ *       end; bias and activation then run over the finished rows, vectorized. Packing a
+ *       transposed copy of W instead would cost O(n·k) per call: as much as the whole product at
+ *       batch 1, a third of it at batch 32.
  * </ul>
  * Edges are done by smaller tiles of the same kind (1 row, 1 vector with a mask), never by masks
  * in the hot loop of the big tile.
@@ -53,28 +50,9 @@ final class SimdKernels implements Kernels {
      */
     private static final int NT_BLOCK_BYTES = 256 * 1024;
 
-    private static final FloatVector ZERO = FloatVector.zero(S);
-    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
-    private static final FloatVector NEG_INF = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-
-    // The fold of 16 accumulators (L == 16 only): at distance d, lanes with bit d set come from
-    // the second operand. See fold().
-    private static final boolean FOLD = L == 16;
-    private static final VectorMask<Float> M8 = FOLD ? maskWhere(8) : null;
-    private static final VectorMask<Float> M4 = FOLD ? maskWhere(4) : null;
-    private static final VectorMask<Float> M2 = FOLD ? maskWhere(2) : null;
-    private static final VectorMask<Float> M1 = FOLD ? maskWhere(1) : null;
-    private static final VectorShuffle<Float> X8 = FOLD ? VectorShuffle.fromOp(S, i -> i ^ 8) : null;
-    private static final VectorShuffle<Float> X4 = FOLD ? VectorShuffle.fromOp(S, i -> i ^ 4) : null;
-    private static final VectorShuffle<Float> X2 = FOLD ? VectorShuffle.fromOp(S, i -> i ^ 2) : null;
-    private static final VectorShuffle<Float> X1 = FOLD ? VectorShuffle.fromOp(S, i -> i ^ 1) : null;
-    /** Lane v of a folded 4x4 tile holds row v / 4, column v % 4: this repeats 4 biases 4 times. */
-    private static final VectorShuffle<Float> REPEAT4 = FOLD ? VectorShuffle.fromOp(S, i -> i & 3) : null;
-    private static final VectorMask<Float> FIRST4 = FOLD ? VectorMask.fromLong(S, 0xFL) : null;
-    private static final VectorMask<Float> ROW0 = FIRST4;
-    private static final VectorMask<Float> ROW1 = FOLD ? VectorMask.fromLong(S, 0xF0L) : null;
-    private static final VectorMask<Float> ROW2 = FOLD ? VectorMask.fromLong(S, 0xF00L) : null;
-    private static final VectorMask<Float> ROW3 = FOLD ? VectorMask.fromLong(S, 0xF000L) : null;
+    // No static final vectors: C2 does not unbox a constant vector that meets a loop phi, and
+    // falls back to the Java implementation of every operation it touches (measured: 4 GFLOP/s
+    // with static final zero accumulators, against 60+ with FloatVector.zero(S) in the method).
 
     SimdKernels() {
     }
@@ -89,16 +67,6 @@ final class SimdKernels implements Kernels {
             default -> throw new IllegalArgumentException(
                     "vecmlp.vectorBits: expected 128, 256 or 512, found '" + bits + "'");
         };
-    }
-
-    private static VectorMask<Float> maskWhere(int bit) {
-        long bits = 0;
-        for (int i = 0; i < L; i++) {
-            if ((i & bit) != 0) {
-                bits |= 1L << i;
-            }
-        }
-        return VectorMask.fromLong(S, bits);
     }
 
     @Override
@@ -126,7 +94,7 @@ final class SimdKernels implements Kernels {
             case LINEAR -> z;
             case RELU -> z.max(0f);
             case SOFTPLUS -> z.max(0f).add(z.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P));
-            case STEP -> ZERO.blend(ONE, z.compare(VectorOperators.GT, 0f));
+            case STEP -> FloatVector.zero(S).blend(FloatVector.broadcast(S, 1f), z.compare(VectorOperators.GT, 0f));
             case LOGISTIC -> logistic(z);
             case TANH -> z.lanewise(VectorOperators.TANH);
         };
@@ -134,21 +102,31 @@ final class SimdKernels implements Kernels {
 
     static FloatVector derivative(Pointwise f, FloatVector z, FloatVector h) {
         return switch (f) {
-            case LINEAR -> ONE;
-            case RELU -> ZERO.blend(ONE, z.compare(VectorOperators.GT, 0f));
+            case LINEAR -> FloatVector.broadcast(S, 1f);
+            case RELU -> FloatVector.zero(S).blend(FloatVector.broadcast(S, 1f), z.compare(VectorOperators.GT, 0f));
             case SOFTPLUS -> logistic(z);
-            case STEP -> ZERO;
-            case LOGISTIC -> h.mul(ONE.sub(h));
-            case TANH -> h.neg().fma(h, ONE);
+            case STEP -> FloatVector.zero(S);
+            case LOGISTIC -> h.mul(FloatVector.broadcast(S, 1f).sub(h));
+            case TANH -> h.neg().fma(h, FloatVector.broadcast(S, 1f));
         };
     }
 
     private static FloatVector logistic(FloatVector z) {
-        return ONE.div(ONE.add(z.neg().lanewise(VectorOperators.EXP)));
+        return FloatVector.broadcast(S, 1f).div(FloatVector.broadcast(S, 1f).add(z.neg().lanewise(VectorOperators.EXP)));
     }
 
     // ---------------------------------------------------------------------------------------
     // NT: Z = A·Bᵀ + bias, H = f(Z).
+    //
+    // Rules learned the hard way on JDK 25 (each broke this kernel to 1-12 GFLOP/s):
+    // - A vector that crosses a call C2 does not inline is boxed, and so is every vector that
+    //   meets it at a phi, the loop accumulators included. C2 declines helpers over 35 bytecodes
+    //   that run once per call after a hot loop ("low call site frequency"), so the code after
+    //   the loop uses the Vector API directly.
+    // - No static final vectors, masks or shuffles: C2 does not unbox constant vector objects.
+    // - No mask computed inside the loop (S.indexInRange has two paths, and their phi boxes).
+    // - Keep each method small: at 1,350 bytecodes C1 gave up ("out of virtual registers"), so
+    //   the method ran interpreted, 1,000 times slower, until C2 got to it.
 
     @Override
     public void matmulNT(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
@@ -157,42 +135,48 @@ final class SimdKernels implements Kernels {
         long ldaB = 4L * lda, ldbB = 4L * ldb, ldzB = 4L * ldz, ldhB = 4L * ldh;
         long aB = 4L * aOff, bB = 4L * bOff, zB = 4L * zOff, hB = 4L * hOff, biasB = 4L * biasOff;
         int block = Math.max(MR, (int) Math.min(n, NT_BLOCK_BYTES / Math.max(1L, 4L * k)) / MR * MR);
-        int mFull = FOLD ? m - m % MR : 0;
+        int mFull = m - m % MR;
+        int kFull = k - k % L;
         for (int j0 = 0; j0 < n; j0 += block) {
             int jEnd = Math.min(n, j0 + block);
-            int jFull = FOLD ? j0 + (jEnd - j0) / MR * MR : j0;
-            for (int i = 0; i < mFull; i += MR) {
-                for (int j = j0; j < jFull; j += MR) {
-                    dot4x4(k, a, aB + i * ldaB, ldaB, b, bB + j * ldbB, ldbB, bias, biasB + 4L * j, f,
-                            z, zB + i * ldzB + 4L * j, ldzB, h, hB + i * ldhB + 4L * j, ldhB);
+            int jFull = j0 + (jEnd - j0) / MR * MR;
+            for (int i = 0; i < m; ) {
+                int rows = i < mFull ? MR : 1;
+                long aRow = aB + i * ldaB, zRow = zB + i * ldzB;
+                if (rows == MR) {
+                    for (int j = j0; j < jFull; j += MR) {
+                        dot4x4(kFull, a, aRow, ldaB, b, bB + j * ldbB, ldbB, z, zRow + 4L * j, ldzB);
+                        if (kFull < k) {
+                            dot4x4Tail(kFull, k, a, aRow, ldaB, b, bB + j * ldbB, ldbB, z, zRow + 4L * j, ldzB);
+                        }
+                    }
+                    for (int r = 0; r < MR && jFull < jEnd; r++) {
+                        dotRow(k, a, aRow + r * ldaB, b, bB, ldbB, z, zRow + r * ldzB, jFull, jEnd);
+                    }
+                } else {
+                    dotRow(k, a, aRow, b, bB, ldbB, z, zRow, j0, jEnd);
                 }
-                for (int r = 0; r < MR && jFull < jEnd; r++) {
-                    dotRow(k, a, aB + (i + r) * ldaB, b, bB, ldbB, bias, biasB, z, zB + (i + r) * ldzB, jFull, jEnd);
-                    activate(f, 1, jEnd - jFull, z, zB + (i + r) * ldzB + 4L * jFull, ldzB,
-                            h, hB + (i + r) * ldhB + 4L * jFull, ldhB);
-                }
-            }
-            for (int i = mFull; i < m; i++) {
-                dotRow(k, a, aB + i * ldaB, b, bB, ldbB, bias, biasB, z, zB + i * ldzB, j0, jEnd);
-                activate(f, 1, jEnd - j0, z, zB + i * ldzB + 4L * j0, ldzB, h, hB + i * ldhB + 4L * j0, ldhB);
+                // Bias and activation over the finished rows of the block while they are in L1.
+                biasActivate(f, rows, jEnd - j0, z, zRow + 4L * j0, ldzB, bias, biasB + 4L * j0,
+                        h, hB + i * ldhB + 4L * j0, ldhB);
+                i += rows;
             }
         }
     }
 
     /**
-     * A 4x4 tile of NT: rows a0..a3 of A against rows b0..b3 of B, 16 partial-sum vectors over k,
-     * folded into one vector (lane 4r + c = row r, column c), then bias, activation and stores.
+     * A 4x4 tile of NT over the first {@code kFull} (a multiple of L) columns: rows a0..a3 of A
+     * against rows b0..b3 of B, 16 partial-sum vectors, each reduced and stored to Z. Four rows of
+     * A share each load of B and the other way round: 8 loads per 16 FMAs.
      */
-    private static void dot4x4(int k, MemorySegment a, long aB, long ldaB, MemorySegment b, long bB, long ldbB,
-                               MemorySegment bias, long biasB, Pointwise f,
-                               MemorySegment z, long zB, long ldzB, MemorySegment h, long hB, long ldhB) {
-        FloatVector c00 = ZERO, c01 = ZERO, c02 = ZERO, c03 = ZERO;
-        FloatVector c10 = ZERO, c11 = ZERO, c12 = ZERO, c13 = ZERO;
-        FloatVector c20 = ZERO, c21 = ZERO, c22 = ZERO, c23 = ZERO;
-        FloatVector c30 = ZERO, c31 = ZERO, c32 = ZERO, c33 = ZERO;
+    private static void dot4x4(int kFull, MemorySegment a, long aB, long ldaB, MemorySegment b, long bB, long ldbB,
+                               MemorySegment z, long zB, long ldzB) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c33 = FloatVector.zero(S);
         long a1 = aB + ldaB, a2 = a1 + ldaB, a3 = a2 + ldaB;
         long b1 = bB + ldbB, b2 = b1 + ldbB, b3 = b2 + ldbB;
-        int kFull = k - k % L;
         for (int p = 0; p < kFull; p += L) {
             long o = 4L * p;
             FloatVector v0 = load(b, bB + o), v1 = load(b, b1 + o), v2 = load(b, b2 + o), v3 = load(b, b3 + o);
@@ -205,64 +189,52 @@ final class SimdKernels implements Kernels {
             u = load(a, a3 + o);
             c30 = u.fma(v0, c30); c31 = u.fma(v1, c31); c32 = u.fma(v2, c32); c33 = u.fma(v3, c33);
         }
-        if (kFull < k) {
-            // The k tail, once per tile: masked loads read nothing past the row.
-            VectorMask<Float> mk = S.indexInRange(kFull, k);
-            long o = 4L * kFull;
-            FloatVector v0 = load(b, bB + o, mk), v1 = load(b, b1 + o, mk), v2 = load(b, b2 + o, mk), v3 = load(b, b3 + o, mk);
-            FloatVector u = load(a, aB + o, mk);
-            c00 = u.fma(v0, c00); c01 = u.fma(v1, c01); c02 = u.fma(v2, c02); c03 = u.fma(v3, c03);
-            u = load(a, a1 + o, mk);
-            c10 = u.fma(v0, c10); c11 = u.fma(v1, c11); c12 = u.fma(v2, c12); c13 = u.fma(v3, c13);
-            u = load(a, a2 + o, mk);
-            c20 = u.fma(v0, c20); c21 = u.fma(v1, c21); c22 = u.fma(v2, c22); c23 = u.fma(v3, c23);
-            u = load(a, a3 + o, mk);
-            c30 = u.fma(v0, c30); c31 = u.fma(v1, c31); c32 = u.fma(v2, c32); c33 = u.fma(v3, c33);
-        }
-        // Fold: at each level pair the accumulators whose tile index differs in the bit the level
-        // decides, so lane v of the result ends up holding the full sum of accumulator v.
-        FloatVector s0 = fold(c00, c20, M8, X8), s1 = fold(c01, c21, M8, X8);
-        FloatVector s2 = fold(c02, c22, M8, X8), s3 = fold(c03, c23, M8, X8);
-        FloatVector s4 = fold(c10, c30, M8, X8), s5 = fold(c11, c31, M8, X8);
-        FloatVector s6 = fold(c12, c32, M8, X8), s7 = fold(c13, c33, M8, X8);
-        FloatVector t0 = fold(s0, s4, M4, X4), t1 = fold(s1, s5, M4, X4);
-        FloatVector t2 = fold(s2, s6, M4, X4), t3 = fold(s3, s7, M4, X4);
-        FloatVector u0 = fold(t0, t2, M2, X2), u1 = fold(t1, t3, M2, X2);
-        FloatVector zv = fold(u0, u1, M1, X1);
-        if (bias != null) {
-            zv = zv.add(load(bias, biasB, FIRST4).rearrange(REPEAT4));
-        }
-        FloatVector hv = apply(f, zv);
-        // Row r of the tile is lanes 4r..4r+3; a masked store at (row start - 4r floats) puts
-        // them at columns 0..3 of that row and touches nothing else.
-        zv.intoMemorySegment(z, zB, BO, ROW0);
-        zv.intoMemorySegment(z, zB + ldzB - 16, BO, ROW1);
-        zv.intoMemorySegment(z, zB + 2 * ldzB - 32, BO, ROW2);
-        zv.intoMemorySegment(z, zB + 3 * ldzB - 48, BO, ROW3);
-        hv.intoMemorySegment(h, hB, BO, ROW0);
-        hv.intoMemorySegment(h, hB + ldhB - 16, BO, ROW1);
-        hv.intoMemorySegment(h, hB + 2 * ldhB - 32, BO, ROW2);
-        hv.intoMemorySegment(h, hB + 3 * ldhB - 48, BO, ROW3);
+        long z1 = zB + ldzB, z2 = z1 + ldzB, z3 = z2 + ldzB;
+        z.set(F, zB, c00.reduceLanes(VectorOperators.ADD));
+        z.set(F, zB + 4, c01.reduceLanes(VectorOperators.ADD));
+        z.set(F, zB + 8, c02.reduceLanes(VectorOperators.ADD));
+        z.set(F, zB + 12, c03.reduceLanes(VectorOperators.ADD));
+        z.set(F, z1, c10.reduceLanes(VectorOperators.ADD));
+        z.set(F, z1 + 4, c11.reduceLanes(VectorOperators.ADD));
+        z.set(F, z1 + 8, c12.reduceLanes(VectorOperators.ADD));
+        z.set(F, z1 + 12, c13.reduceLanes(VectorOperators.ADD));
+        z.set(F, z2, c20.reduceLanes(VectorOperators.ADD));
+        z.set(F, z2 + 4, c21.reduceLanes(VectorOperators.ADD));
+        z.set(F, z2 + 8, c22.reduceLanes(VectorOperators.ADD));
+        z.set(F, z2 + 12, c23.reduceLanes(VectorOperators.ADD));
+        z.set(F, z3, c30.reduceLanes(VectorOperators.ADD));
+        z.set(F, z3 + 4, c31.reduceLanes(VectorOperators.ADD));
+        z.set(F, z3 + 8, c32.reduceLanes(VectorOperators.ADD));
+        z.set(F, z3 + 12, c33.reduceLanes(VectorOperators.ADD));
     }
 
-    /** One level of the fold: lane i gets x[i] + x[i^d] where bit d of i is clear, else y[i] + y[i^d]. */
-    private static FloatVector fold(FloatVector x, FloatVector y, VectorMask<Float> m, VectorShuffle<Float> swap) {
-        return x.blend(y, m).add(y.blend(x, m).rearrange(swap));
+    /** Adds columns kFull..k (fewer than L) of a 4x4 NT tile to Z, with masked loads. */
+    private static void dot4x4Tail(int kFull, int k, MemorySegment a, long aB, long ldaB, MemorySegment b, long bB, long ldbB,
+                                   MemorySegment z, long zB, long ldzB) {
+        VectorMask<Float> mk = S.indexInRange(kFull, k);
+        long o = 4L * kFull;
+        for (int r = 0; r < MR; r++) {
+            FloatVector u = load(a, aB + r * ldaB + o, mk);
+            long zr = zB + r * ldzB;
+            for (int c = 0; c < MR; c++) {
+                long zc = zr + 4L * c;
+                z.set(F, zc, z.get(F, zc) + u.mul(load(b, bB + c * ldbB + o, mk)).reduceLanes(VectorOperators.ADD));
+            }
+        }
     }
 
     /**
-     * One row of A against rows {@code j0..jEnd} of B: {@code z[j] = a · b_j + bias[j]}, four rows
-     * of B at a time. Used for batches under 4 rows (batch 1 is a matrix-vector product) and for
-     * tile edges. Stores Z only; the caller applies the activation to the row.
+     * One row of A against rows {@code j0..jEnd} of B: {@code z[j] = a · b_j}, four rows of B at
+     * a time. Used for batches under 4 rows (batch 1 is a matrix-vector product) and at tile
+     * edges.
      */
     private static void dotRow(int k, MemorySegment a, long aB, MemorySegment b, long bB, long ldbB,
-                               MemorySegment bias, long biasB, MemorySegment z, long zRowB, int j0, int jEnd) {
+                               MemorySegment z, long zRowB, int j0, int jEnd) {
         int kFull = k - k % L;
-        VectorMask<Float> mk = S.indexInRange(kFull, k);
         int j = j0;
         for (; j + 4 <= jEnd; j += 4) {
             long r0 = bB + j * ldbB, r1 = r0 + ldbB, r2 = r1 + ldbB, r3 = r2 + ldbB;
-            FloatVector c0 = ZERO, c1 = ZERO, c2 = ZERO, c3 = ZERO;
+            FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
             for (int p = 0; p < kFull; p += L) {
                 long o = 4L * p;
                 FloatVector u = load(a, aB + o);
@@ -271,40 +243,53 @@ final class SimdKernels implements Kernels {
                 c2 = u.fma(load(b, r2 + o), c2);
                 c3 = u.fma(load(b, r3 + o), c3);
             }
-            if (kFull < k) {
-                long o = 4L * kFull;
-                FloatVector u = load(a, aB + o, mk);
-                c0 = u.fma(load(b, r0 + o, mk), c0);
-                c1 = u.fma(load(b, r1 + o, mk), c1);
-                c2 = u.fma(load(b, r2 + o, mk), c2);
-                c3 = u.fma(load(b, r3 + o, mk), c3);
-            }
-            storeDot(c0, bias, biasB, j, z, zRowB);
-            storeDot(c1, bias, biasB, j + 1, z, zRowB);
-            storeDot(c2, bias, biasB, j + 2, z, zRowB);
-            storeDot(c3, bias, biasB, j + 3, z, zRowB);
+            long zj = zRowB + 4L * j;
+            z.set(F, zj, c0.reduceLanes(VectorOperators.ADD));
+            z.set(F, zj + 4, c1.reduceLanes(VectorOperators.ADD));
+            z.set(F, zj + 8, c2.reduceLanes(VectorOperators.ADD));
+            z.set(F, zj + 12, c3.reduceLanes(VectorOperators.ADD));
         }
         for (; j < jEnd; j++) {
             long r0 = bB + j * ldbB;
-            FloatVector c0 = ZERO;
+            FloatVector c0 = FloatVector.zero(S);
             for (int p = 0; p < kFull; p += L) {
                 long o = 4L * p;
                 c0 = load(a, aB + o).fma(load(b, r0 + o), c0);
             }
-            if (kFull < k) {
-                long o = 4L * kFull;
-                c0 = load(a, aB + o, mk).fma(load(b, r0 + o, mk), c0);
-            }
-            storeDot(c0, bias, biasB, j, z, zRowB);
+            z.set(F, zRowB + 4L * j, c0.reduceLanes(VectorOperators.ADD));
+        }
+        if (kFull < k) {
+            dotRowTail(kFull, k, a, aB, b, bB, ldbB, z, zRowB, j0, jEnd);
         }
     }
 
-    private static void storeDot(FloatVector acc, MemorySegment bias, long biasB, int j, MemorySegment z, long zRowB) {
-        float v = acc.reduceLanes(VectorOperators.ADD);
-        if (bias != null) {
-            v += bias.get(F, biasB + 4L * j);
+    /** Adds columns kFull..k (fewer than L) of one row against rows j0..jEnd of B to Z. */
+    private static void dotRowTail(int kFull, int k, MemorySegment a, long aB, MemorySegment b, long bB, long ldbB,
+                                   MemorySegment z, long zRowB, int j0, int jEnd) {
+        VectorMask<Float> mk = S.indexInRange(kFull, k);
+        long o = 4L * kFull;
+        FloatVector u = load(a, aB + o, mk);
+        for (int j = j0; j < jEnd; j++) {
+            long zj = zRowB + 4L * j;
+            z.set(F, zj, z.get(F, zj) + u.mul(load(b, bB + j * ldbB + o, mk)).reduceLanes(VectorOperators.ADD));
         }
-        z.set(F, zRowB + 4L * j, v);
+    }
+
+    /** Z += bias (when there is one), H = f(Z), over a block of rows. */
+    private static void biasActivate(Pointwise f, int rows, int cols, MemorySegment z, long zB, long ldzB,
+                                     MemorySegment bias, long biasB, MemorySegment h, long hB, long ldhB) {
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < cols; j += L) {
+                VectorMask<Float> mj = S.indexInRange(j, cols);
+                long o = 4L * j, zj = zB + r * ldzB + o;
+                FloatVector zv = load(z, zj, mj);
+                if (bias != null) {
+                    zv = zv.add(load(bias, biasB + o, mj));
+                    zv.intoMemorySegment(z, zj, BO, mj);
+                }
+                apply(f, zv).intoMemorySegment(h, hB + r * ldhB + o, BO, mj);
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------
@@ -373,10 +358,10 @@ final class SimdKernels implements Kernels {
 
     private static void bcast4x4(int k, MemorySegment a, long aB, long arsB, long acsB,
                                  MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, long ldcB) {
-        FloatVector c00 = ZERO, c01 = ZERO, c02 = ZERO, c03 = ZERO;
-        FloatVector c10 = ZERO, c11 = ZERO, c12 = ZERO, c13 = ZERO;
-        FloatVector c20 = ZERO, c21 = ZERO, c22 = ZERO, c23 = ZERO;
-        FloatVector c30 = ZERO, c31 = ZERO, c32 = ZERO, c33 = ZERO;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c33 = FloatVector.zero(S);
         long a1 = aB + arsB, a2 = a1 + arsB, a3 = a2 + arsB;
         for (int p = 0; p < k; p++) {
             long pb = bB + p * ldbB, pa = p * acsB;
@@ -405,8 +390,8 @@ final class SimdKernels implements Kernels {
                                  MemorySegment b, long bB, long ldbB, MemorySegment c, long cB) {
         // Two accumulator sets over even and odd p: 8 independent FMA chains hide the 4-cycle
         // latency that 4 chains alone would expose at batch 1.
-        FloatVector c0 = ZERO, c1 = ZERO, c2 = ZERO, c3 = ZERO;
-        FloatVector d0 = ZERO, d1 = ZERO, d2 = ZERO, d3 = ZERO;
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        FloatVector d0 = FloatVector.zero(S), d1 = FloatVector.zero(S), d2 = FloatVector.zero(S), d3 = FloatVector.zero(S);
         int p = 0;
         for (; p + 1 < k; p += 2) {
             long pb = bB + p * ldbB, qb = pb + ldbB;
@@ -438,7 +423,7 @@ final class SimdKernels implements Kernels {
     private static void bcast4x1(int k, MemorySegment a, long aB, long arsB, long acsB,
                                  MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, long ldcB,
                                  VectorMask<Float> mj) {
-        FloatVector c0 = ZERO, c1 = ZERO, c2 = ZERO, c3 = ZERO;
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
         long a1 = aB + arsB, a2 = a1 + arsB, a3 = a2 + arsB;
         for (int p = 0; p < k; p++) {
             long pa = p * acsB;
@@ -456,7 +441,7 @@ final class SimdKernels implements Kernels {
 
     private static void bcast1x1(int k, MemorySegment a, long aB, long acsB,
                                  MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, VectorMask<Float> mj) {
-        FloatVector c0 = ZERO, c1 = ZERO;
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
         int p = 0;
         for (; p + 1 < k; p += 2) {
             c0 = load(b, bB + p * ldbB, mj).fma(bcast(a, aB + p * acsB), c0);
@@ -541,13 +526,13 @@ final class SimdKernels implements Kernels {
         double total = 0.0;
         for (int r = 0; r < rows; r++) {
             long zr = 4L * (zOff + (long) r * ldz), tr = 4L * (tOff + (long) r * ldt), gr = 4L * (gOff + (long) r * ldg);
-            FloatVector mx = NEG_INF;
+            FloatVector mx = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
             for (int j = 0; j < cols; j += L) {
                 VectorMask<Float> mj = S.indexInRange(j, cols);
                 mx = mx.lanewise(VectorOperators.MAX, load(z, zr + 4L * j, mj), mj);
             }
             float max = mx.reduceLanes(VectorOperators.MAX);
-            FloatVector se = ZERO, st = ZERO, stz = ZERO;
+            FloatVector se = FloatVector.zero(S), st = FloatVector.zero(S), stz = FloatVector.zero(S);
             for (int j = 0; j < cols; j += L) {
                 VectorMask<Float> mj = S.indexInRange(j, cols);
                 FloatVector zv = load(z, zr + 4L * j, mj), tv = load(t, tr + 4L * j, mj);
@@ -576,7 +561,7 @@ final class SimdKernels implements Kernels {
         double total = 0.0;
         for (int r = 0; r < rows; r++) {
             long yr = 4L * (yOff + (long) r * ldy), tr = 4L * (tOff + (long) r * ldt), gr = 4L * (gOff + (long) r * ldg);
-            FloatVector sq = ZERO;
+            FloatVector sq = FloatVector.zero(S);
             for (int j = 0; j < cols; j += L) {
                 VectorMask<Float> mj = S.indexInRange(j, cols);
                 FloatVector d = load(y, yr + 4L * j, mj).sub(load(t, tr + 4L * j, mj));
@@ -594,7 +579,7 @@ final class SimdKernels implements Kernels {
         for (int j = 0; j < cols; j += L) {
             VectorMask<Float> mj = S.indexInRange(j, cols);
             long o = 4L * j;
-            FloatVector s0 = ZERO, s1 = ZERO;
+            FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
             int i = 0;
             for (; i + 1 < rows; i += 2) {
                 s0 = s0.add(load(a, aB + i * ldaB + o, mj));
@@ -639,7 +624,7 @@ final class SimdKernels implements Kernels {
     public double sumOfSquares(long n, MemorySegment x, long xOff) {
         long xB = 4L * xOff;
         long full = n - n % L;
-        FloatVector s = ZERO;
+        FloatVector s = FloatVector.zero(S);
         double total = 0.0;
         // Flush the float accumulator into double every 4096 vectors so long slabs keep precision.
         long flushEvery = 4096L * L;
@@ -648,7 +633,7 @@ final class SimdKernels implements Kernels {
             s = v.fma(v, s);
             if ((i + L) % flushEvery == 0) {
                 total += s.reduceLanes(VectorOperators.ADD);
-                s = ZERO;
+                s = FloatVector.zero(S);
             }
         }
         total += s.reduceLanes(VectorOperators.ADD);

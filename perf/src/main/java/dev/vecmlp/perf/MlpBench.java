@@ -1,0 +1,108 @@
+package dev.vecmlp.perf;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import dev.vecmlp.kernel.KernelProvider;
+import dev.vecmlp.kernel.Kernels;
+import dev.vecmlp.nn.Mlp;
+import dev.vecmlp.nn.Model;
+import dev.vecmlp.nn.Predictor;
+import dev.vecmlp.nn.Workspace;
+
+/**
+ * Whole-network timings on the shapes of shared/bench/TARGETS.md, one thread:
+ * {@code predict} (inference, no loss), {@code forward} (with the loss), {@code forwardBackward}
+ * (every parameter gradient, none for the input) and {@code trainStep} (forwardBackward plus a
+ * plain SGD update over the parameter slab). The backward/forward ratio of the lecture's cost
+ * model is (forwardBackward − forward) / forward from one run.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 4, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+public class MlpBench {
+    @Param({"A", "B64", "B256", "B1024"})
+    public String net;
+
+    @Param({"1", "32", "256"})
+    public int batch;
+
+    @Param({"simd"})
+    public String kernels;
+
+    private Model model;
+    private Workspace ws;
+    private Predictor predictor;
+    private float[] input;
+    private float[] output;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        Mlp spec = Networks.byName(net);
+        Kernels k = kernels.equals("scalar") ? KernelProvider.scalar() : KernelProvider.simd();
+        model = spec.init(42L, k);
+        ws = model.workspace(batch);
+        predictor = model.predictor(batch);
+        SplittableRandom rng = new SplittableRandom(7);
+        input = new float[batch * spec.inputs()];
+        for (int i = 0; i < input.length; i++) {
+            input[i] = (float) rng.nextDouble();
+        }
+        int[] labels = new int[batch];
+        for (int i = 0; i < batch; i++) {
+            labels[i] = rng.nextInt(spec.outputs());
+        }
+        output = new float[batch * spec.outputs()];
+        ws.setInputs(input, batch);
+        ws.setLabels(labels, batch);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        predictor.close();
+        ws.close();
+        model.close();
+    }
+
+    @Benchmark
+    public float[] predict() {
+        predictor.predict(input, output);
+        return output;
+    }
+
+    @Benchmark
+    public double forward() {
+        return model.forward(ws, batch);
+    }
+
+    @Benchmark
+    public double forwardBackward() {
+        return model.forwardBackward(ws, batch);
+    }
+
+    /** forwardBackward, then W -= 1e-3·W̄ over the whole slab (padding included, which stays 0). */
+    @Benchmark
+    public double trainStep() {
+        double loss = model.forwardBackward(ws, batch);
+        model.kernels().axpy(model.layout().totalFloats(), -1e-3f,
+                model.gradients().segment(), 0, model.parameters().segment(), 0);
+        return loss;
+    }
+}
