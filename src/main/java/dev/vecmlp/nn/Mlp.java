@@ -122,11 +122,18 @@ public final class Mlp {
         }
     }
 
+    /** λ is used in float32: it must be finite there too, and not vanish on the way. */
     private static float checkL2(double lambda) {
-        if (!(lambda >= 0) || Double.isInfinite(lambda)) {
-            throw new IllegalArgumentException("l2: expected a finite λ >= 0, found " + lambda);
+        float f = (float) lambda;
+        if (!(lambda >= 0) || Float.isInfinite(f)) {
+            throw new IllegalArgumentException("l2: expected a finite λ >= 0 (at most " + Float.MAX_VALUE
+                    + ", the float32 limit), found " + lambda);
         }
-        return (float) lambda;
+        if (lambda > 0 && f == 0f) {
+            throw new IllegalArgumentException("l2: expected 0 or a λ of at least " + Float.MIN_VALUE
+                    + " (the smallest float32), found " + lambda);
+        }
+        return f;
     }
 
     @Override
