@@ -88,13 +88,17 @@ public final class Slab implements AutoCloseable {
     public Matrix matrix(long offset, int rows, int cols, int stride) {
         ensureOpen();
         Matrix m = new Matrix(segment, offset, rows, cols, stride);
-        long end = offset + m.extentFloats();
-        if (offset < 0 || end > floats) {
+        // Compared without adding, so that an offset near Long.MAX_VALUE cannot wrap around.
+        if (offset > floats || m.extentFloats() > floats - offset) {
             throw new IndexOutOfBoundsException("slab '" + name + "': a " + rows + "x" + cols
                     + " matrix with stride " + stride + " at float offset " + offset
-                    + " needs floats up to " + end + ", but the slab holds " + floats);
+                    + " needs floats up to " + endText(offset, m.extentFloats()) + ", but the slab holds " + floats);
         }
         return m;
+    }
+
+    private static String endText(long offset, long extent) {
+        return extent > Long.MAX_VALUE - offset ? "past " + Long.MAX_VALUE : Long.toString(offset + extent);
     }
 
     public float get(long index) {
