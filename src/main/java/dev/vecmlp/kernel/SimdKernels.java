@@ -39,7 +39,9 @@ final class SimdKernels implements Kernels {
 
     /**
      * Rows of the register tile. 4 rows x {@link #NR} = 4 vectors is 16 accumulators, 4 loaded
-     * vectors and a broadcast: 21 of the 32 zmm registers. 6x4 (24 + 4 + 1 = 29) spilled under C2.
+     * vectors and a broadcast: 21 of the 32 zmm registers, and 8 loads per 16 FMAs. With it the
+     * broadcast products run at 89-104 GFLOP/s of the 114 peak (MatmulBench, NN and TN at network
+     * A's shapes), so larger tiles, which would leave C2 fewer spare registers, were not tried.
      */
     static final int MR = 4;
     /** Vectors (of {@link #L} floats) across the register tile of the broadcast products. */
@@ -394,8 +396,8 @@ final class SimdKernels implements Kernels {
 
     private static void bcast1x4(int k, MemorySegment a, long aB, long acsB,
                                  MemorySegment b, long bB, long ldbB, MemorySegment c, long cB) {
-        // Two accumulator sets over even and odd p: 8 independent FMA chains hide the 4-cycle
-        // latency that 4 chains alone would expose at batch 1.
+        // Two accumulator sets over even and odd p: with the 4-cycle FMA latency, 4 chains could
+        // issue at most one FMA a cycle; 8 leave room (a design choice, not measured alone).
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
         FloatVector d0 = FloatVector.zero(S), d1 = FloatVector.zero(S), d2 = FloatVector.zero(S), d3 = FloatVector.zero(S);
         int p = 0;
