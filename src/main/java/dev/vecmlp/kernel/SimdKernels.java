@@ -90,33 +90,134 @@ final class SimdKernels implements Kernels {
         return FloatVector.broadcast(S, s.get(F, byteOff));
     }
 
+    /** The lane numbers 0, 1, ..., L-1, as floats; compared with a count they make tail masks. */
+    private static final float[] IOTA = iota();
+
+    private static float[] iota() {
+        float[] lanes = new float[L];
+        for (int i = 0; i < L; i++) {
+            lanes[i] = i;
+        }
+        return lanes;
+    }
+
+    /**
+     * The mask of the lanes below {@code n} (all of them when n >= L). A compare against the
+     * lane numbers: one path, so C2 never has to merge two masks ({@code S.indexInRange} has two
+     * paths, and the phi of their masks was boxed, once per loop iteration where it sat in a loop).
+     */
+    private static VectorMask<Float> below(FloatVector iota, int n) {
+        return iota.compare(VectorOperators.LT, (float) Math.min(n, L));
+    }
+
     // ---------------------------------------------------------------------------------------
-    // Pointwise functions on vectors; the scalar definitions in Pointwise are the reference.
+    // Pointwise functions, one loop per function. The scalar definitions in Pointwise are the
+    // reference. There is no helper that takes or returns a vector: when C2 declined to inline
+    // such a helper (it did in one benchmark's compilation and not in another's), every vector
+    // through it was boxed, 3 MB a pass for tanh at batch 256.
 
-    static FloatVector apply(Pointwise f, FloatVector z) {
-        return switch (f) {
-            case LINEAR -> z;
-            case RELU -> z.max(0f);
-            case SOFTPLUS -> z.max(0f).add(z.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P));
-            case STEP -> FloatVector.zero(S).blend(FloatVector.broadcast(S, 1f), z.compare(VectorOperators.GT, 0f));
-            case LOGISTIC -> logistic(z);
-            case TANH -> z.lanewise(VectorOperators.TANH);
-        };
+    /** {@code h[j] = f(z[j])} for {@code j < n}; h may be z. */
+    private static void activateRow(Pointwise f, int n, MemorySegment z, long zB, MemorySegment h, long hB) {
+        FloatVector iota = FloatVector.fromArray(S, IOTA, 0);
+        switch (f) {
+            case LINEAR -> {
+                if (z != h || zB != hB) {
+                    MemorySegment.copy(z, zB, h, hB, 4L * n);
+                }
+            }
+            case RELU -> {
+                for (int j = 0; j < n; j += L) {
+                    VectorMask<Float> m = below(iota, n - j);
+                    load(z, zB + 4L * j, m).max(0f).intoMemorySegment(h, hB + 4L * j, BO, m);
+                }
+            }
+            case SOFTPLUS -> {
+                for (int j = 0; j < n; j += L) {
+                    VectorMask<Float> m = below(iota, n - j);
+                    FloatVector v = load(z, zB + 4L * j, m);
+                    v.max(0f).add(v.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P))
+                            .intoMemorySegment(h, hB + 4L * j, BO, m);
+                }
+            }
+            case STEP -> {
+                for (int j = 0; j < n; j += L) {
+                    VectorMask<Float> m = below(iota, n - j);
+                    FloatVector.zero(S).blend(1f, load(z, zB + 4L * j, m).compare(VectorOperators.GT, 0f))
+                            .intoMemorySegment(h, hB + 4L * j, BO, m);
+                }
+            }
+            case LOGISTIC -> {
+                for (int j = 0; j < n; j += L) {
+                    VectorMask<Float> m = below(iota, n - j);
+                    FloatVector e = load(z, zB + 4L * j, m).neg().lanewise(VectorOperators.EXP);
+                    FloatVector.broadcast(S, 1f).div(e.add(1f)).intoMemorySegment(h, hB + 4L * j, BO, m);
+                }
+            }
+            case TANH -> {
+                for (int j = 0; j < n; j += L) {
+                    VectorMask<Float> m = below(iota, n - j);
+                    load(z, zB + 4L * j, m).lanewise(VectorOperators.TANH).intoMemorySegment(h, hB + 4L * j, BO, m);
+                }
+            }
+        }
     }
 
-    static FloatVector derivative(Pointwise f, FloatVector z, FloatVector h) {
-        return switch (f) {
-            case LINEAR -> FloatVector.broadcast(S, 1f);
-            case RELU -> FloatVector.zero(S).blend(FloatVector.broadcast(S, 1f), z.compare(VectorOperators.GT, 0f));
-            case SOFTPLUS -> logistic(z);
-            case STEP -> FloatVector.zero(S);
-            case LOGISTIC -> h.mul(FloatVector.broadcast(S, 1f).sub(h));
-            case TANH -> h.neg().fma(h, FloatVector.broadcast(S, 1f));
-        };
+    /** {@code g[j] *= f'(z[j], h[j])} for {@code j < n}. */
+    private static void derivativeRow(Pointwise f, int n, MemorySegment g, long gB,
+                                      MemorySegment z, long zB, MemorySegment h, long hB) {
+        FloatVector iota = FloatVector.fromArray(S, IOTA, 0);
+        switch (f) {
+            case LINEAR -> {
+            }
+            case RELU -> {
+                for (int j = 0; j < n; j += L) {
+                    VectorMask<Float> m = below(iota, n - j);
+                    long o = 4L * j;
+                    FloatVector d = FloatVector.zero(S).blend(1f, load(z, zB + o, m).compare(VectorOperators.GT, 0f));
+                    load(g, gB + o, m).mul(d).intoMemorySegment(g, gB + o, BO, m);
+                }
+            }
+            case SOFTPLUS -> {
+                for (int j = 0; j < n; j += L) {
+                    VectorMask<Float> m = below(iota, n - j);
+                    long o = 4L * j;
+                    FloatVector e = load(z, zB + o, m).neg().lanewise(VectorOperators.EXP);
+                    load(g, gB + o, m).div(e.add(1f)).intoMemorySegment(g, gB + o, BO, m);
+                }
+            }
+            case STEP -> {
+                for (int j = 0; j < n; j += L) {
+                    VectorMask<Float> m = below(iota, n - j);
+                    load(g, gB + 4L * j, m).mul(0f).intoMemorySegment(g, gB + 4L * j, BO, m);
+                }
+            }
+            case LOGISTIC -> {
+                for (int j = 0; j < n; j += L) {
+                    VectorMask<Float> m = below(iota, n - j);
+                    long o = 4L * j;
+                    FloatVector hv = load(h, hB + o, m);
+                    load(g, gB + o, m).mul(hv.mul(hv.neg().add(1f))).intoMemorySegment(g, gB + o, BO, m);
+                }
+            }
+            case TANH -> {
+                for (int j = 0; j < n; j += L) {
+                    VectorMask<Float> m = below(iota, n - j);
+                    long o = 4L * j;
+                    FloatVector hv = load(h, hB + o, m);
+                    load(g, gB + o, m).mul(hv.neg().fma(hv, FloatVector.broadcast(S, 1f))).intoMemorySegment(g, gB + o, BO, m);
+                }
+            }
+        }
     }
 
-    private static FloatVector logistic(FloatVector z) {
-        return FloatVector.broadcast(S, 1f).div(FloatVector.broadcast(S, 1f).add(z.neg().lanewise(VectorOperators.EXP)));
+    /** {@code y[j] += alpha · x[j]} for {@code j < n}. */
+    private static void axpyRow(int n, float alpha, MemorySegment x, long xB, MemorySegment y, long yB) {
+        FloatVector iota = FloatVector.fromArray(S, IOTA, 0);
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = below(iota, n - j);
+            long o = 4L * j;
+            load(x, xB + o, m).fma(FloatVector.broadcast(S, alpha), load(y, yB + o, m)).intoMemorySegment(y, yB + o, BO, m);
+        }
     }
 
     // ---------------------------------------------------------------------------------------
@@ -128,7 +229,8 @@ final class SimdKernels implements Kernels {
     //   that run once per call after a hot loop ("low call site frequency"), so the code after
     //   the loop uses the Vector API directly.
     // - No static final vectors, masks or shuffles: C2 does not unbox constant vector objects.
-    // - No mask computed inside the loop (S.indexInRange has two paths, and their phi boxes).
+    // - No S.indexInRange inside a loop: it has two paths, and the phi of their masks boxes
+    //   (see below()).
     // - Keep each method small: at 1,350 bytecodes C1 gave up ("out of virtual registers"), so
     //   the method ran interpreted, 1,000 times slower, until C2 got to it.
 
@@ -219,7 +321,7 @@ final class SimdKernels implements Kernels {
     /** Adds columns kFull..k (fewer than L) of a 4x4 NT tile to Z, with masked loads. */
     private static void dot4x4Tail(int kFull, int k, MemorySegment a, long aB, long ldaB, MemorySegment b, long bB, long ldbB,
                                    MemorySegment z, long zB, long ldzB) {
-        VectorMask<Float> mk = S.indexInRange(kFull, k);
+        VectorMask<Float> mk = below(FloatVector.fromArray(S, IOTA, 0), k - kFull);
         long o = 4L * kFull;
         for (int r = 0; r < MR; r++) {
             FloatVector u = load(a, aB + r * ldaB + o, mk);
@@ -274,7 +376,7 @@ final class SimdKernels implements Kernels {
     /** Adds columns kFull..k (fewer than L) of one row against rows j0..jEnd of B to Z. */
     private static void dotRowTail(int kFull, int k, MemorySegment a, long aB, MemorySegment b, long bB, long ldbB,
                                    MemorySegment z, long zRowB, int j0, int jEnd) {
-        VectorMask<Float> mk = S.indexInRange(kFull, k);
+        VectorMask<Float> mk = below(FloatVector.fromArray(S, IOTA, 0), k - kFull);
         long o = 4L * kFull;
         FloatVector u = load(a, aB + o, mk);
         for (int j = j0; j < jEnd; j++) {
@@ -287,16 +389,10 @@ final class SimdKernels implements Kernels {
     private static void biasActivate(Pointwise f, int rows, int cols, MemorySegment z, long zB, long ldzB,
                                      MemorySegment bias, long biasB, MemorySegment h, long hB, long ldhB) {
         for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < cols; j += L) {
-                VectorMask<Float> mj = S.indexInRange(j, cols);
-                long o = 4L * j, zj = zB + r * ldzB + o;
-                FloatVector zv = load(z, zj, mj);
-                if (bias != null) {
-                    zv = zv.add(load(bias, biasB + o, mj));
-                    zv.intoMemorySegment(z, zj, BO, mj);
-                }
-                apply(f, zv).intoMemorySegment(h, hB + r * ldhB + o, BO, mj);
+            if (bias != null) {
+                axpyRow(cols, 1f, bias, biasB, z, zB + r * ldzB);
             }
+            activateRow(f, cols, z, zB + r * ldzB, h, hB + r * ldhB);
         }
     }
 
@@ -347,11 +443,10 @@ final class SimdKernels implements Kernels {
                     }
                 } else {
                     for (int j = 0; j < width; j += L) {
-                        VectorMask<Float> mj = S.indexInRange(j, width);
                         if (rows == MR) {
-                            bcast4x1(k, a, aRow, arsB, acsB, b, bB + col + 4L * j, ldbB, c, cRow + 4L * j, ldcB, mj);
+                            bcast4x1(k, a, aRow, arsB, acsB, b, bB + col + 4L * j, ldbB, c, cRow + 4L * j, ldcB, width - j);
                         } else {
-                            bcast1x1(k, a, aRow, acsB, b, bB + col + 4L * j, ldbB, c, cRow + 4L * j, mj);
+                            bcast1x1(k, a, aRow, acsB, b, bB + col + 4L * j, ldbB, c, cRow + 4L * j, width - j);
                         }
                     }
                 }
@@ -429,8 +524,9 @@ final class SimdKernels implements Kernels {
     }
 
     private static void bcast4x1(int k, MemorySegment a, long aB, long arsB, long acsB,
-                                 MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, long ldcB,
-                                 VectorMask<Float> mj) {
+                                 MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, long ldcB, int valid) {
+        // Masks are made here from a count: a mask passed into a method that is not inlined is boxed.
+        VectorMask<Float> mj = below(FloatVector.fromArray(S, IOTA, 0), valid);
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
         long a1 = aB + arsB, a2 = a1 + arsB, a3 = a2 + arsB;
         for (int p = 0; p < k; p++) {
@@ -448,7 +544,8 @@ final class SimdKernels implements Kernels {
     }
 
     private static void bcast1x1(int k, MemorySegment a, long aB, long acsB,
-                                 MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, VectorMask<Float> mj) {
+                                 MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, int valid) {
+        VectorMask<Float> mj = below(FloatVector.fromArray(S, IOTA, 0), valid);
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
         int p = 0;
         for (; p + 1 < k; p += 2) {
@@ -466,18 +563,11 @@ final class SimdKernels implements Kernels {
                                  Pointwise f, MemorySegment z, long zB, long ldzB, MemorySegment h, long hB, long ldhB,
                                  float lambda, MemorySegment w, long wB, long ldwB) {
         for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < width; j += L) {
-                VectorMask<Float> mj = S.indexInRange(j, width);
-                long o = 4L * j;
-                long cj = cB + r * ldcB + o;
-                FloatVector v = load(c, cj, mj);
-                if (f != null) {
-                    v = v.mul(derivative(f, load(z, zB + r * ldzB + o, mj), load(h, hB + r * ldhB + o, mj)));
-                }
-                if (lambda != 0f) {
-                    v = load(w, wB + r * ldwB + o, mj).fma(FloatVector.broadcast(S, lambda), v);
-                }
-                v.intoMemorySegment(c, cj, BO, mj);
+            if (f != null) {
+                derivativeRow(f, width, c, cB + r * ldcB, z, zB + r * ldzB, h, hB + r * ldhB);
+            }
+            if (lambda != 0f) {
+                axpyRow(width, lambda, w, wB + r * ldwB, c, cB + r * ldcB);
             }
         }
     }
@@ -489,17 +579,17 @@ final class SimdKernels implements Kernels {
     public void outer(int m, int n, MemorySegment x, long xOff, MemorySegment y, long yOff, float lambda,
                       MemorySegment w, long wOff, int ldw, MemorySegment c, long cOff, int ldc) {
         long yB = 4L * yOff;
+        FloatVector iota = FloatVector.fromArray(S, IOTA, 0);
         for (int i = 0; i < m; i++) {
             FloatVector xi = bcast(x, 4L * (xOff + i));
-            long cRow = 4L * (cOff + (long) i * ldc), wRow = 4L * (wOff + (long) i * ldw);
+            long cRow = 4L * (cOff + (long) i * ldc);
             for (int j = 0; j < n; j += L) {
-                VectorMask<Float> mj = S.indexInRange(j, n);
+                VectorMask<Float> mj = below(iota, n - j);
                 long o = 4L * j;
-                FloatVector v = load(y, yB + o, mj).mul(xi);
-                if (lambda != 0f) {
-                    v = load(w, wRow + o, mj).fma(FloatVector.broadcast(S, lambda), v);
-                }
-                v.intoMemorySegment(c, cRow + o, BO, mj);
+                load(y, yB + o, mj).mul(xi).intoMemorySegment(c, cRow + o, BO, mj);
+            }
+            if (lambda != 0f) {
+                axpyRow(n, lambda, w, 4L * (wOff + (long) i * ldw), c, cRow);
             }
         }
     }
@@ -513,11 +603,7 @@ final class SimdKernels implements Kernels {
     private static void activate(Pointwise f, int rows, int cols, MemorySegment z, long zB, long ldzB,
                                  MemorySegment h, long hB, long ldhB) {
         for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < cols; j += L) {
-                VectorMask<Float> mj = S.indexInRange(j, cols);
-                long o = 4L * j;
-                apply(f, load(z, zB + r * ldzB + o, mj)).intoMemorySegment(h, hB + r * ldhB + o, BO, mj);
-            }
+            activateRow(f, cols, z, zB + r * ldzB, h, hB + r * ldhB);
         }
     }
 
@@ -532,17 +618,18 @@ final class SimdKernels implements Kernels {
                                       MemorySegment t, long tOff, int ldt, float scale,
                                       MemorySegment g, long gOff, int ldg) {
         double total = 0.0;
+        FloatVector iota = FloatVector.fromArray(S, IOTA, 0);
         for (int r = 0; r < rows; r++) {
             long zr = 4L * (zOff + (long) r * ldz), tr = 4L * (tOff + (long) r * ldt), gr = 4L * (gOff + (long) r * ldg);
             FloatVector mx = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
             for (int j = 0; j < cols; j += L) {
-                VectorMask<Float> mj = S.indexInRange(j, cols);
+                VectorMask<Float> mj = below(iota, cols - j);
                 mx = mx.lanewise(VectorOperators.MAX, load(z, zr + 4L * j, mj), mj);
             }
             float max = mx.reduceLanes(VectorOperators.MAX);
             FloatVector se = FloatVector.zero(S), st = FloatVector.zero(S), stz = FloatVector.zero(S);
             for (int j = 0; j < cols; j += L) {
-                VectorMask<Float> mj = S.indexInRange(j, cols);
+                VectorMask<Float> mj = below(iota, cols - j);
                 FloatVector zv = load(z, zr + 4L * j, mj), tv = load(t, tr + 4L * j, mj);
                 se = se.add(zv.sub(max).lanewise(VectorOperators.EXP), mj);
                 st = st.add(tv);
@@ -553,7 +640,7 @@ final class SimdKernels implements Kernels {
             total += sumT * lse - stz.reduceLanes(VectorOperators.ADD);
             float s = (float) sumT;
             for (int j = 0; j < cols; j += L) {
-                VectorMask<Float> mj = S.indexInRange(j, cols);
+                VectorMask<Float> mj = below(iota, cols - j);
                 FloatVector zv = load(z, zr + 4L * j, mj), tv = load(t, tr + 4L * j, mj);
                 zv.sub(lse).lanewise(VectorOperators.EXP).mul(s).sub(tv).mul(scale)
                         .intoMemorySegment(g, gr + 4L * j, BO, mj);
@@ -567,11 +654,12 @@ final class SimdKernels implements Kernels {
                                MemorySegment t, long tOff, int ldt, float scale,
                                MemorySegment g, long gOff, int ldg) {
         double total = 0.0;
+        FloatVector iota = FloatVector.fromArray(S, IOTA, 0);
         for (int r = 0; r < rows; r++) {
             long yr = 4L * (yOff + (long) r * ldy), tr = 4L * (tOff + (long) r * ldt), gr = 4L * (gOff + (long) r * ldg);
             FloatVector sq = FloatVector.zero(S);
             for (int j = 0; j < cols; j += L) {
-                VectorMask<Float> mj = S.indexInRange(j, cols);
+                VectorMask<Float> mj = below(iota, cols - j);
                 FloatVector d = load(y, yr + 4L * j, mj).sub(load(t, tr + 4L * j, mj));
                 sq = d.fma(d, sq);
                 d.mul(scale).intoMemorySegment(g, gr + 4L * j, BO, mj);
@@ -584,8 +672,9 @@ final class SimdKernels implements Kernels {
     @Override
     public void columnSums(int rows, int cols, MemorySegment a, long aOff, int lda, MemorySegment out, long outOff) {
         long aB = 4L * aOff, ldaB = 4L * lda;
+        FloatVector iota = FloatVector.fromArray(S, IOTA, 0);
         for (int j = 0; j < cols; j += L) {
-            VectorMask<Float> mj = S.indexInRange(j, cols);
+            VectorMask<Float> mj = below(iota, cols - j);
             long o = 4L * j;
             FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
             int i = 0;
