@@ -105,9 +105,11 @@ final class SimdKernels implements Kernels {
      * The mask of the lanes below {@code n} (all of them when n >= L). A compare against the
      * lane numbers: one path, so C2 never has to merge two masks ({@code S.indexInRange} has two
      * paths, and the phi of their masks was boxed, once per loop iteration where it sat in a loop).
+     * The lane numbers are loaded at each use (an L1 hit): a vector or mask held across a loop
+     * that runs once was boxed at batch 1.
      */
-    private static VectorMask<Float> below(FloatVector iota, int n) {
-        return iota.compare(VectorOperators.LT, (float) Math.min(n, L));
+    private static VectorMask<Float> below(int n) {
+        return FloatVector.fromArray(S, IOTA, 0).compare(VectorOperators.LT, (float) Math.min(n, L));
     }
 
     // ---------------------------------------------------------------------------------------
@@ -118,7 +120,6 @@ final class SimdKernels implements Kernels {
 
     /** {@code h[j] = f(z[j])} for {@code j < n}; h may be z. */
     private static void activateRow(Pointwise f, int n, MemorySegment z, long zB, MemorySegment h, long hB) {
-        FloatVector iota = FloatVector.fromArray(S, IOTA, 0);
         switch (f) {
             case LINEAR -> {
                 if (z != h || zB != hB) {
@@ -127,13 +128,13 @@ final class SimdKernels implements Kernels {
             }
             case RELU -> {
                 for (int j = 0; j < n; j += L) {
-                    VectorMask<Float> m = below(iota, n - j);
+                    VectorMask<Float> m = below(n - j);
                     load(z, zB + 4L * j, m).max(0f).intoMemorySegment(h, hB + 4L * j, BO, m);
                 }
             }
             case SOFTPLUS -> {
                 for (int j = 0; j < n; j += L) {
-                    VectorMask<Float> m = below(iota, n - j);
+                    VectorMask<Float> m = below(n - j);
                     FloatVector v = load(z, zB + 4L * j, m);
                     v.max(0f).add(v.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P))
                             .intoMemorySegment(h, hB + 4L * j, BO, m);
@@ -141,21 +142,21 @@ final class SimdKernels implements Kernels {
             }
             case STEP -> {
                 for (int j = 0; j < n; j += L) {
-                    VectorMask<Float> m = below(iota, n - j);
+                    VectorMask<Float> m = below(n - j);
                     FloatVector.zero(S).blend(1f, load(z, zB + 4L * j, m).compare(VectorOperators.GT, 0f))
                             .intoMemorySegment(h, hB + 4L * j, BO, m);
                 }
             }
             case LOGISTIC -> {
                 for (int j = 0; j < n; j += L) {
-                    VectorMask<Float> m = below(iota, n - j);
+                    VectorMask<Float> m = below(n - j);
                     FloatVector e = load(z, zB + 4L * j, m).neg().lanewise(VectorOperators.EXP);
                     FloatVector.broadcast(S, 1f).div(e.add(1f)).intoMemorySegment(h, hB + 4L * j, BO, m);
                 }
             }
             case TANH -> {
                 for (int j = 0; j < n; j += L) {
-                    VectorMask<Float> m = below(iota, n - j);
+                    VectorMask<Float> m = below(n - j);
                     load(z, zB + 4L * j, m).lanewise(VectorOperators.TANH).intoMemorySegment(h, hB + 4L * j, BO, m);
                 }
             }
@@ -165,13 +166,12 @@ final class SimdKernels implements Kernels {
     /** {@code g[j] *= f'(z[j], h[j])} for {@code j < n}. */
     private static void derivativeRow(Pointwise f, int n, MemorySegment g, long gB,
                                       MemorySegment z, long zB, MemorySegment h, long hB) {
-        FloatVector iota = FloatVector.fromArray(S, IOTA, 0);
         switch (f) {
             case LINEAR -> {
             }
             case RELU -> {
                 for (int j = 0; j < n; j += L) {
-                    VectorMask<Float> m = below(iota, n - j);
+                    VectorMask<Float> m = below(n - j);
                     long o = 4L * j;
                     FloatVector d = FloatVector.zero(S).blend(1f, load(z, zB + o, m).compare(VectorOperators.GT, 0f));
                     load(g, gB + o, m).mul(d).intoMemorySegment(g, gB + o, BO, m);
@@ -179,7 +179,7 @@ final class SimdKernels implements Kernels {
             }
             case SOFTPLUS -> {
                 for (int j = 0; j < n; j += L) {
-                    VectorMask<Float> m = below(iota, n - j);
+                    VectorMask<Float> m = below(n - j);
                     long o = 4L * j;
                     FloatVector e = load(z, zB + o, m).neg().lanewise(VectorOperators.EXP);
                     load(g, gB + o, m).div(e.add(1f)).intoMemorySegment(g, gB + o, BO, m);
@@ -187,13 +187,13 @@ final class SimdKernels implements Kernels {
             }
             case STEP -> {
                 for (int j = 0; j < n; j += L) {
-                    VectorMask<Float> m = below(iota, n - j);
+                    VectorMask<Float> m = below(n - j);
                     load(g, gB + 4L * j, m).mul(0f).intoMemorySegment(g, gB + 4L * j, BO, m);
                 }
             }
             case LOGISTIC -> {
                 for (int j = 0; j < n; j += L) {
-                    VectorMask<Float> m = below(iota, n - j);
+                    VectorMask<Float> m = below(n - j);
                     long o = 4L * j;
                     FloatVector hv = load(h, hB + o, m);
                     load(g, gB + o, m).mul(hv.mul(hv.neg().add(1f))).intoMemorySegment(g, gB + o, BO, m);
@@ -201,7 +201,7 @@ final class SimdKernels implements Kernels {
             }
             case TANH -> {
                 for (int j = 0; j < n; j += L) {
-                    VectorMask<Float> m = below(iota, n - j);
+                    VectorMask<Float> m = below(n - j);
                     long o = 4L * j;
                     FloatVector hv = load(h, hB + o, m);
                     load(g, gB + o, m).mul(hv.neg().fma(hv, FloatVector.broadcast(S, 1f))).intoMemorySegment(g, gB + o, BO, m);
@@ -212,9 +212,8 @@ final class SimdKernels implements Kernels {
 
     /** {@code y[j] += alpha · x[j]} for {@code j < n}. */
     private static void axpyRow(int n, float alpha, MemorySegment x, long xB, MemorySegment y, long yB) {
-        FloatVector iota = FloatVector.fromArray(S, IOTA, 0);
         for (int j = 0; j < n; j += L) {
-            VectorMask<Float> m = below(iota, n - j);
+            VectorMask<Float> m = below(n - j);
             long o = 4L * j;
             load(x, xB + o, m).fma(FloatVector.broadcast(S, alpha), load(y, yB + o, m)).intoMemorySegment(y, yB + o, BO, m);
         }
@@ -321,7 +320,7 @@ final class SimdKernels implements Kernels {
     /** Adds columns kFull..k (fewer than L) of a 4x4 NT tile to Z, with masked loads. */
     private static void dot4x4Tail(int kFull, int k, MemorySegment a, long aB, long ldaB, MemorySegment b, long bB, long ldbB,
                                    MemorySegment z, long zB, long ldzB) {
-        VectorMask<Float> mk = below(FloatVector.fromArray(S, IOTA, 0), k - kFull);
+        VectorMask<Float> mk = below(k - kFull);
         long o = 4L * kFull;
         for (int r = 0; r < MR; r++) {
             FloatVector u = load(a, aB + r * ldaB + o, mk);
@@ -376,7 +375,7 @@ final class SimdKernels implements Kernels {
     /** Adds columns kFull..k (fewer than L) of one row against rows j0..jEnd of B to Z. */
     private static void dotRowTail(int kFull, int k, MemorySegment a, long aB, MemorySegment b, long bB, long ldbB,
                                    MemorySegment z, long zRowB, int j0, int jEnd) {
-        VectorMask<Float> mk = below(FloatVector.fromArray(S, IOTA, 0), k - kFull);
+        VectorMask<Float> mk = below(k - kFull);
         long o = 4L * kFull;
         FloatVector u = load(a, aB + o, mk);
         for (int j = j0; j < jEnd; j++) {
@@ -526,7 +525,7 @@ final class SimdKernels implements Kernels {
     private static void bcast4x1(int k, MemorySegment a, long aB, long arsB, long acsB,
                                  MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, long ldcB, int valid) {
         // Masks are made here from a count: a mask passed into a method that is not inlined is boxed.
-        VectorMask<Float> mj = below(FloatVector.fromArray(S, IOTA, 0), valid);
+        VectorMask<Float> mj = below(valid);
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
         long a1 = aB + arsB, a2 = a1 + arsB, a3 = a2 + arsB;
         for (int p = 0; p < k; p++) {
@@ -545,7 +544,7 @@ final class SimdKernels implements Kernels {
 
     private static void bcast1x1(int k, MemorySegment a, long aB, long acsB,
                                  MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, int valid) {
-        VectorMask<Float> mj = below(FloatVector.fromArray(S, IOTA, 0), valid);
+        VectorMask<Float> mj = below(valid);
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
         int p = 0;
         for (; p + 1 < k; p += 2) {
@@ -579,12 +578,11 @@ final class SimdKernels implements Kernels {
     public void outer(int m, int n, MemorySegment x, long xOff, MemorySegment y, long yOff, float lambda,
                       MemorySegment w, long wOff, int ldw, MemorySegment c, long cOff, int ldc) {
         long yB = 4L * yOff;
-        FloatVector iota = FloatVector.fromArray(S, IOTA, 0);
         for (int i = 0; i < m; i++) {
             FloatVector xi = bcast(x, 4L * (xOff + i));
             long cRow = 4L * (cOff + (long) i * ldc);
             for (int j = 0; j < n; j += L) {
-                VectorMask<Float> mj = below(iota, n - j);
+                VectorMask<Float> mj = below(n - j);
                 long o = 4L * j;
                 load(y, yB + o, mj).mul(xi).intoMemorySegment(c, cRow + o, BO, mj);
             }
@@ -613,40 +611,74 @@ final class SimdKernels implements Kernels {
         epilogue(rows, cols, g, 4L * gOff, 4L * ldg, f, z, 4L * zOff, 4L * ldz, h, 4L * hOff, 4L * ldh, 0f, null, 0, 0);
     }
 
+    // Softmax cross-entropy is split into one small method per pass that hands back scalars: in one
+    // method, three loops with exp made C2 reach NodeCountInliningCutoff, leave loads out of line
+    // and box their vectors (240-336 bytes a call at batch 1, measured with
+    // ThreadMXBean.getThreadAllocatedBytes per plan step).
+
     @Override
     public double softmaxCrossEntropy(int rows, int cols, MemorySegment z, long zOff, int ldz,
                                       MemorySegment t, long tOff, int ldt, float scale,
                                       MemorySegment g, long gOff, int ldg) {
         double total = 0.0;
-        FloatVector iota = FloatVector.fromArray(S, IOTA, 0);
         for (int r = 0; r < rows; r++) {
             long zr = 4L * (zOff + (long) r * ldz), tr = 4L * (tOff + (long) r * ldt), gr = 4L * (gOff + (long) r * ldg);
-            FloatVector mx = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            for (int j = 0; j < cols; j += L) {
-                VectorMask<Float> mj = below(iota, cols - j);
-                mx = mx.lanewise(VectorOperators.MAX, load(z, zr + 4L * j, mj), mj);
-            }
-            float max = mx.reduceLanes(VectorOperators.MAX);
-            FloatVector se = FloatVector.zero(S), st = FloatVector.zero(S), stz = FloatVector.zero(S);
-            for (int j = 0; j < cols; j += L) {
-                VectorMask<Float> mj = below(iota, cols - j);
-                FloatVector zv = load(z, zr + 4L * j, mj), tv = load(t, tr + 4L * j, mj);
-                se = se.add(zv.sub(max).lanewise(VectorOperators.EXP), mj);
-                st = st.add(tv);
-                stz = tv.fma(zv, stz);
-            }
-            double sumT = st.reduceLanes(VectorOperators.ADD);
-            float lse = (float) (max + Math.log(se.reduceLanes(VectorOperators.ADD)));
-            total += sumT * lse - stz.reduceLanes(VectorOperators.ADD);
-            float s = (float) sumT;
-            for (int j = 0; j < cols; j += L) {
-                VectorMask<Float> mj = below(iota, cols - j);
-                FloatVector zv = load(z, zr + 4L * j, mj), tv = load(t, tr + 4L * j, mj);
-                zv.sub(lse).lanewise(VectorOperators.EXP).mul(s).sub(tv).mul(scale)
-                        .intoMemorySegment(g, gr + 4L * j, BO, mj);
-            }
+            float max = rowMax(cols, z, zr);
+            float lse = (float) (max + Math.log(rowExpSum(cols, z, zr, max)));
+            double sumT = rowSum(cols, t, tr);
+            total += sumT * lse - rowDot(cols, t, tr, z, zr);
+            softmaxGradientRow(cols, z, zr, lse, (float) sumT, t, tr, scale, g, gr);
         }
         return total;
+    }
+
+    private static float rowMax(int n, MemorySegment z, long zB) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = below(n - j);
+            FloatVector v = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY).blend(load(z, zB + 4L * j, m), m);
+            max = Math.max(max, v.reduceLanes(VectorOperators.MAX));
+        }
+        return max;
+    }
+
+    /** Σ exp(z[j] − shift). */
+    private static double rowExpSum(int n, MemorySegment z, long zB, float shift) {
+        double sum = 0.0;
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = below(n - j);
+            FloatVector e = load(z, zB + 4L * j, m).sub(shift).lanewise(VectorOperators.EXP);
+            sum += FloatVector.zero(S).blend(e, m).reduceLanes(VectorOperators.ADD);
+        }
+        return sum;
+    }
+
+    private static double rowSum(int n, MemorySegment x, long xB) {
+        double sum = 0.0;
+        for (int j = 0; j < n; j += L) {
+            sum += load(x, xB + 4L * j, below(n - j)).reduceLanes(VectorOperators.ADD);
+        }
+        return sum;
+    }
+
+    private static double rowDot(int n, MemorySegment x, long xB, MemorySegment y, long yB) {
+        double sum = 0.0;
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = below(n - j);
+            sum += load(x, xB + 4L * j, m).mul(load(y, yB + 4L * j, m)).reduceLanes(VectorOperators.ADD);
+        }
+        return sum;
+    }
+
+    /** g = scale · (s · exp(z − lse) − t). */
+    private static void softmaxGradientRow(int n, MemorySegment z, long zB, float lse, float s,
+                                           MemorySegment t, long tB, float scale, MemorySegment g, long gB) {
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = below(n - j);
+            long o = 4L * j;
+            load(z, zB + o, m).sub(lse).lanewise(VectorOperators.EXP).mul(s).sub(load(t, tB + o, m)).mul(scale)
+                    .intoMemorySegment(g, gB + o, BO, m);
+        }
     }
 
     @Override
@@ -654,17 +686,14 @@ final class SimdKernels implements Kernels {
                                MemorySegment t, long tOff, int ldt, float scale,
                                MemorySegment g, long gOff, int ldg) {
         double total = 0.0;
-        FloatVector iota = FloatVector.fromArray(S, IOTA, 0);
         for (int r = 0; r < rows; r++) {
             long yr = 4L * (yOff + (long) r * ldy), tr = 4L * (tOff + (long) r * ldt), gr = 4L * (gOff + (long) r * ldg);
-            FloatVector sq = FloatVector.zero(S);
             for (int j = 0; j < cols; j += L) {
-                VectorMask<Float> mj = below(iota, cols - j);
+                VectorMask<Float> mj = below(cols - j);
                 FloatVector d = load(y, yr + 4L * j, mj).sub(load(t, tr + 4L * j, mj));
-                sq = d.fma(d, sq);
+                total += 0.5 * d.mul(d).reduceLanes(VectorOperators.ADD);
                 d.mul(scale).intoMemorySegment(g, gr + 4L * j, BO, mj);
             }
-            total += 0.5 * sq.reduceLanes(VectorOperators.ADD);
         }
         return total;
     }
@@ -672,9 +701,8 @@ final class SimdKernels implements Kernels {
     @Override
     public void columnSums(int rows, int cols, MemorySegment a, long aOff, int lda, MemorySegment out, long outOff) {
         long aB = 4L * aOff, ldaB = 4L * lda;
-        FloatVector iota = FloatVector.fromArray(S, IOTA, 0);
         for (int j = 0; j < cols; j += L) {
-            VectorMask<Float> mj = below(iota, cols - j);
+            VectorMask<Float> mj = below(cols - j);
             long o = 4L * j;
             FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
             int i = 0;
