@@ -6,8 +6,15 @@ import java.nio.ByteOrder;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.EXP;
+import static jdk.incubator.vector.VectorOperators.GT;
+import static jdk.incubator.vector.VectorOperators.LOG1P;
+import static jdk.incubator.vector.VectorOperators.LT;
+import static jdk.incubator.vector.VectorOperators.MAX;
+import static jdk.incubator.vector.VectorOperators.TANH;
 
 /**
  * The kernels on the Vector API. Loaded only by {@link KernelProvider} after it has checked that
@@ -78,17 +85,8 @@ final class SimdKernels implements Kernels {
         return "simd-" + S.vectorBitSize();
     }
 
-    private static FloatVector load(MemorySegment s, long byteOff) {
-        return FloatVector.fromMemorySegment(S, s, byteOff, BO);
-    }
 
-    private static FloatVector load(MemorySegment s, long byteOff, VectorMask<Float> m) {
-        return FloatVector.fromMemorySegment(S, s, byteOff, BO, m);
-    }
 
-    private static FloatVector bcast(MemorySegment s, long byteOff) {
-        return FloatVector.broadcast(S, s.get(F, byteOff));
-    }
 
     /** The lane numbers 0, 1, ..., L-1, as floats; compared with a count they make tail masks. */
     private static final float[] IOTA = iota();
@@ -101,22 +99,20 @@ final class SimdKernels implements Kernels {
         return lanes;
     }
 
-    /**
-     * The mask of the lanes below {@code n} (all of them when n >= L). A compare against the
-     * lane numbers: one path, so C2 never has to merge two masks ({@code S.indexInRange} has two
-     * paths, and the phi of their masks was boxed, once per loop iteration where it sat in a loop).
-     * The lane numbers are loaded at each use (an L1 hit): a vector or mask held across a loop
-     * that runs once was boxed at batch 1.
-     */
-    private static VectorMask<Float> below(int n) {
-        return FloatVector.fromArray(S, IOTA, 0).compare(VectorOperators.LT, (float) Math.min(n, L));
-    }
+    // Tail masks: FloatVector.fromArray(S, IOTA, 0).compare(LT, n) is the mask of the lanes
+    // below n (all of them when n >= L). A compare against the lane numbers has one path, so C2 never merges two
+    // masks (S.indexInRange has two paths, and the phi of their masks was boxed, once per
+    // iteration where it sat in a loop). Loads, broadcasts and masks are written out at each use
+    // rather than through helpers: a helper that returns a vector or a mask is boxed whenever C2
+    // declines to inline it, which it did for 13-byte helpers past its node budget
+    // (NodeCountInliningCutoff) and depending on which other kernels a JVM had run first.
 
     // ---------------------------------------------------------------------------------------
-    // Pointwise functions, one loop per function. The scalar definitions in Pointwise are the
-    // reference. There is no helper that takes or returns a vector: when C2 declined to inline
-    // such a helper (it did in one benchmark's compilation and not in another's), every vector
-    // through it was boxed, 3 MB a pass for tanh at batch 256.
+    // Pointwise functions: one small method, one loop, per function; the scalar definitions in
+    // Pointwise are the reference. No helper takes or returns a vector, and no method holds more
+    // than one of these loops: with all six in one method (exp, log1p and tanh expand to large
+    // graphs) C2 reached its node budget, left loads out of line and boxed 144-1,872 bytes per
+    // row (measured per kernel with ThreadMXBean.getThreadAllocatedBytes).
 
     /** {@code h[j] = f(z[j])} for {@code j < n}; h may be z. */
     private static void activateRow(Pointwise f, int n, MemorySegment z, long zB, MemorySegment h, long hB) {
@@ -126,40 +122,51 @@ final class SimdKernels implements Kernels {
                     MemorySegment.copy(z, zB, h, hB, 4L * n);
                 }
             }
-            case RELU -> {
-                for (int j = 0; j < n; j += L) {
-                    VectorMask<Float> m = below(n - j);
-                    load(z, zB + 4L * j, m).max(0f).intoMemorySegment(h, hB + 4L * j, BO, m);
-                }
-            }
-            case SOFTPLUS -> {
-                for (int j = 0; j < n; j += L) {
-                    VectorMask<Float> m = below(n - j);
-                    FloatVector v = load(z, zB + 4L * j, m);
-                    v.max(0f).add(v.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P))
-                            .intoMemorySegment(h, hB + 4L * j, BO, m);
-                }
-            }
-            case STEP -> {
-                for (int j = 0; j < n; j += L) {
-                    VectorMask<Float> m = below(n - j);
-                    FloatVector.zero(S).blend(1f, load(z, zB + 4L * j, m).compare(VectorOperators.GT, 0f))
-                            .intoMemorySegment(h, hB + 4L * j, BO, m);
-                }
-            }
-            case LOGISTIC -> {
-                for (int j = 0; j < n; j += L) {
-                    VectorMask<Float> m = below(n - j);
-                    FloatVector e = load(z, zB + 4L * j, m).neg().lanewise(VectorOperators.EXP);
-                    FloatVector.broadcast(S, 1f).div(e.add(1f)).intoMemorySegment(h, hB + 4L * j, BO, m);
-                }
-            }
-            case TANH -> {
-                for (int j = 0; j < n; j += L) {
-                    VectorMask<Float> m = below(n - j);
-                    load(z, zB + 4L * j, m).lanewise(VectorOperators.TANH).intoMemorySegment(h, hB + 4L * j, BO, m);
-                }
-            }
+            case RELU -> reluRow(n, z, zB, h, hB);
+            case SOFTPLUS -> softplusRow(n, z, zB, h, hB);
+            case STEP -> stepRow(n, z, zB, h, hB);
+            case LOGISTIC -> logisticRow(n, z, zB, h, hB);
+            case TANH -> tanhRow(n, z, zB, h, hB);
+        }
+    }
+
+    private static void reluRow(int n, MemorySegment z, long zB, MemorySegment h, long hB) {
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
+            FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m).max(0f).intoMemorySegment(h, hB + 4L * j, BO, m);
+        }
+    }
+
+    private static void softplusRow(int n, MemorySegment z, long zB, MemorySegment h, long hB) {
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
+            FloatVector v = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m);
+            v.max(0f).add(v.abs().neg().lanewise(EXP).lanewise(LOG1P))
+                    .intoMemorySegment(h, hB + 4L * j, BO, m);
+        }
+    }
+
+    private static void stepRow(int n, MemorySegment z, long zB, MemorySegment h, long hB) {
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
+            FloatVector.zero(S).blend(1f, FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m).compare(GT, 0f))
+                    .intoMemorySegment(h, hB + 4L * j, BO, m);
+        }
+    }
+
+    private static void logisticRow(int n, MemorySegment z, long zB, MemorySegment h, long hB) {
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
+            FloatVector e = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m).neg().lanewise(EXP);
+            FloatVector.broadcast(S, 1f).div(e.add(1f)).intoMemorySegment(h, hB + 4L * j, BO, m);
+        }
+    }
+
+    private static void tanhRow(int n, MemorySegment z, long zB, MemorySegment h, long hB) {
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
+            FloatVector v = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m);
+            v.lanewise(TANH).intoMemorySegment(h, hB + 4L * j, BO, m);
         }
     }
 
@@ -169,53 +176,73 @@ final class SimdKernels implements Kernels {
         switch (f) {
             case LINEAR -> {
             }
-            case RELU -> {
-                for (int j = 0; j < n; j += L) {
-                    VectorMask<Float> m = below(n - j);
-                    long o = 4L * j;
-                    FloatVector d = FloatVector.zero(S).blend(1f, load(z, zB + o, m).compare(VectorOperators.GT, 0f));
-                    load(g, gB + o, m).mul(d).intoMemorySegment(g, gB + o, BO, m);
-                }
-            }
-            case SOFTPLUS -> {
-                for (int j = 0; j < n; j += L) {
-                    VectorMask<Float> m = below(n - j);
-                    long o = 4L * j;
-                    FloatVector e = load(z, zB + o, m).neg().lanewise(VectorOperators.EXP);
-                    load(g, gB + o, m).div(e.add(1f)).intoMemorySegment(g, gB + o, BO, m);
-                }
-            }
-            case STEP -> {
-                for (int j = 0; j < n; j += L) {
-                    VectorMask<Float> m = below(n - j);
-                    load(g, gB + 4L * j, m).mul(0f).intoMemorySegment(g, gB + 4L * j, BO, m);
-                }
-            }
-            case LOGISTIC -> {
-                for (int j = 0; j < n; j += L) {
-                    VectorMask<Float> m = below(n - j);
-                    long o = 4L * j;
-                    FloatVector hv = load(h, hB + o, m);
-                    load(g, gB + o, m).mul(hv.mul(hv.neg().add(1f))).intoMemorySegment(g, gB + o, BO, m);
-                }
-            }
-            case TANH -> {
-                for (int j = 0; j < n; j += L) {
-                    VectorMask<Float> m = below(n - j);
-                    long o = 4L * j;
-                    FloatVector hv = load(h, hB + o, m);
-                    load(g, gB + o, m).mul(hv.neg().fma(hv, FloatVector.broadcast(S, 1f))).intoMemorySegment(g, gB + o, BO, m);
-                }
-            }
+            case RELU -> reluDerivativeRow(n, g, gB, z, zB);
+            case SOFTPLUS -> softplusDerivativeRow(n, g, gB, z, zB);
+            case STEP -> stepDerivativeRow(n, g, gB);
+            case LOGISTIC -> logisticDerivativeRow(n, g, gB, h, hB);
+            case TANH -> tanhDerivativeRow(n, g, gB, h, hB);
+        }
+    }
+
+    /** g ∘= [z > 0]. */
+    private static void reluDerivativeRow(int n, MemorySegment g, long gB, MemorySegment z, long zB) {
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
+            long o = 4L * j;
+            FloatVector zv = FloatVector.fromMemorySegment(S, z, zB + o, BO, m);
+            FloatVector d = FloatVector.zero(S).blend(1f, zv.compare(GT, 0f));
+            FloatVector.fromMemorySegment(S, g, gB + o, BO, m).mul(d).intoMemorySegment(g, gB + o, BO, m);
+        }
+    }
+
+    /** g ∘= σ(z), written g / (1 + e^-z). */
+    private static void softplusDerivativeRow(int n, MemorySegment g, long gB, MemorySegment z, long zB) {
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
+            long o = 4L * j;
+            FloatVector e = FloatVector.fromMemorySegment(S, z, zB + o, BO, m).neg().lanewise(EXP);
+            FloatVector.fromMemorySegment(S, g, gB + o, BO, m).div(e.add(1f)).intoMemorySegment(g, gB + o, BO, m);
+        }
+    }
+
+    /** g ∘= 0 (a multiplication, so that NaN and infinities propagate as in the scalar twin). */
+    private static void stepDerivativeRow(int n, MemorySegment g, long gB) {
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
+            FloatVector.fromMemorySegment(S, g, gB + 4L * j, BO, m).mul(0f).intoMemorySegment(g, gB + 4L * j, BO, m);
+        }
+    }
+
+    /** g ∘= h(1 − h). */
+    private static void logisticDerivativeRow(int n, MemorySegment g, long gB, MemorySegment h, long hB) {
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
+            long o = 4L * j;
+            FloatVector hv = FloatVector.fromMemorySegment(S, h, hB + o, BO, m);
+            FloatVector gv = FloatVector.fromMemorySegment(S, g, gB + o, BO, m);
+            gv.mul(hv.mul(hv.neg().add(1f))).intoMemorySegment(g, gB + o, BO, m);
+        }
+    }
+
+    /** g ∘= 1 − h². */
+    private static void tanhDerivativeRow(int n, MemorySegment g, long gB, MemorySegment h, long hB) {
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
+            long o = 4L * j;
+            FloatVector hv = FloatVector.fromMemorySegment(S, h, hB + o, BO, m);
+            FloatVector gv = FloatVector.fromMemorySegment(S, g, gB + o, BO, m);
+            gv.mul(hv.neg().fma(hv, FloatVector.broadcast(S, 1f))).intoMemorySegment(g, gB + o, BO, m);
         }
     }
 
     /** {@code y[j] += alpha · x[j]} for {@code j < n}. */
     private static void axpyRow(int n, float alpha, MemorySegment x, long xB, MemorySegment y, long yB) {
         for (int j = 0; j < n; j += L) {
-            VectorMask<Float> m = below(n - j);
+            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
             long o = 4L * j;
-            load(x, xB + o, m).fma(FloatVector.broadcast(S, alpha), load(y, yB + o, m)).intoMemorySegment(y, yB + o, BO, m);
+            FloatVector xv = FloatVector.fromMemorySegment(S, x, xB + o, BO, m);
+            FloatVector yv = FloatVector.fromMemorySegment(S, y, yB + o, BO, m);
+            xv.fma(FloatVector.broadcast(S, alpha), yv).intoMemorySegment(y, yB + o, BO, m);
         }
     }
 
@@ -229,7 +256,7 @@ final class SimdKernels implements Kernels {
     //   the loop uses the Vector API directly.
     // - No static final vectors, masks or shuffles: C2 does not unbox constant vector objects.
     // - No S.indexInRange inside a loop: it has two paths, and the phi of their masks boxes
-    //   (see below()).
+    //   (see FloatVector.fromArray(S, IOTA, 0).compare(LT, )).
     // - Keep each method small: at 1,350 bytecodes C1 gave up ("out of virtual registers"), so
     //   the method ran interpreted, 1,000 times slower, until C2 got to it.
 
@@ -288,46 +315,50 @@ final class SimdKernels implements Kernels {
         long b1 = bB + ldbB, b2 = b1 + ldbB, b3 = b2 + ldbB;
         for (int p = 0; p < kFull; p += L) {
             long o = 4L * p;
-            FloatVector v0 = load(b, bB + o), v1 = load(b, b1 + o), v2 = load(b, b2 + o), v3 = load(b, b3 + o);
-            FloatVector u = load(a, aB + o);
+            FloatVector v0 = FloatVector.fromMemorySegment(S, b, bB + o, BO);
+            FloatVector v1 = FloatVector.fromMemorySegment(S, b, b1 + o, BO);
+            FloatVector v2 = FloatVector.fromMemorySegment(S, b, b2 + o, BO);
+            FloatVector v3 = FloatVector.fromMemorySegment(S, b, b3 + o, BO);
+            FloatVector u = FloatVector.fromMemorySegment(S, a, aB + o, BO);
             c00 = u.fma(v0, c00); c01 = u.fma(v1, c01); c02 = u.fma(v2, c02); c03 = u.fma(v3, c03);
-            u = load(a, a1 + o);
+            u = FloatVector.fromMemorySegment(S, a, a1 + o, BO);
             c10 = u.fma(v0, c10); c11 = u.fma(v1, c11); c12 = u.fma(v2, c12); c13 = u.fma(v3, c13);
-            u = load(a, a2 + o);
+            u = FloatVector.fromMemorySegment(S, a, a2 + o, BO);
             c20 = u.fma(v0, c20); c21 = u.fma(v1, c21); c22 = u.fma(v2, c22); c23 = u.fma(v3, c23);
-            u = load(a, a3 + o);
+            u = FloatVector.fromMemorySegment(S, a, a3 + o, BO);
             c30 = u.fma(v0, c30); c31 = u.fma(v1, c31); c32 = u.fma(v2, c32); c33 = u.fma(v3, c33);
         }
         long z1 = zB + ldzB, z2 = z1 + ldzB, z3 = z2 + ldzB;
-        z.set(F, zB, c00.reduceLanes(VectorOperators.ADD));
-        z.set(F, zB + 4, c01.reduceLanes(VectorOperators.ADD));
-        z.set(F, zB + 8, c02.reduceLanes(VectorOperators.ADD));
-        z.set(F, zB + 12, c03.reduceLanes(VectorOperators.ADD));
-        z.set(F, z1, c10.reduceLanes(VectorOperators.ADD));
-        z.set(F, z1 + 4, c11.reduceLanes(VectorOperators.ADD));
-        z.set(F, z1 + 8, c12.reduceLanes(VectorOperators.ADD));
-        z.set(F, z1 + 12, c13.reduceLanes(VectorOperators.ADD));
-        z.set(F, z2, c20.reduceLanes(VectorOperators.ADD));
-        z.set(F, z2 + 4, c21.reduceLanes(VectorOperators.ADD));
-        z.set(F, z2 + 8, c22.reduceLanes(VectorOperators.ADD));
-        z.set(F, z2 + 12, c23.reduceLanes(VectorOperators.ADD));
-        z.set(F, z3, c30.reduceLanes(VectorOperators.ADD));
-        z.set(F, z3 + 4, c31.reduceLanes(VectorOperators.ADD));
-        z.set(F, z3 + 8, c32.reduceLanes(VectorOperators.ADD));
-        z.set(F, z3 + 12, c33.reduceLanes(VectorOperators.ADD));
+        z.set(F, zB, c00.reduceLanes(ADD));
+        z.set(F, zB + 4, c01.reduceLanes(ADD));
+        z.set(F, zB + 8, c02.reduceLanes(ADD));
+        z.set(F, zB + 12, c03.reduceLanes(ADD));
+        z.set(F, z1, c10.reduceLanes(ADD));
+        z.set(F, z1 + 4, c11.reduceLanes(ADD));
+        z.set(F, z1 + 8, c12.reduceLanes(ADD));
+        z.set(F, z1 + 12, c13.reduceLanes(ADD));
+        z.set(F, z2, c20.reduceLanes(ADD));
+        z.set(F, z2 + 4, c21.reduceLanes(ADD));
+        z.set(F, z2 + 8, c22.reduceLanes(ADD));
+        z.set(F, z2 + 12, c23.reduceLanes(ADD));
+        z.set(F, z3, c30.reduceLanes(ADD));
+        z.set(F, z3 + 4, c31.reduceLanes(ADD));
+        z.set(F, z3 + 8, c32.reduceLanes(ADD));
+        z.set(F, z3 + 12, c33.reduceLanes(ADD));
     }
 
     /** Adds columns kFull..k (fewer than L) of a 4x4 NT tile to Z, with masked loads. */
     private static void dot4x4Tail(int kFull, int k, MemorySegment a, long aB, long ldaB, MemorySegment b, long bB, long ldbB,
                                    MemorySegment z, long zB, long ldzB) {
-        VectorMask<Float> mk = below(k - kFull);
+        VectorMask<Float> mk = FloatVector.fromArray(S, IOTA, 0).compare(LT, k - kFull);
         long o = 4L * kFull;
         for (int r = 0; r < MR; r++) {
-            FloatVector u = load(a, aB + r * ldaB + o, mk);
+            FloatVector u = FloatVector.fromMemorySegment(S, a, aB + r * ldaB + o, BO, mk);
             long zr = zB + r * ldzB;
             for (int c = 0; c < MR; c++) {
                 long zc = zr + 4L * c;
-                z.set(F, zc, z.get(F, zc) + u.mul(load(b, bB + c * ldbB + o, mk)).reduceLanes(VectorOperators.ADD));
+                FloatVector v = FloatVector.fromMemorySegment(S, b, bB + c * ldbB + o, BO, mk);
+                z.set(F, zc, z.get(F, zc) + u.mul(v).reduceLanes(ADD));
             }
         }
     }
@@ -346,26 +377,27 @@ final class SimdKernels implements Kernels {
             FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
             for (int p = 0; p < kFull; p += L) {
                 long o = 4L * p;
-                FloatVector u = load(a, aB + o);
-                c0 = u.fma(load(b, r0 + o), c0);
-                c1 = u.fma(load(b, r1 + o), c1);
-                c2 = u.fma(load(b, r2 + o), c2);
-                c3 = u.fma(load(b, r3 + o), c3);
+                FloatVector u = FloatVector.fromMemorySegment(S, a, aB + o, BO);
+                c0 = u.fma(FloatVector.fromMemorySegment(S, b, r0 + o, BO), c0);
+                c1 = u.fma(FloatVector.fromMemorySegment(S, b, r1 + o, BO), c1);
+                c2 = u.fma(FloatVector.fromMemorySegment(S, b, r2 + o, BO), c2);
+                c3 = u.fma(FloatVector.fromMemorySegment(S, b, r3 + o, BO), c3);
             }
             long zj = zRowB + 4L * j;
-            z.set(F, zj, c0.reduceLanes(VectorOperators.ADD));
-            z.set(F, zj + 4, c1.reduceLanes(VectorOperators.ADD));
-            z.set(F, zj + 8, c2.reduceLanes(VectorOperators.ADD));
-            z.set(F, zj + 12, c3.reduceLanes(VectorOperators.ADD));
+            z.set(F, zj, c0.reduceLanes(ADD));
+            z.set(F, zj + 4, c1.reduceLanes(ADD));
+            z.set(F, zj + 8, c2.reduceLanes(ADD));
+            z.set(F, zj + 12, c3.reduceLanes(ADD));
         }
         for (; j < jEnd; j++) {
             long r0 = bB + j * ldbB;
             FloatVector c0 = FloatVector.zero(S);
             for (int p = 0; p < kFull; p += L) {
                 long o = 4L * p;
-                c0 = load(a, aB + o).fma(load(b, r0 + o), c0);
+                FloatVector u = FloatVector.fromMemorySegment(S, a, aB + o, BO);
+                c0 = u.fma(FloatVector.fromMemorySegment(S, b, r0 + o, BO), c0);
             }
-            z.set(F, zRowB + 4L * j, c0.reduceLanes(VectorOperators.ADD));
+            z.set(F, zRowB + 4L * j, c0.reduceLanes(ADD));
         }
         if (kFull < k) {
             dotRowTail(kFull, k, a, aB, b, bB, ldbB, z, zRowB, j0, jEnd);
@@ -375,12 +407,13 @@ final class SimdKernels implements Kernels {
     /** Adds columns kFull..k (fewer than L) of one row against rows j0..jEnd of B to Z. */
     private static void dotRowTail(int kFull, int k, MemorySegment a, long aB, MemorySegment b, long bB, long ldbB,
                                    MemorySegment z, long zRowB, int j0, int jEnd) {
-        VectorMask<Float> mk = below(k - kFull);
+        VectorMask<Float> mk = FloatVector.fromArray(S, IOTA, 0).compare(LT, k - kFull);
         long o = 4L * kFull;
-        FloatVector u = load(a, aB + o, mk);
+        FloatVector u = FloatVector.fromMemorySegment(S, a, aB + o, BO, mk);
         for (int j = j0; j < jEnd; j++) {
             long zj = zRowB + 4L * j;
-            z.set(F, zj, z.get(F, zj) + u.mul(load(b, bB + j * ldbB + o, mk)).reduceLanes(VectorOperators.ADD));
+            FloatVector v = FloatVector.fromMemorySegment(S, b, bB + j * ldbB + o, BO, mk);
+            z.set(F, zj, z.get(F, zj) + u.mul(v).reduceLanes(ADD));
         }
     }
 
@@ -415,7 +448,8 @@ final class SimdKernels implements Kernels {
     }
 
     /**
-     * Panels of {@link #NR} vectors of columns (a k x 64 panel of B stays in L2), each swept by all row blocks of A while it is hot;
+     * Panels of {@link #NR} vectors of columns (a k x 64 panel of B stays in L2), each swept by
+     * all row blocks of A while it is hot;
      * within a panel, {@link #MR} x {@link #NR}-vector tiles, then narrower tiles at the edges.
      * The epilogue (derivative or L2 term) runs on each tile while it is still in L1.
      */
@@ -467,14 +501,17 @@ final class SimdKernels implements Kernels {
         long a1 = aB + arsB, a2 = a1 + arsB, a3 = a2 + arsB;
         for (int p = 0; p < k; p++) {
             long pb = bB + p * ldbB, pa = p * acsB;
-            FloatVector v0 = load(b, pb), v1 = load(b, pb + VB), v2 = load(b, pb + 2 * VB), v3 = load(b, pb + 3 * VB);
-            FloatVector u = bcast(a, aB + pa);
+            FloatVector v0 = FloatVector.fromMemorySegment(S, b, pb, BO);
+            FloatVector v1 = FloatVector.fromMemorySegment(S, b, pb + VB, BO);
+            FloatVector v2 = FloatVector.fromMemorySegment(S, b, pb + 2 * VB, BO);
+            FloatVector v3 = FloatVector.fromMemorySegment(S, b, pb + 3 * VB, BO);
+            FloatVector u = FloatVector.broadcast(S, a.get(F, aB + pa));
             c00 = v0.fma(u, c00); c01 = v1.fma(u, c01); c02 = v2.fma(u, c02); c03 = v3.fma(u, c03);
-            u = bcast(a, a1 + pa);
+            u = FloatVector.broadcast(S, a.get(F, a1 + pa));
             c10 = v0.fma(u, c10); c11 = v1.fma(u, c11); c12 = v2.fma(u, c12); c13 = v3.fma(u, c13);
-            u = bcast(a, a2 + pa);
+            u = FloatVector.broadcast(S, a.get(F, a2 + pa));
             c20 = v0.fma(u, c20); c21 = v1.fma(u, c21); c22 = v2.fma(u, c22); c23 = v3.fma(u, c23);
-            u = bcast(a, a3 + pa);
+            u = FloatVector.broadcast(S, a.get(F, a3 + pa));
             c30 = v0.fma(u, c30); c31 = v1.fma(u, c31); c32 = v2.fma(u, c32); c33 = v3.fma(u, c33);
         }
         long r1 = cB + ldcB, r2 = r1 + ldcB, r3 = r2 + ldcB;
@@ -497,24 +534,24 @@ final class SimdKernels implements Kernels {
         int p = 0;
         for (; p + 1 < k; p += 2) {
             long pb = bB + p * ldbB, qb = pb + ldbB;
-            FloatVector u = bcast(a, aB + p * acsB);
-            FloatVector t = bcast(a, aB + (p + 1) * acsB);
-            c0 = load(b, pb).fma(u, c0);
-            c1 = load(b, pb + VB).fma(u, c1);
-            c2 = load(b, pb + 2 * VB).fma(u, c2);
-            c3 = load(b, pb + 3 * VB).fma(u, c3);
-            d0 = load(b, qb).fma(t, d0);
-            d1 = load(b, qb + VB).fma(t, d1);
-            d2 = load(b, qb + 2 * VB).fma(t, d2);
-            d3 = load(b, qb + 3 * VB).fma(t, d3);
+            FloatVector u = FloatVector.broadcast(S, a.get(F, aB + p * acsB));
+            FloatVector t = FloatVector.broadcast(S, a.get(F, aB + (p + 1) * acsB));
+            c0 = FloatVector.fromMemorySegment(S, b, pb, BO).fma(u, c0);
+            c1 = FloatVector.fromMemorySegment(S, b, pb + VB, BO).fma(u, c1);
+            c2 = FloatVector.fromMemorySegment(S, b, pb + 2 * VB, BO).fma(u, c2);
+            c3 = FloatVector.fromMemorySegment(S, b, pb + 3 * VB, BO).fma(u, c3);
+            d0 = FloatVector.fromMemorySegment(S, b, qb, BO).fma(t, d0);
+            d1 = FloatVector.fromMemorySegment(S, b, qb + VB, BO).fma(t, d1);
+            d2 = FloatVector.fromMemorySegment(S, b, qb + 2 * VB, BO).fma(t, d2);
+            d3 = FloatVector.fromMemorySegment(S, b, qb + 3 * VB, BO).fma(t, d3);
         }
         if (p < k) {
             long pb = bB + p * ldbB;
-            FloatVector u = bcast(a, aB + p * acsB);
-            c0 = load(b, pb).fma(u, c0);
-            c1 = load(b, pb + VB).fma(u, c1);
-            c2 = load(b, pb + 2 * VB).fma(u, c2);
-            c3 = load(b, pb + 3 * VB).fma(u, c3);
+            FloatVector u = FloatVector.broadcast(S, a.get(F, aB + p * acsB));
+            c0 = FloatVector.fromMemorySegment(S, b, pb, BO).fma(u, c0);
+            c1 = FloatVector.fromMemorySegment(S, b, pb + VB, BO).fma(u, c1);
+            c2 = FloatVector.fromMemorySegment(S, b, pb + 2 * VB, BO).fma(u, c2);
+            c3 = FloatVector.fromMemorySegment(S, b, pb + 3 * VB, BO).fma(u, c3);
         }
         c0.add(d0).intoMemorySegment(c, cB, BO);
         c1.add(d1).intoMemorySegment(c, cB + VB, BO);
@@ -525,16 +562,16 @@ final class SimdKernels implements Kernels {
     private static void bcast4x1(int k, MemorySegment a, long aB, long arsB, long acsB,
                                  MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, long ldcB, int valid) {
         // Masks are made here from a count: a mask passed into a method that is not inlined is boxed.
-        VectorMask<Float> mj = below(valid);
+        VectorMask<Float> mj = FloatVector.fromArray(S, IOTA, 0).compare(LT, valid);
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
         long a1 = aB + arsB, a2 = a1 + arsB, a3 = a2 + arsB;
         for (int p = 0; p < k; p++) {
             long pa = p * acsB;
-            FloatVector v = load(b, bB + p * ldbB, mj);
-            c0 = v.fma(bcast(a, aB + pa), c0);
-            c1 = v.fma(bcast(a, a1 + pa), c1);
-            c2 = v.fma(bcast(a, a2 + pa), c2);
-            c3 = v.fma(bcast(a, a3 + pa), c3);
+            FloatVector v = FloatVector.fromMemorySegment(S, b, bB + p * ldbB, BO, mj);
+            c0 = v.fma(FloatVector.broadcast(S, a.get(F, aB + pa)), c0);
+            c1 = v.fma(FloatVector.broadcast(S, a.get(F, a1 + pa)), c1);
+            c2 = v.fma(FloatVector.broadcast(S, a.get(F, a2 + pa)), c2);
+            c3 = v.fma(FloatVector.broadcast(S, a.get(F, a3 + pa)), c3);
         }
         c0.intoMemorySegment(c, cB, BO, mj);
         c1.intoMemorySegment(c, cB + ldcB, BO, mj);
@@ -544,15 +581,18 @@ final class SimdKernels implements Kernels {
 
     private static void bcast1x1(int k, MemorySegment a, long aB, long acsB,
                                  MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, int valid) {
-        VectorMask<Float> mj = below(valid);
+        VectorMask<Float> mj = FloatVector.fromArray(S, IOTA, 0).compare(LT, valid);
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
         int p = 0;
         for (; p + 1 < k; p += 2) {
-            c0 = load(b, bB + p * ldbB, mj).fma(bcast(a, aB + p * acsB), c0);
-            c1 = load(b, bB + (p + 1) * ldbB, mj).fma(bcast(a, aB + (p + 1) * acsB), c1);
+            FloatVector v = FloatVector.fromMemorySegment(S, b, bB + p * ldbB, BO, mj);
+            FloatVector w = FloatVector.fromMemorySegment(S, b, bB + (p + 1) * ldbB, BO, mj);
+            c0 = v.fma(FloatVector.broadcast(S, a.get(F, aB + p * acsB)), c0);
+            c1 = w.fma(FloatVector.broadcast(S, a.get(F, aB + (p + 1) * acsB)), c1);
         }
         if (p < k) {
-            c0 = load(b, bB + p * ldbB, mj).fma(bcast(a, aB + p * acsB), c0);
+            FloatVector v = FloatVector.fromMemorySegment(S, b, bB + p * ldbB, BO, mj);
+            c0 = v.fma(FloatVector.broadcast(S, a.get(F, aB + p * acsB)), c0);
         }
         c0.add(c1).intoMemorySegment(c, cB, BO, mj);
     }
@@ -579,12 +619,12 @@ final class SimdKernels implements Kernels {
                       MemorySegment w, long wOff, int ldw, MemorySegment c, long cOff, int ldc) {
         long yB = 4L * yOff;
         for (int i = 0; i < m; i++) {
-            FloatVector xi = bcast(x, 4L * (xOff + i));
+            FloatVector xi = FloatVector.broadcast(S, x.get(F, 4L * (xOff + i)));
             long cRow = 4L * (cOff + (long) i * ldc);
             for (int j = 0; j < n; j += L) {
-                VectorMask<Float> mj = below(n - j);
+                VectorMask<Float> mj = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
                 long o = 4L * j;
-                load(y, yB + o, mj).mul(xi).intoMemorySegment(c, cRow + o, BO, mj);
+                FloatVector.fromMemorySegment(S, y, yB + o, BO, mj).mul(xi).intoMemorySegment(c, cRow + o, BO, mj);
             }
             if (lambda != 0f) {
                 axpyRow(n, lambda, w, 4L * (wOff + (long) i * ldw), c, cRow);
@@ -635,9 +675,10 @@ final class SimdKernels implements Kernels {
     private static float rowMax(int n, MemorySegment z, long zB) {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j += L) {
-            VectorMask<Float> m = below(n - j);
-            FloatVector v = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY).blend(load(z, zB + 4L * j, m), m);
-            max = Math.max(max, v.reduceLanes(VectorOperators.MAX));
+            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
+            FloatVector zv = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m);
+            FloatVector v = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY).blend(zv, m);
+            max = Math.max(max, v.reduceLanes(MAX));
         }
         return max;
     }
@@ -646,9 +687,9 @@ final class SimdKernels implements Kernels {
     private static double rowExpSum(int n, MemorySegment z, long zB, float shift) {
         double sum = 0.0;
         for (int j = 0; j < n; j += L) {
-            VectorMask<Float> m = below(n - j);
-            FloatVector e = load(z, zB + 4L * j, m).sub(shift).lanewise(VectorOperators.EXP);
-            sum += FloatVector.zero(S).blend(e, m).reduceLanes(VectorOperators.ADD);
+            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
+            FloatVector e = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m).sub(shift).lanewise(EXP);
+            sum += FloatVector.zero(S).blend(e, m).reduceLanes(ADD);
         }
         return sum;
     }
@@ -656,7 +697,8 @@ final class SimdKernels implements Kernels {
     private static double rowSum(int n, MemorySegment x, long xB) {
         double sum = 0.0;
         for (int j = 0; j < n; j += L) {
-            sum += load(x, xB + 4L * j, below(n - j)).reduceLanes(VectorOperators.ADD);
+            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
+            sum += FloatVector.fromMemorySegment(S, x, xB + 4L * j, BO, m).reduceLanes(ADD);
         }
         return sum;
     }
@@ -664,8 +706,9 @@ final class SimdKernels implements Kernels {
     private static double rowDot(int n, MemorySegment x, long xB, MemorySegment y, long yB) {
         double sum = 0.0;
         for (int j = 0; j < n; j += L) {
-            VectorMask<Float> m = below(n - j);
-            sum += load(x, xB + 4L * j, m).mul(load(y, yB + 4L * j, m)).reduceLanes(VectorOperators.ADD);
+            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
+            FloatVector xv = FloatVector.fromMemorySegment(S, x, xB + 4L * j, BO, m);
+            sum += xv.mul(FloatVector.fromMemorySegment(S, y, yB + 4L * j, BO, m)).reduceLanes(ADD);
         }
         return sum;
     }
@@ -674,9 +717,10 @@ final class SimdKernels implements Kernels {
     private static void softmaxGradientRow(int n, MemorySegment z, long zB, float lse, float s,
                                            MemorySegment t, long tB, float scale, MemorySegment g, long gB) {
         for (int j = 0; j < n; j += L) {
-            VectorMask<Float> m = below(n - j);
+            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
             long o = 4L * j;
-            load(z, zB + o, m).sub(lse).lanewise(VectorOperators.EXP).mul(s).sub(load(t, tB + o, m)).mul(scale)
+            FloatVector tv = FloatVector.fromMemorySegment(S, t, tB + o, BO, m);
+            FloatVector.fromMemorySegment(S, z, zB + o, BO, m).sub(lse).lanewise(EXP).mul(s).sub(tv).mul(scale)
                     .intoMemorySegment(g, gB + o, BO, m);
         }
     }
@@ -689,9 +733,10 @@ final class SimdKernels implements Kernels {
         for (int r = 0; r < rows; r++) {
             long yr = 4L * (yOff + (long) r * ldy), tr = 4L * (tOff + (long) r * ldt), gr = 4L * (gOff + (long) r * ldg);
             for (int j = 0; j < cols; j += L) {
-                VectorMask<Float> mj = below(cols - j);
-                FloatVector d = load(y, yr + 4L * j, mj).sub(load(t, tr + 4L * j, mj));
-                total += 0.5 * d.mul(d).reduceLanes(VectorOperators.ADD);
+                VectorMask<Float> mj = FloatVector.fromArray(S, IOTA, 0).compare(LT, cols - j);
+                FloatVector tv = FloatVector.fromMemorySegment(S, t, tr + 4L * j, BO, mj);
+                FloatVector d = FloatVector.fromMemorySegment(S, y, yr + 4L * j, BO, mj).sub(tv);
+                total += 0.5 * d.mul(d).reduceLanes(ADD);
                 d.mul(scale).intoMemorySegment(g, gr + 4L * j, BO, mj);
             }
         }
@@ -702,16 +747,16 @@ final class SimdKernels implements Kernels {
     public void columnSums(int rows, int cols, MemorySegment a, long aOff, int lda, MemorySegment out, long outOff) {
         long aB = 4L * aOff, ldaB = 4L * lda;
         for (int j = 0; j < cols; j += L) {
-            VectorMask<Float> mj = below(cols - j);
+            VectorMask<Float> mj = FloatVector.fromArray(S, IOTA, 0).compare(LT, cols - j);
             long o = 4L * j;
             FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
             int i = 0;
             for (; i + 1 < rows; i += 2) {
-                s0 = s0.add(load(a, aB + i * ldaB + o, mj));
-                s1 = s1.add(load(a, aB + (i + 1) * ldaB + o, mj));
+                s0 = s0.add(FloatVector.fromMemorySegment(S, a, aB + i * ldaB + o, BO, mj));
+                s1 = s1.add(FloatVector.fromMemorySegment(S, a, aB + (i + 1) * ldaB + o, BO, mj));
             }
             if (i < rows) {
-                s0 = s0.add(load(a, aB + i * ldaB + o, mj));
+                s0 = s0.add(FloatVector.fromMemorySegment(S, a, aB + i * ldaB + o, BO, mj));
             }
             s0.add(s1).intoMemorySegment(out, 4L * outOff + o, BO, mj);
         }
@@ -723,7 +768,9 @@ final class SimdKernels implements Kernels {
         long full = n - n % L;
         for (long i = 0; i < full; i += L) {
             long o = 4L * i;
-            load(x, xB + o).fma(FloatVector.broadcast(S, alpha), load(y, yB + o)).intoMemorySegment(y, yB + o, BO);
+            FloatVector xv = FloatVector.fromMemorySegment(S, x, xB + o, BO);
+            FloatVector yv = FloatVector.fromMemorySegment(S, y, yB + o, BO);
+            xv.fma(FloatVector.broadcast(S, alpha), yv).intoMemorySegment(y, yB + o, BO);
         }
         for (long i = full; i < n; i++) {
             long o = 4L * i;
@@ -737,7 +784,7 @@ final class SimdKernels implements Kernels {
         long full = n - n % L;
         for (long i = 0; i < full; i += L) {
             long o = 4L * i;
-            load(x, xB + o).mul(alpha).intoMemorySegment(x, xB + o, BO);
+            FloatVector.fromMemorySegment(S, x, xB + o, BO).mul(alpha).intoMemorySegment(x, xB + o, BO);
         }
         for (long i = full; i < n; i++) {
             long o = 4L * i;
@@ -754,14 +801,14 @@ final class SimdKernels implements Kernels {
         // Flush the float accumulator into double every 4096 vectors so long slabs keep precision.
         long flushEvery = 4096L * L;
         for (long i = 0; i < full; i += L) {
-            FloatVector v = load(x, xB + 4L * i);
+            FloatVector v = FloatVector.fromMemorySegment(S, x, xB + 4L * i, BO);
             s = v.fma(v, s);
             if ((i + L) % flushEvery == 0) {
-                total += s.reduceLanes(VectorOperators.ADD);
+                total += s.reduceLanes(ADD);
                 s = FloatVector.zero(S);
             }
         }
-        total += s.reduceLanes(VectorOperators.ADD);
+        total += s.reduceLanes(ADD);
         for (long i = full; i < n; i++) {
             double v = x.get(F, xB + 4L * i);
             total += v * v;

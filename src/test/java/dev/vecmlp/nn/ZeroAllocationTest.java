@@ -1,0 +1,116 @@
+package dev.vecmlp.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.util.SplittableRandom;
+import java.util.function.IntSupplier;
+
+import org.junit.jupiter.api.Test;
+
+import dev.vecmlp.kernel.KernelProvider;
+
+/**
+ * Once compiled, a pass allocates nothing on the Java heap. This is where the Vector API goes
+ * wrong quietly: when C2 does not inline a method a vector passes through, it boxes the vector,
+ * and nothing but the allocation counter (or a 10x slowdown) shows it. Each case here once
+ * allocated: a vector loss helper at batch 1 (336 B a call), tanh through an out-of-line helper
+ * (3 MB a call at batch 256).
+ *
+ * <p>The counter is the thread's own ({@code com.sun.management.ThreadMXBean}), so JIT threads
+ * and other tests do not count. Until C2 has compiled a path it runs in code that boxes every
+ * vector, so a case runs windows of calls until one is clean, within a time limit far above what
+ * compilation takes; a path that still allocates then fails.
+ */
+class ZeroAllocationTest {
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    /** Every activation in one network, every kernel path at both losses. */
+    private static Mlp allActivations(Loss loss, double l2) {
+        return Mlp.input(37)
+                .dense(33, Activation.TANH)
+                .dense(17, Activation.RELU)
+                .dense(16, Activation.SOFTPLUS)
+                .dense(20, Activation.LOGISTIC)
+                .dense(15, Activation.HARD_THRESHOLD)
+                .dense(10, Activation.LINEAR)
+                .loss(loss)
+                .l2(l2)
+                .build();
+    }
+
+    @Test
+    void forwardBackwardAllocatesNothingOnceCompiled() {
+        for (Loss loss : Loss.values()) {
+            for (int batch : new int[] {1, 5, 32}) {
+                Mlp spec = allActivations(loss, loss == Loss.SQUARED_ERROR ? 1e-3 : 0);
+                try (Model model = spec.init(3L, KernelProvider.simd()); Workspace ws = model.workspace(batch)) {
+                    fill(ws, spec, batch);
+                    long bytes = steadyStateBytes(() -> {
+                        model.forwardBackward(ws, batch);
+                        return batch;
+                    });
+                    assertEquals(0, bytes, spec + ", batch " + batch + ": bytes allocated per window of calls");
+                }
+            }
+        }
+    }
+
+    @Test
+    void predictAllocatesNothingOnceCompiled() {
+        Mlp spec = allActivations(Loss.SOFTMAX_CROSS_ENTROPY, 0);
+        for (int batch : new int[] {1, 8}) {
+            try (Model model = spec.init(5L, KernelProvider.simd()); Predictor p = model.predictor(batch)) {
+                float[] in = new float[batch * spec.inputs()];
+                float[] out = new float[batch * spec.outputs()];
+                SplittableRandom rng = new SplittableRandom(batch);
+                for (int i = 0; i < in.length; i++) {
+                    in[i] = (float) rng.nextGaussian();
+                }
+                long bytes = steadyStateBytes(() -> {
+                    p.predict(in, out);
+                    return out.length;
+                });
+                assertEquals(0, bytes, "predict, batch " + batch + ": bytes allocated per window of calls");
+                assertTrue(Float.isFinite(out[0]), "the outputs were computed");
+            }
+        }
+    }
+
+    private static void fill(Workspace ws, Mlp spec, int batch) {
+        SplittableRandom rng = new SplittableRandom(11);
+        float[] x = new float[batch * spec.inputs()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rng.nextGaussian();
+        }
+        int[] labels = new int[batch];
+        for (int i = 0; i < batch; i++) {
+            labels[i] = rng.nextInt(spec.outputs());
+        }
+        ws.setInputs(x, batch);
+        ws.setLabels(labels, batch);
+    }
+
+    /**
+     * Runs {@code call} in windows of 2,000 calls until a window allocates nothing, or 20 seconds
+     * have passed (C2 compiles in the background, at its own pace), and returns the bytes the
+     * thread allocated in the last window.
+     */
+    private static long steadyStateBytes(IntSupplier call) {
+        long tid = Thread.currentThread().threadId();
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        int sink = 0;
+        long bytes;
+        do {
+            long before = THREADS.getThreadAllocatedBytes(tid);
+            for (int i = 0; i < 2_000; i++) {
+                sink += call.getAsInt();
+            }
+            bytes = THREADS.getThreadAllocatedBytes(tid) - before;
+        } while (bytes != 0 && System.nanoTime() < deadline);
+        assertTrue(sink > 0, "the calls ran");
+        return bytes;
+    }
+}
