@@ -28,12 +28,21 @@ public interface Kernels {
 
 
     /**
+     * Floats of scratch memory {@link #matmulNT} can use for an {@code m x n} product with inner
+     * dimension {@code k} (to repack B); 0 when it has no use for any.
+     */
+    long scratchFloatsNT(int m, int n, int k);
+
+    /**
      * Forward product with fused epilogue: {@code Z[m][n] = A[m][k] · B[n][k]ᵀ + bias[n]} and
      * {@code H = f(Z)}.
      *
      * @param bias    the bias vector, or {@code null} for none
      * @param f       the activation applied in the epilogue
      * @param h       where {@code f(Z)} goes; may be the same memory as {@code z}
+     * @param scratch memory the kernel may overwrite, at least {@link #scratchFloatsNT} floats
+     *                from {@code scratchOff}; {@code null} (or too small) is allowed and only
+     *                costs speed
      */
     void matmulNT(int m, int n, int k,
                   MemorySegment a, long aOff, int lda,
@@ -41,7 +50,8 @@ public interface Kernels {
                   MemorySegment bias, long biasOff,
                   Pointwise f,
                   MemorySegment z, long zOff, int ldz,
-                  MemorySegment h, long hOff, int ldh);
+                  MemorySegment h, long hOff, int ldh,
+                  MemorySegment scratch, long scratchOff);
 
     /**
      * Input-gradient product with the activation derivative fused:

@@ -32,9 +32,14 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public long scratchFloatsNT(int m, int n, int k) {
+        return 0;
+    }
+
+    @Override
     public void matmulNT(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
                          MemorySegment bias, long biasOff, Pointwise f, MemorySegment z, long zOff, int ldz,
-                         MemorySegment h, long hOff, int ldh) {
+                         MemorySegment h, long hOff, int ldh, MemorySegment scratch, long scratchOff) {
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double acc = bias == null ? 0.0 : get(bias, biasOff + j);

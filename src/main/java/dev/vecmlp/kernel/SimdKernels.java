@@ -60,6 +60,13 @@ final class SimdKernels implements Kernels {
      * 73 / 65 / 80; 64 KiB 61 / 60 / 79.
      */
     private static final int NT_BLOCK_BYTES = 256 * 1024;
+    /**
+     * From this many rows of A on, NT transposes B into panels (about 0.3 ns a float with 16x16
+     * register transposes) and runs as a broadcast product, which does not pay 16 reductions per
+     * 4x4 tile. MatmulBench: at 256x784x512 the dot tiles ran 72 GFLOP/s; at 32 rows the transpose
+     * would cost a third of the product.
+     */
+    private static final int NT_PACK_MIN_ROWS = 128;
 
     // No static final vectors: C2 does not unbox a constant vector that meets a loop phi, and
     // falls back to the Java implementation of every operation it touches (measured: 4 GFLOP/s
@@ -256,16 +263,42 @@ final class SimdKernels implements Kernels {
     //   the loop uses the Vector API directly.
     // - No static final vectors, masks or shuffles: C2 does not unbox constant vector objects.
     // - No S.indexInRange inside a loop: it has two paths, and the phi of their masks boxes
-    //   (see FloatVector.fromArray(S, IOTA, 0).compare(LT, )).
+    //   (see the note on tail masks above).
     // - Keep each method small: at 1,350 bytecodes C1 gave up ("out of virtual registers"), so
     //   the method ran interpreted, 1,000 times slower, until C2 got to it.
 
     @Override
+    public long scratchFloatsNT(int m, int n, int k) {
+        return packs(m, n) ? (long) panels(n) * NR * L * k : 0;
+    }
+
+    /**
+     * Whether NT repacks B: only with 16 lanes (the transpose is written for 16x16 blocks), and
+     * only for batches of at least {@link #NT_PACK_MIN_ROWS} rows.
+     */
+    private static boolean packs(int m, int n) {
+        return L == 16 && m >= NT_PACK_MIN_ROWS && n >= L;
+    }
+
+    private static int panels(int n) {
+        return (n + NR * L - 1) / (NR * L);
+    }
+
+    @Override
     public void matmulNT(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
                          MemorySegment bias, long biasOff, Pointwise f, MemorySegment z, long zOff, int ldz,
-                         MemorySegment h, long hOff, int ldh) {
+                         MemorySegment h, long hOff, int ldh, MemorySegment scratch, long scratchOff) {
         long ldaB = 4L * lda, ldbB = 4L * ldb, ldzB = 4L * ldz, ldhB = 4L * ldh;
         long aB = 4L * aOff, bB = 4L * bOff, zB = 4L * zOff, hB = 4L * hOff, biasB = 4L * biasOff;
+        long need = scratchFloatsNT(m, n, k);
+        if (need > 0 && scratch != null && scratch.byteSize() - 4L * scratchOff >= 4L * need) {
+            // B transposed into panels of 64 columns, then the broadcast product, as NN does.
+            long pB = 4L * scratchOff;
+            packPanels(n, k, b, bB, ldbB, scratch, pB);
+            broadcastProduct(m, n, k, a, aB, ldaB, 4L, scratch, pB, 4L * NR * L, 4L * k, z, zB, ldzB, true,
+                    f, null, 0, 0, h, hB, ldhB, 0f, bias, biasB, 0);
+            return;
+        }
         // Rows of B (and of A) per block: NT_BLOCK_BYTES of each, so both stay in L2.
         int block = Math.max(MR, (int) Math.min(Math.max(n, m), NT_BLOCK_BYTES / Math.max(1L, 4L * k)) / MR * MR);
         int mFull = m - m % MR;
@@ -298,6 +331,135 @@ final class SimdKernels implements Kernels {
                 }
             }
         }
+    }
+
+    /** Lane indices into the pair (x, y) for one stage of a 16x16 transpose: see transpose16. */
+    private static final float[] T8LO = transposeIndex(8, true), T8HI = transposeIndex(8, false);
+    private static final float[] T4LO = transposeIndex(4, true), T4HI = transposeIndex(4, false);
+    private static final float[] T2LO = transposeIndex(2, true), T2HI = transposeIndex(2, false);
+    private static final float[] T1LO = transposeIndex(1, true), T1HI = transposeIndex(1, false);
+
+    /**
+     * At distance d, rows x and y (d apart) trade their off-diagonal d x d blocks: the new x takes
+     * lanes with bit d clear from x and the rest from y shifted down by d; the new y the converse.
+     * Indices 0-15 select from x, 16-31 from y (FloatVector.selectFrom of two vectors).
+     */
+    private static float[] transposeIndex(int d, boolean low) {
+        float[] index = new float[16];
+        for (int l = 0; l < 16; l++) {
+            boolean clear = (l & d) == 0;
+            index[l] = low ? (clear ? l : 16 + l - d) : (clear ? l + d : 16 + l);
+        }
+        return index;
+    }
+
+    /**
+     * Writes B[n][k] transposed into panels: panel q holds columns 64q..64q+63 of Bᵀ as k rows of
+     * 64 floats, so the broadcast product reads each k row of a panel as 4 contiguous vectors.
+     * Columns past n in the last panel are left as they are: the edge tiles never read them.
+     */
+    private static void packPanels(int n, int k, MemorySegment b, long bB, long ldbB, MemorySegment p, long pB) {
+        int width = NR * L;
+        for (int j0 = 0; j0 < n; j0 += 16) {
+            long panel = pB + (long) (j0 / width) * width * k * 4L;
+            long col = 4L * (j0 % width);
+            for (int p0 = 0; p0 < k; p0 += 16) {
+                long src = bB + j0 * ldbB + 4L * p0, dst = panel + p0 * (4L * width) + col;
+                if (j0 + 16 <= n && p0 + 16 <= k) {
+                    transpose16(b, src, ldbB, p, dst, 4L * width);
+                } else {
+                    transposeEdge(Math.min(16, n - j0), Math.min(16, k - p0), b, src, ldbB, p, dst, 4L * width);
+                }
+            }
+        }
+    }
+
+    /** A partial block at the right or bottom edge, element by element. */
+    private static void transposeEdge(int rows, int cols, MemorySegment b, long src, long ldbB,
+                                      MemorySegment p, long dst, long ldpB) {
+        for (int c = 0; c < cols; c++) {
+            for (int r = 0; r < rows; r++) {
+                p.set(F, dst + c * ldpB + 4L * r, b.get(F, src + r * ldbB + 4L * c));
+            }
+        }
+    }
+
+    /**
+     * Transposes a 16x16 block in registers: 16 loads, 4 stages of 16 two-vector selects
+     * (vpermt2ps), 16 stores. Written out, with no helper, for the reasons at the top of NT.
+     */
+    private static void transpose16(MemorySegment b, long src, long ldbB, MemorySegment p, long dst, long ldpB) {
+        FloatVector r0 = FloatVector.fromMemorySegment(S, b, src, BO);
+        FloatVector r1 = FloatVector.fromMemorySegment(S, b, src + ldbB, BO);
+        FloatVector r2 = FloatVector.fromMemorySegment(S, b, src + 2 * ldbB, BO);
+        FloatVector r3 = FloatVector.fromMemorySegment(S, b, src + 3 * ldbB, BO);
+        FloatVector r4 = FloatVector.fromMemorySegment(S, b, src + 4 * ldbB, BO);
+        FloatVector r5 = FloatVector.fromMemorySegment(S, b, src + 5 * ldbB, BO);
+        FloatVector r6 = FloatVector.fromMemorySegment(S, b, src + 6 * ldbB, BO);
+        FloatVector r7 = FloatVector.fromMemorySegment(S, b, src + 7 * ldbB, BO);
+        FloatVector r8 = FloatVector.fromMemorySegment(S, b, src + 8 * ldbB, BO);
+        FloatVector r9 = FloatVector.fromMemorySegment(S, b, src + 9 * ldbB, BO);
+        FloatVector r10 = FloatVector.fromMemorySegment(S, b, src + 10 * ldbB, BO);
+        FloatVector r11 = FloatVector.fromMemorySegment(S, b, src + 11 * ldbB, BO);
+        FloatVector r12 = FloatVector.fromMemorySegment(S, b, src + 12 * ldbB, BO);
+        FloatVector r13 = FloatVector.fromMemorySegment(S, b, src + 13 * ldbB, BO);
+        FloatVector r14 = FloatVector.fromMemorySegment(S, b, src + 14 * ldbB, BO);
+        FloatVector r15 = FloatVector.fromMemorySegment(S, b, src + 15 * ldbB, BO);
+        FloatVector lo = FloatVector.fromArray(S, T8LO, 0), hi = FloatVector.fromArray(S, T8HI, 0), t;
+        t = lo.selectFrom(r0, r8); r8 = hi.selectFrom(r0, r8); r0 = t;
+        t = lo.selectFrom(r1, r9); r9 = hi.selectFrom(r1, r9); r1 = t;
+        t = lo.selectFrom(r2, r10); r10 = hi.selectFrom(r2, r10); r2 = t;
+        t = lo.selectFrom(r3, r11); r11 = hi.selectFrom(r3, r11); r3 = t;
+        t = lo.selectFrom(r4, r12); r12 = hi.selectFrom(r4, r12); r4 = t;
+        t = lo.selectFrom(r5, r13); r13 = hi.selectFrom(r5, r13); r5 = t;
+        t = lo.selectFrom(r6, r14); r14 = hi.selectFrom(r6, r14); r6 = t;
+        t = lo.selectFrom(r7, r15); r15 = hi.selectFrom(r7, r15); r7 = t;
+        lo = FloatVector.fromArray(S, T4LO, 0);
+        hi = FloatVector.fromArray(S, T4HI, 0);
+        t = lo.selectFrom(r0, r4); r4 = hi.selectFrom(r0, r4); r0 = t;
+        t = lo.selectFrom(r1, r5); r5 = hi.selectFrom(r1, r5); r1 = t;
+        t = lo.selectFrom(r2, r6); r6 = hi.selectFrom(r2, r6); r2 = t;
+        t = lo.selectFrom(r3, r7); r7 = hi.selectFrom(r3, r7); r3 = t;
+        t = lo.selectFrom(r8, r12); r12 = hi.selectFrom(r8, r12); r8 = t;
+        t = lo.selectFrom(r9, r13); r13 = hi.selectFrom(r9, r13); r9 = t;
+        t = lo.selectFrom(r10, r14); r14 = hi.selectFrom(r10, r14); r10 = t;
+        t = lo.selectFrom(r11, r15); r15 = hi.selectFrom(r11, r15); r11 = t;
+        lo = FloatVector.fromArray(S, T2LO, 0);
+        hi = FloatVector.fromArray(S, T2HI, 0);
+        t = lo.selectFrom(r0, r2); r2 = hi.selectFrom(r0, r2); r0 = t;
+        t = lo.selectFrom(r1, r3); r3 = hi.selectFrom(r1, r3); r1 = t;
+        t = lo.selectFrom(r4, r6); r6 = hi.selectFrom(r4, r6); r4 = t;
+        t = lo.selectFrom(r5, r7); r7 = hi.selectFrom(r5, r7); r5 = t;
+        t = lo.selectFrom(r8, r10); r10 = hi.selectFrom(r8, r10); r8 = t;
+        t = lo.selectFrom(r9, r11); r11 = hi.selectFrom(r9, r11); r9 = t;
+        t = lo.selectFrom(r12, r14); r14 = hi.selectFrom(r12, r14); r12 = t;
+        t = lo.selectFrom(r13, r15); r15 = hi.selectFrom(r13, r15); r13 = t;
+        lo = FloatVector.fromArray(S, T1LO, 0);
+        hi = FloatVector.fromArray(S, T1HI, 0);
+        t = lo.selectFrom(r0, r1); r1 = hi.selectFrom(r0, r1); r0 = t;
+        t = lo.selectFrom(r2, r3); r3 = hi.selectFrom(r2, r3); r2 = t;
+        t = lo.selectFrom(r4, r5); r5 = hi.selectFrom(r4, r5); r4 = t;
+        t = lo.selectFrom(r6, r7); r7 = hi.selectFrom(r6, r7); r6 = t;
+        t = lo.selectFrom(r8, r9); r9 = hi.selectFrom(r8, r9); r8 = t;
+        t = lo.selectFrom(r10, r11); r11 = hi.selectFrom(r10, r11); r10 = t;
+        t = lo.selectFrom(r12, r13); r13 = hi.selectFrom(r12, r13); r12 = t;
+        t = lo.selectFrom(r14, r15); r15 = hi.selectFrom(r14, r15); r14 = t;
+        r0.intoMemorySegment(p, dst, BO);
+        r1.intoMemorySegment(p, dst + ldpB, BO);
+        r2.intoMemorySegment(p, dst + 2 * ldpB, BO);
+        r3.intoMemorySegment(p, dst + 3 * ldpB, BO);
+        r4.intoMemorySegment(p, dst + 4 * ldpB, BO);
+        r5.intoMemorySegment(p, dst + 5 * ldpB, BO);
+        r6.intoMemorySegment(p, dst + 6 * ldpB, BO);
+        r7.intoMemorySegment(p, dst + 7 * ldpB, BO);
+        r8.intoMemorySegment(p, dst + 8 * ldpB, BO);
+        r9.intoMemorySegment(p, dst + 9 * ldpB, BO);
+        r10.intoMemorySegment(p, dst + 10 * ldpB, BO);
+        r11.intoMemorySegment(p, dst + 11 * ldpB, BO);
+        r12.intoMemorySegment(p, dst + 12 * ldpB, BO);
+        r13.intoMemorySegment(p, dst + 13 * ldpB, BO);
+        r14.intoMemorySegment(p, dst + 14 * ldpB, BO);
+        r15.intoMemorySegment(p, dst + 15 * ldpB, BO);
     }
 
     /**
@@ -436,14 +598,14 @@ final class SimdKernels implements Kernels {
                          Pointwise f, MemorySegment z, long zOff, int ldz, MemorySegment h, long hOff, int ldh,
                          MemorySegment c, long cOff, int ldc) {
         Pointwise g = f == Pointwise.LINEAR ? null : f;
-        broadcastProduct(m, n, k, a, 4L * aOff, 4L * lda, 4L, b, 4L * bOff, 4L * ldb, c, 4L * cOff, 4L * ldc,
+        broadcastProduct(m, n, k, a, 4L * aOff, 4L * lda, 4L, b, 4L * bOff, 4L * ldb, 4L, c, 4L * cOff, 4L * ldc, false,
                 g, z, 4L * zOff, 4L * ldz, h, 4L * hOff, 4L * ldh, 0f, null, 0, 0);
     }
 
     @Override
     public void matmulTN(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
                          float lambda, MemorySegment w, long wOff, int ldw, MemorySegment c, long cOff, int ldc) {
-        broadcastProduct(m, n, k, a, 4L * aOff, 4L, 4L * lda, b, 4L * bOff, 4L * ldb, c, 4L * cOff, 4L * ldc,
+        broadcastProduct(m, n, k, a, 4L * aOff, 4L, 4L * lda, b, 4L * bOff, 4L * ldb, 4L, c, 4L * cOff, 4L * ldc, false,
                 null, null, 0, 0, null, 0, 0, lambda, w, 4L * wOff, 4L * ldw);
     }
 
@@ -455,8 +617,8 @@ final class SimdKernels implements Kernels {
      */
     private static void broadcastProduct(int m, int n, int k,
                                          MemorySegment a, long aB, long arsB, long acsB,
-                                         MemorySegment b, long bB, long ldbB,
-                                         MemorySegment c, long cB, long ldcB,
+                                         MemorySegment b, long bB, long ldbB, long colB,
+                                         MemorySegment c, long cB, long ldcB, boolean forward,
                                          Pointwise f, MemorySegment z, long zB, long ldzB, MemorySegment h, long hB, long ldhB,
                                          float lambda, MemorySegment w, long wB, long ldwB) {
         int panel = NR * L;
@@ -464,26 +626,30 @@ final class SimdKernels implements Kernels {
         for (int j0 = 0; j0 < n; j0 += panel) {
             int width = Math.min(panel, n - j0);
             long col = 4L * j0;
+            long bPanel = bB + j0 * colB;
             for (int i = 0; i < m; ) {
                 int rows = i < mFull ? MR : 1;
                 long aRow = aB + i * arsB;
                 long cRow = cB + i * ldcB + col;
                 if (width == panel) {
                     if (rows == MR) {
-                        bcast4x4(k, a, aRow, arsB, acsB, b, bB + col, ldbB, c, cRow, ldcB);
+                        bcast4x4(k, a, aRow, arsB, acsB, b, bPanel, ldbB, c, cRow, ldcB);
                     } else {
-                        bcast1x4(k, a, aRow, acsB, b, bB + col, ldbB, c, cRow);
+                        bcast1x4(k, a, aRow, acsB, b, bPanel, ldbB, c, cRow);
                     }
                 } else {
                     for (int j = 0; j < width; j += L) {
                         if (rows == MR) {
-                            bcast4x1(k, a, aRow, arsB, acsB, b, bB + col + 4L * j, ldbB, c, cRow + 4L * j, ldcB, width - j);
+                            bcast4x1(k, a, aRow, arsB, acsB, b, bPanel + 4L * j, ldbB, c, cRow + 4L * j, ldcB, width - j);
                         } else {
-                            bcast1x1(k, a, aRow, acsB, b, bB + col + 4L * j, ldbB, c, cRow + 4L * j, width - j);
+                            bcast1x1(k, a, aRow, acsB, b, bPanel + 4L * j, ldbB, c, cRow + 4L * j, width - j);
                         }
                     }
                 }
-                if (f != null || lambda != 0f) {
+                if (forward) {
+                    // The forward epilogue (packed NT): w is the bias (or null), h gets f(C + bias).
+                    biasActivate(f, rows, width, c, cRow, ldcB, w, wB + col, h, hB + i * ldhB + col, ldhB);
+                } else if (f != null || lambda != 0f) {
                     epilogue(rows, width, c, cRow, ldcB, f, z, zB + i * ldzB + col, ldzB, h, hB + i * ldhB + col, ldhB,
                             lambda, w, wB + i * ldwB + col, ldwB);
                 }

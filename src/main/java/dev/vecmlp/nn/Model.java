@@ -194,7 +194,7 @@ public final class Model implements AutoCloseable {
     /** A workspace for training passes of up to {@code maxBatch} rows. */
     public Workspace workspace(int maxBatch) {
         ensureOpen();
-        return new Workspace(spec, maxBatch, true);
+        return new Workspace(spec, kernels, maxBatch, true);
     }
 
     /** A predictor for batches of up to {@code maxBatch} rows; one per thread. */

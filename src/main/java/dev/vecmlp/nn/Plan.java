@@ -150,7 +150,8 @@ public final class Plan {
                 p, pl.biasOffset(l),
                 layer.activation().pointwise(),
                 z.segment(), z.offset(), z.stride(),
-                h.segment(), h.offset(), h.stride());
+                h.segment(), h.offset(), h.stride(),
+                ws.scratchFloats() > 0 ? ws.segment() : null, ws.scratchOffset());
     }
 
     private double loss(Model model, Workspace ws, int batch) {

@@ -29,7 +29,7 @@ public final class Predictor implements AutoCloseable {
 
     Predictor(Model model, int maxBatch) {
         this.model = model;
-        this.ws = new Workspace(model.spec(), maxBatch, false);
+        this.ws = new Workspace(model.spec(), model.kernels(), maxBatch, false);
         this.inputs = model.spec().inputs();
         this.outputs = model.spec().outputs();
     }

@@ -2,13 +2,15 @@ package dev.vecmlp.nn;
 
 import java.lang.foreign.MemorySegment;
 
+import dev.vecmlp.kernel.Kernels;
 import dev.vecmlp.memory.Matrix;
 import dev.vecmlp.memory.Slab;
 
 /**
  * The per-thread memory of a pass through a network, allocated once for a maximum batch: the
  * input X, and for every layer its pre-activation Z, activation H and (when training) error signal
- * Z̄, plus the targets. All batch-major, rows padded to 16 floats, in one slab.
+ * Z̄, plus the targets, and the scratch the forward kernel asks for. All batch-major, rows padded
+ * to 16 floats, in one slab.
  *
  * <p>A workspace belongs to one thread at a time. Many workspaces may share one {@link Model}.
  *
@@ -31,8 +33,10 @@ public final class Workspace implements AutoCloseable {
     private final Matrix[] h;
     private final Matrix[] g;
     private final Matrix targets;
+    private final long scratchOffset;
+    private final long scratchFloats;
 
-    Workspace(Mlp spec, int maxBatch, boolean training) {
+    Workspace(Mlp spec, Kernels kernels, int maxBatch, boolean training) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("workspace: expected a maximum batch >= 1, found " + maxBatch);
         }
@@ -47,6 +51,14 @@ public final class Workspace implements AutoCloseable {
         if (training) {
             floats += (long) maxBatch * Matrix.paddedStride(spec.outputs());
         }
+        long scratch = 0;
+        for (Layer layer : spec.layers()) {
+            scratch = Math.max(scratch, kernels.scratchFloatsNT(maxBatch, layer.outputs(), layer.inputs()));
+        }
+        // Rounded to whole 64-byte lines so the scratch starts aligned like everything else.
+        scratch = (scratch + Matrix.PAD - 1) / Matrix.PAD * Matrix.PAD;
+        floats += scratch;
+        this.scratchFloats = scratch;
         this.slab = Slab.allocate("workspace(" + spec + ", batch " + maxBatch + ")", floats);
         this.seg = slab.segment();
         long at = 0;
@@ -67,6 +79,10 @@ public final class Workspace implements AutoCloseable {
             }
         }
         targets = training ? slab.matrix(at, maxBatch, spec.outputs()) : null;
+        if (training) {
+            at += targets.extentFloats();
+        }
+        scratchOffset = at;
     }
 
     /** The network this workspace was made for. */
@@ -178,6 +194,16 @@ public final class Workspace implements AutoCloseable {
 
     Matrix targetView() {
         return targets;
+    }
+
+    /** Float offset of the forward kernel's scratch in {@link #segment()}. */
+    long scratchOffset() {
+        return scratchOffset;
+    }
+
+    /** Floats of scratch (0 when the kernels want none). */
+    long scratchFloats() {
+        return scratchFloats;
     }
 
     void ensureOpen() {

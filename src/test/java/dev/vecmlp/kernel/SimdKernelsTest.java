@@ -317,25 +317,29 @@ class SimdKernelsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("ntShapes")
     void matmulNT(Shape s) {
-        // Six activations times bias or not, rotating with the case number.
-        checkNT(s, Pointwise.of(s.index() % 6), (s.index() / 6) % 2 == 0);
+        // Six activations times bias or not, rotating with the case number; scratch on every other
+        // case, so that shapes of 128 rows and more run both the packed and the dot-tile path.
+        checkNT(s, Pointwise.of(s.index() % 6), (s.index() / 6) % 2 == 0, s.index() % 2 == 0);
     }
 
     @ParameterizedTest(name = "{0}, {1}")
     @MethodSource("networkForward")
     void matmulNTNetworkA(Shape s, Pointwise f) {
-        checkNT(s, f, true);
+        checkNT(s, f, true, true);
+        checkNT(s, f, true, false);
     }
 
     /** One shape with full 4x4 tiles, edge rows and edge columns, under every activation. */
     @ParameterizedTest(name = "{0}")
     @EnumSource(Pointwise.class)
     void matmulNTEveryActivationWithAndWithoutBias(Pointwise f) {
-        checkNT(new Shape(7, 66, 47, 0), f, true);
-        checkNT(new Shape(7, 66, 47, 1), f, false);
+        checkNT(new Shape(7, 66, 47, 0), f, true, false);
+        checkNT(new Shape(7, 66, 47, 1), f, false, false);
+        // 130 rows: over the packing threshold, with edge panels and a k tail.
+        checkNT(new Shape(130, 70, 47, 2), f, true, true);
     }
 
-    private static void checkNT(Shape s, Pointwise f, boolean withBias) {
+    private static void checkNT(Shape s, Pointwise f, boolean withBias, boolean withScratch) {
         int m = s.m(), n = s.n(), k = s.k(), ix = s.index();
         SplittableRandom rnd = new SplittableRandom(s.seed());
         float[] a = values(rnd, m * k, s.wide()), b = values(rnd, n * k, s.wide());
@@ -346,12 +350,18 @@ class SimdKernelsTest {
             Region rbias = withBias ? Region.of(arena, 1, n, ix, 2).write(bias) : null;
             Region zs = Region.of(arena, m, n, ix, 3), hs = Region.of(arena, m, n, ix, 4);
             Region zr = Region.of(arena, m, n, ix, 3), hr = Region.of(arena, m, n, ix, 4);
+            // Scratch at an odd offset, full of NaN: the kernel must write what it reads.
+            long scratchFloats = SIMD.scratchFloatsNT(m, n, k);
+            MemorySegment scratch = withScratch ? arena.allocate(4L * (scratchFloats + 3), 4) : null;
+            if (scratch != null) {
+                scratch.fill((byte) 0xFF);
+            }
             SIMD.matmulNT(m, n, k, ra.seg, ra.off, ra.ld, rb.seg, rb.off, rb.ld,
                     withBias ? rbias.seg : null, withBias ? rbias.off : 0, f,
-                    zs.seg, zs.off, zs.ld, hs.seg, hs.off, hs.ld);
+                    zs.seg, zs.off, zs.ld, hs.seg, hs.off, hs.ld, scratch, 3);
             REF.matmulNT(m, n, k, ra.seg, ra.off, ra.ld, rb.seg, rb.off, rb.ld,
                     withBias ? rbias.seg : null, withBias ? rbias.off : 0, f,
-                    zr.seg, zr.off, zr.ld, hr.seg, hr.off, hr.ld);
+                    zr.seg, zr.off, zr.ld, hr.seg, hr.off, hr.ld, null, 0);
             zs.assertSentinels("Z");
             hs.assertSentinels("H");
 
@@ -388,9 +398,9 @@ class SimdKernelsTest {
             Region rbias = Region.of(arena, 1, n, 0, 2).write(bias);
             Region hs = Region.of(arena, m, n, 0, 3), hr = Region.of(arena, m, n, 0, 3);
             SIMD.matmulNT(m, n, k, ra.seg, ra.off, ra.ld, rb.seg, rb.off, rb.ld, rbias.seg, rbias.off, Pointwise.TANH,
-                    hs.seg, hs.off, hs.ld, hs.seg, hs.off, hs.ld);
+                    hs.seg, hs.off, hs.ld, hs.seg, hs.off, hs.ld, null, 0);
             REF.matmulNT(m, n, k, ra.seg, ra.off, ra.ld, rb.seg, rb.off, rb.ld, rbias.seg, rbias.off, Pointwise.TANH,
-                    hr.seg, hr.off, hr.ld, hr.seg, hr.off, hr.ld);
+                    hr.seg, hr.off, hr.ld, hr.seg, hr.off, hr.ld, null, 0);
             hs.assertSentinels("H");
             double[] abs = Tolerance.absProducts(a, b, m, n, k);
             float[] hS = hs.read(), hR = hr.read();

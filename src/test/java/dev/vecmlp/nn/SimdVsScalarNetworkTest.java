@@ -91,7 +91,7 @@ class SimdVsScalarNetworkTest {
     }
 
     /**
-     * Fan-ins of 1000 and 4097: the forward product splits the output columns into blocks of
+     * Fan-ins of 1000 and 4097, and batches over the packing threshold. The forward product splits the output columns into blocks of
      * 64 and 12 (a fixed byte budget of W rows), and a weight block of 4097 x 65 floats is long
      * enough for the chunked float sum of the L2 term.
      */
@@ -102,7 +102,13 @@ class SimdVsScalarNetworkTest {
                 new Case(CASES + 1, SEED + CASES + 1, 4097, new int[] {65, 3}, Activation.RELU, Activation.LINEAR,
                         Loss.SQUARED_ERROR, 0.01, 5, 8),
                 new Case(CASES + 2, SEED + CASES + 2, 4097, new int[] {33}, Activation.LOGISTIC, Activation.LOGISTIC,
-                        Loss.SQUARED_ERROR, 0, 1, 1));
+                        Loss.SQUARED_ERROR, 0, 1, 1),
+                // Batches of 128 rows and more take the forward product through the transposed,
+                // packed weights and the workspace's scratch; 129 leaves an edge row.
+                new Case(CASES + 3, SEED + CASES + 3, 100, new int[] {70, 33, 10}, Activation.SOFTPLUS, Activation.LINEAR,
+                        Loss.SOFTMAX_CROSS_ENTROPY, 0.01, 129, 130),
+                new Case(CASES + 4, SEED + CASES + 4, 64, new int[] {64, 17}, Activation.TANH, Activation.LOGISTIC,
+                        Loss.SQUARED_ERROR, 0, 256, 256));
     }
 
     static Stream<Case> gridCases() {

@@ -43,7 +43,9 @@ public class MatmulBench {
             "NT:256x784x512", "NT:256x512x512", "NT:256x512x10", "NT:32x784x512", "NT:1x784x512",
             "TN:512x256x784", "TN:512x256x512", "NN:256x512x512", "NN:256x512x784",
             "NT:64x64x64", "NN:64x64x64", "TN:64x64x64",
+            "NT:128x128x128", "NN:128x128x128", "TN:128x128x128",
             "NT:256x256x256", "NN:256x256x256", "TN:256x256x256",
+            "NT:512x512x512", "NN:512x512x512", "TN:512x512x512",
             "NT:1024x1024x1024", "NN:1024x1024x1024", "TN:1024x1024x1024"})
     public String shape;
 
@@ -54,7 +56,7 @@ public class MatmulBench {
     private Arena arena;
     private String form;
     private int m, n, kk, lda, ldb, ldc;
-    private MemorySegment a, b, bias, c, h;
+    private MemorySegment a, b, bias, c, h, scratch;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -91,6 +93,7 @@ public class MatmulBench {
         ldc = Matrix.paddedStride(n);
         bias = random(rng, ldc);
         c = random(rng, (long) m * ldc);
+        scratch = arena.allocate(Math.max(1, 4L * k.scratchFloatsNT(m, n, kk)), 64);
         h = random(rng, (long) m * ldc);
     }
 
@@ -116,7 +119,8 @@ public class MatmulBench {
     @Benchmark
     public MemorySegment product() {
         switch (form) {
-            case "NT" -> k.matmulNT(m, n, kk, a, 0, lda, b, 0, ldb, bias, 0, Pointwise.RELU, c, 0, ldc, c, 0, ldc);
+            case "NT" -> k.matmulNT(m, n, kk, a, 0, lda, b, 0, ldb, bias, 0, Pointwise.RELU, c, 0, ldc, c, 0, ldc,
+                    scratch, 0);
             case "NN" -> k.matmulNN(m, n, kk, a, 0, lda, b, 0, ldb, Pointwise.RELU, h, 0, ldc, h, 0, ldc, c, 0, ldc);
             default -> k.matmulTN(m, n, kk, a, 0, lda, b, 0, ldb, 0f, null, 0, 0, c, 0, ldc);
         }
