@@ -26,11 +26,12 @@ import static jdk.incubator.vector.VectorOperators.TANH;
  *       row-major along the output columns, so a register tile of {@link #MR} rows by {@link #NR}
  *       vectors of C accumulates {@code a(i,p) · B[p][j..j+NR·L)}: one broadcast per row, one load
  *       per vector, no reductions. NN and TN differ only in how {@code a(i,p)} is addressed.
- *   <li><b>NT</b> (forward): both operands run along k, so a tile is {@link #MR} rows of A by
- *       {@link #MR} rows of B, 16 vector accumulators of partial dot products reduced at the
- *       end; bias and activation then run over the finished rows, vectorized. Packing a
- *       transposed copy of W instead would cost O(n·k) per call: as much as the whole product at
- *       batch 1, a third of it at batch 32.
+ *   <li><b>NT</b> (forward): both operands run along k. From {@link #NT_PACK_MIN_ROWS} rows of
+ *       A on, B is transposed into panels in the caller's scratch (16x16 register transposes)
+ *       and the product runs as a broadcast product. Below that, where the transpose would cost
+ *       as much as the product (batch 1) or a third of it (batch 32), a tile is {@link #MR} rows
+ *       of A by {@link #MR} rows of B: 16 vector accumulators of partial dot products, reduced
+ *       at the end. Either way bias and activation run over finished rows, vectorized.
  * </ul>
  * Edges are done by smaller tiles of the same kind (1 row, 1 vector with a mask), never by masks
  * in the hot loop of the big tile.
