@@ -69,11 +69,31 @@ final class SimdKernels implements Kernels {
      */
     private static final int NT_PACK_MIN_ROWS = 128;
 
-    // No static final vectors: C2 does not unbox a constant vector that meets a loop phi, and
-    // falls back to the Java implementation of every operation it touches (measured: 4 GFLOP/s
-    // with static final zero accumulators, against 60+ with FloatVector.zero(S) in the method).
+    /** The lane numbers 0, 1, ..., L-1, as floats; compared with a count they make tail masks. */
+    private static final float[] IOTA = iota();
+
+    // Tail masks: FloatVector.fromArray(S, IOTA, 0).compare(LT, n) is the mask of the lanes below
+    // n (all of them when n >= L). A compare against the lane numbers has one path, so C2 never
+    // merges two masks (S.indexInRange has two paths, and the phi of their masks was boxed, once
+    // per iteration where it sat in a loop). Loads, broadcasts and masks are written out at each
+    // use rather than through helpers: a helper that returns a vector or a mask is boxed whenever
+    // C2 declines to inline it, which it did for 13-byte helpers past its node budget
+    // (NodeCountInliningCutoff) and depending on which other kernels a JVM had run first.
+    //
+    // No static final vectors either: C2 does not unbox a constant vector that meets a loop phi,
+    // and falls back to the Java implementation of every operation it touches (measured: 4
+    // GFLOP/s with static final zero accumulators, against 60+ with FloatVector.zero(S) in the
+    // method).
 
     SimdKernels() {
+    }
+
+    private static float[] iota() {
+        float[] lanes = new float[L];
+        for (int i = 0; i < L; i++) {
+            lanes[i] = i;
+        }
+        return lanes;
     }
 
     private static VectorSpecies<Float> chooseSpecies() {
@@ -92,28 +112,6 @@ final class SimdKernels implements Kernels {
     public String name() {
         return "simd-" + S.vectorBitSize();
     }
-
-
-
-
-    /** The lane numbers 0, 1, ..., L-1, as floats; compared with a count they make tail masks. */
-    private static final float[] IOTA = iota();
-
-    private static float[] iota() {
-        float[] lanes = new float[L];
-        for (int i = 0; i < L; i++) {
-            lanes[i] = i;
-        }
-        return lanes;
-    }
-
-    // Tail masks: FloatVector.fromArray(S, IOTA, 0).compare(LT, n) is the mask of the lanes
-    // below n (all of them when n >= L). A compare against the lane numbers has one path, so C2 never merges two
-    // masks (S.indexInRange has two paths, and the phi of their masks was boxed, once per
-    // iteration where it sat in a loop). Loads, broadcasts and masks are written out at each use
-    // rather than through helpers: a helper that returns a vector or a mask is boxed whenever C2
-    // declines to inline it, which it did for 13-byte helpers past its node budget
-    // (NodeCountInliningCutoff) and depending on which other kernels a JVM had run first.
 
     // ---------------------------------------------------------------------------------------
     // Pointwise functions: one small method, one loop, per function; the scalar definitions in
