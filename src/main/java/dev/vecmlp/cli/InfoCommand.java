@@ -25,10 +25,11 @@ import picocli.CommandLine.Spec;
         name = "info",
         mixinStandardHelpOptions = true,
         description = {
-                "Show the Java runtime and the kernels selected on this machine, then check them:",
-                "network A (784-512-512-10, ReLU, softmax cross-entropy) runs forward and backward",
-                "on the selected kernels and on the scalar reference kernels, and the gradients",
-                "must agree to float32 rounding. Exits 1 if they do not."})
+                "Show the Java runtime and kernels of this machine, and check the kernels.",
+                "",
+                "Network A (784-512-512-10, ReLU, softmax cross-entropy) runs forward and backward",
+                "on the selected kernels and on the scalar reference kernels; the gradients must",
+                "agree to float32 rounding. Exits 1 if they do not."})
 public final class InfoCommand implements Callable<Integer> {
     /** Largest gradient difference accepted, relative to the largest gradient of the tensor. */
     private static final double TOLERANCE = 1e-4;
