@@ -27,9 +27,9 @@ import picocli.CommandLine.Spec;
         description = {
                 "Show the Java runtime and kernels of this machine, and check the kernels.",
                 "",
-                "Network A (784-512-512-10, ReLU, softmax cross-entropy) runs forward and backward",
-                "on the selected kernels and on the scalar reference kernels; the gradients must",
-                "agree to float32 rounding. Exits 1 if they do not."})
+                "Network A (784-512-512-10, ReLU, softmax cross-entropy) runs forward",
+                "and backward on the selected kernels and on the scalar reference",
+                "kernels; the gradients must agree to float32 rounding. Exits 1 if not."})
 public final class InfoCommand implements Callable<Integer> {
     /** Largest gradient difference accepted, relative to the largest gradient of the tensor. */
     private static final double TOLERANCE = 1e-4;
