@@ -160,6 +160,15 @@ class SimdKernelsTest {
      * in an allocation of its own; every float of the allocation starts as {@link #SENTINEL}.
      * {@link #seg} is what a kernel gets: it ends right after the last element.
      */
+    /** The build runs this class at each vector width; make sure the width asked for is the one used. */
+    @Test
+    void runsAtTheRequestedVectorWidth() {
+        String bits = System.getProperty("vecmlp.vectorBits", "").trim();
+        String expected = bits.isEmpty() ? "simd-" + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize()
+                : "simd-" + bits;
+        assertEquals(expected, SIMD.name());
+    }
+
     private static final class Region {
         final MemorySegment whole;
         final MemorySegment seg;
