@@ -610,9 +610,11 @@ final class SimdKernels implements Kernels {
 
     /**
      * Panels of {@link #NR} vectors of columns (a k x 64 panel of B stays in L2), each swept by
-     * all row blocks of A while it is hot;
-     * within a panel, {@link #MR} x {@link #NR}-vector tiles, then narrower tiles at the edges.
-     * The epilogue (derivative or L2 term) runs on each tile while it is still in L1.
+     * all row blocks of A while it is hot; within a panel, {@link #MR} x {@link #NR}-vector tiles,
+     * then narrower tiles at the edges. Panel j0 of B starts {@code j0 * colB} bytes in: 4 for a
+     * row-major B, 4k for the packed panels of NT. The epilogue runs on each tile while it is
+     * still in L1: bias and activation ({@code forward}, with {@code w} the bias), else the
+     * derivative and/or the L2 term.
      */
     private static void broadcastProduct(int m, int n, int k,
                                          MemorySegment a, long aB, long arsB, long acsB,

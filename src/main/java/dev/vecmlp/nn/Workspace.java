@@ -55,8 +55,8 @@ public final class Workspace implements AutoCloseable {
         for (Layer layer : spec.layers()) {
             scratch = Math.max(scratch, kernels.scratchFloatsNT(maxBatch, layer.outputs(), layer.inputs()));
         }
-        // Rounded to whole 64-byte lines so the scratch starts aligned like everything else.
-        scratch = (scratch + Matrix.PAD - 1) / Matrix.PAD * Matrix.PAD;
+        // The scratch comes last; every block before it is a whole number of padded rows, so it
+        // starts 64-byte aligned like them.
         floats += scratch;
         this.scratchFloats = scratch;
         this.slab = Slab.allocate("workspace(" + spec + ", batch " + maxBatch + ")", floats);
