@@ -12,6 +12,7 @@ module dev.vecmlp {
     exports dev.vecmlp.memory;
     exports dev.vecmlp.kernel;
     exports dev.vecmlp.nn;
+    exports dev.vecmlp.data;
 
     opens dev.vecmlp.cli to info.picocli;
 }
