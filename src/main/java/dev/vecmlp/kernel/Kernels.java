@@ -137,4 +137,41 @@ public interface Kernels {
 
     /** {@code Σ x²} over {@code n} contiguous floats. */
     double sumOfSquares(long n, MemorySegment x, long xOff);
+
+    /**
+     * {@code y += x} over {@code n} contiguous floats (the fixed-order reduction of gradient
+     * shards), reporting whether every sum is finite.
+     *
+     * @return true when no element of the result is NaN or infinite
+     */
+    boolean addFinite(long n, MemorySegment x, long xOff, MemorySegment y, long yOff);
+
+    /** Whether none of {@code n} contiguous floats is NaN or infinite. */
+    boolean allFinite(long n, MemorySegment x, long xOff);
+
+    /**
+     * One plain gradient-descent step over {@code n} contiguous parameters:
+     * {@code p −= lr · (g + weightDecay · p)}.
+     */
+    void sgdStep(long n, float lr, float weightDecay,
+                 MemorySegment p, long pOff, MemorySegment g, long gOff);
+
+    /**
+     * One SGD step with momentum {@code mu} over {@code n} contiguous parameters, as PyTorch's SGD
+     * defines it: {@code g' = g + weightDecay·p}, {@code v = mu·v + g'}, then
+     * {@code p −= lr·v}, or with {@code nesterov} {@code p −= lr·(g' + mu·v)}.
+     */
+    void momentumStep(long n, float lr, float mu, boolean nesterov, float weightDecay,
+                      MemorySegment p, long pOff, MemorySegment g, long gOff, MemorySegment v, long vOff);
+
+    /**
+     * One Adam step over {@code n} contiguous parameters (Kingma and Ba, with PyTorch's coupled
+     * weight decay): {@code g' = g + weightDecay·p}, {@code m = β1·m + (1−β1)·g'},
+     * {@code v = β2·v + (1−β2)·g'²}, {@code p −= stepSize · m / (√v · rootCorrection2 + eps)}, where
+     * the caller folds the bias corrections into {@code stepSize = lr / (1 − β1ᵗ)} and
+     * {@code rootCorrection2 = 1 / √(1 − β2ᵗ)}.
+     */
+    void adamStep(long n, float stepSize, float beta1, float beta2, float rootCorrection2, float eps, float weightDecay,
+                  MemorySegment p, long pOff, MemorySegment g, long gOff,
+                  MemorySegment m, long mOff, MemorySegment v, long vOff);
 }

@@ -204,4 +204,61 @@ public final class ScalarKernels implements Kernels {
         }
         return s;
     }
+
+    @Override
+    public boolean addFinite(long n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        boolean finite = true;
+        for (long i = 0; i < n; i++) {
+            float r = get(y, yOff + i) + get(x, xOff + i);
+            set(y, yOff + i, r);
+            finite &= Float.isFinite(r);
+        }
+        return finite;
+    }
+
+    @Override
+    public boolean allFinite(long n, MemorySegment x, long xOff) {
+        for (long i = 0; i < n; i++) {
+            if (!Float.isFinite(get(x, xOff + i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void sgdStep(long n, float lr, float weightDecay, MemorySegment p, long pOff, MemorySegment g, long gOff) {
+        for (long i = 0; i < n; i++) {
+            float w = get(p, pOff + i);
+            float d = get(g, gOff + i) + weightDecay * w;
+            set(p, pOff + i, w - lr * d);
+        }
+    }
+
+    @Override
+    public void momentumStep(long n, float lr, float mu, boolean nesterov, float weightDecay,
+                             MemorySegment p, long pOff, MemorySegment g, long gOff, MemorySegment v, long vOff) {
+        for (long i = 0; i < n; i++) {
+            float w = get(p, pOff + i);
+            float d = get(g, gOff + i) + weightDecay * w;
+            float vel = mu * get(v, vOff + i) + d;
+            set(v, vOff + i, vel);
+            set(p, pOff + i, w - lr * (nesterov ? d + mu * vel : vel));
+        }
+    }
+
+    @Override
+    public void adamStep(long n, float stepSize, float beta1, float beta2, float rootCorrection2, float eps,
+                         float weightDecay, MemorySegment p, long pOff, MemorySegment g, long gOff,
+                         MemorySegment m, long mOff, MemorySegment v, long vOff) {
+        for (long i = 0; i < n; i++) {
+            float w = get(p, pOff + i);
+            float d = get(g, gOff + i) + weightDecay * w;
+            float mi = beta1 * get(m, mOff + i) + (1 - beta1) * d;
+            float vi = beta2 * get(v, vOff + i) + (1 - beta2) * d * d;
+            set(m, mOff + i, mi);
+            set(v, vOff + i, vi);
+            set(p, pOff + i, w - stepSize * mi / ((float) Math.sqrt(vi) * rootCorrection2 + eps));
+        }
+    }
 }

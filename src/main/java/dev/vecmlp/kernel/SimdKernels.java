@@ -982,4 +982,149 @@ final class SimdKernels implements Kernels {
         }
         return total;
     }
+
+    // The optimizer steps and the shard reduction are flat loops over the parameter slab, bound
+    // by memory, not by arithmetic. Each element is computed the same way whichever range or
+    // thread it falls in (the tails repeat the vector body's operations, FMA for FMA), so a
+    // step split across threads gives the same bits as one thread.
+
+    @Override
+    public boolean addFinite(long n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        long xB = 4L * xOff, yB = 4L * yOff;
+        long full = n - n % L;
+        // r − r is 0 for a finite r and NaN for ±∞ or NaN, so the sum of them says whether all were finite.
+        FloatVector bad = FloatVector.zero(S);
+        for (long i = 0; i < full; i += L) {
+            long o = 4L * i;
+            FloatVector r = FloatVector.fromMemorySegment(S, y, yB + o, BO)
+                    .add(FloatVector.fromMemorySegment(S, x, xB + o, BO));
+            r.intoMemorySegment(y, yB + o, BO);
+            bad = bad.add(r.sub(r));
+        }
+        boolean finite = bad.reduceLanes(ADD) == 0f;
+        for (long i = full; i < n; i++) {
+            long o = 4L * i;
+            float r = y.get(F, yB + o) + x.get(F, xB + o);
+            y.set(F, yB + o, r);
+            finite &= Float.isFinite(r);
+        }
+        return finite;
+    }
+
+    @Override
+    public boolean allFinite(long n, MemorySegment x, long xOff) {
+        long xB = 4L * xOff;
+        long full = n - n % L;
+        FloatVector bad = FloatVector.zero(S);
+        for (long i = 0; i < full; i += L) {
+            FloatVector r = FloatVector.fromMemorySegment(S, x, xB + 4L * i, BO);
+            bad = bad.add(r.sub(r));
+        }
+        boolean finite = bad.reduceLanes(ADD) == 0f;
+        for (long i = full; i < n; i++) {
+            finite &= Float.isFinite(x.get(F, xB + 4L * i));
+        }
+        return finite;
+    }
+
+    @Override
+    public void sgdStep(long n, float lr, float weightDecay, MemorySegment p, long pOff, MemorySegment g, long gOff) {
+        long pB = 4L * pOff, gB = 4L * gOff;
+        long full = n - n % L;
+        for (long i = 0; i < full; i += L) {
+            long o = 4L * i;
+            FloatVector w = FloatVector.fromMemorySegment(S, p, pB + o, BO);
+            FloatVector d = w.fma(FloatVector.broadcast(S, weightDecay), FloatVector.fromMemorySegment(S, g, gB + o, BO));
+            d.fma(FloatVector.broadcast(S, -lr), w).intoMemorySegment(p, pB + o, BO);
+        }
+        for (long i = full; i < n; i++) {
+            long o = 4L * i;
+            float w = p.get(F, pB + o);
+            float d = Math.fma(w, weightDecay, g.get(F, gB + o));
+            p.set(F, pB + o, Math.fma(d, -lr, w));
+        }
+    }
+
+    @Override
+    public void momentumStep(long n, float lr, float mu, boolean nesterov, float weightDecay,
+                             MemorySegment p, long pOff, MemorySegment g, long gOff, MemorySegment v, long vOff) {
+        if (nesterov) {
+            nesterovStep(n, lr, mu, weightDecay, p, 4L * pOff, g, 4L * gOff, v, 4L * vOff);
+        } else {
+            heavyBallStep(n, lr, mu, weightDecay, p, 4L * pOff, g, 4L * gOff, v, 4L * vOff);
+        }
+    }
+
+    private static void heavyBallStep(long n, float lr, float mu, float weightDecay,
+                                      MemorySegment p, long pB, MemorySegment g, long gB, MemorySegment v, long vB) {
+        long full = n - n % L;
+        for (long i = 0; i < full; i += L) {
+            long o = 4L * i;
+            FloatVector w = FloatVector.fromMemorySegment(S, p, pB + o, BO);
+            FloatVector d = w.fma(FloatVector.broadcast(S, weightDecay), FloatVector.fromMemorySegment(S, g, gB + o, BO));
+            FloatVector vel = FloatVector.fromMemorySegment(S, v, vB + o, BO).fma(FloatVector.broadcast(S, mu), d);
+            vel.intoMemorySegment(v, vB + o, BO);
+            vel.fma(FloatVector.broadcast(S, -lr), w).intoMemorySegment(p, pB + o, BO);
+        }
+        for (long i = full; i < n; i++) {
+            long o = 4L * i;
+            float w = p.get(F, pB + o);
+            float d = Math.fma(w, weightDecay, g.get(F, gB + o));
+            float vel = Math.fma(v.get(F, vB + o), mu, d);
+            v.set(F, vB + o, vel);
+            p.set(F, pB + o, Math.fma(vel, -lr, w));
+        }
+    }
+
+    private static void nesterovStep(long n, float lr, float mu, float weightDecay,
+                                     MemorySegment p, long pB, MemorySegment g, long gB, MemorySegment v, long vB) {
+        long full = n - n % L;
+        for (long i = 0; i < full; i += L) {
+            long o = 4L * i;
+            FloatVector w = FloatVector.fromMemorySegment(S, p, pB + o, BO);
+            FloatVector d = w.fma(FloatVector.broadcast(S, weightDecay), FloatVector.fromMemorySegment(S, g, gB + o, BO));
+            FloatVector vel = FloatVector.fromMemorySegment(S, v, vB + o, BO).fma(FloatVector.broadcast(S, mu), d);
+            vel.intoMemorySegment(v, vB + o, BO);
+            vel.fma(FloatVector.broadcast(S, mu), d).fma(FloatVector.broadcast(S, -lr), w).intoMemorySegment(p, pB + o, BO);
+        }
+        for (long i = full; i < n; i++) {
+            long o = 4L * i;
+            float w = p.get(F, pB + o);
+            float d = Math.fma(w, weightDecay, g.get(F, gB + o));
+            float vel = Math.fma(v.get(F, vB + o), mu, d);
+            v.set(F, vB + o, vel);
+            p.set(F, pB + o, Math.fma(Math.fma(vel, mu, d), -lr, w));
+        }
+    }
+
+    @Override
+    public void adamStep(long n, float stepSize, float beta1, float beta2, float rootCorrection2, float eps,
+                         float weightDecay, MemorySegment p, long pOff, MemorySegment g, long gOff,
+                         MemorySegment m, long mOff, MemorySegment v, long vOff) {
+        long pB = 4L * pOff, gB = 4L * gOff, mB = 4L * mOff, vB = 4L * vOff;
+        float c1 = 1 - beta1, c2 = 1 - beta2;
+        long full = n - n % L;
+        for (long i = 0; i < full; i += L) {
+            long o = 4L * i;
+            FloatVector w = FloatVector.fromMemorySegment(S, p, pB + o, BO);
+            FloatVector d = w.fma(FloatVector.broadcast(S, weightDecay), FloatVector.fromMemorySegment(S, g, gB + o, BO));
+            FloatVector mi = FloatVector.fromMemorySegment(S, m, mB + o, BO).fma(FloatVector.broadcast(S, beta1), d.mul(c1));
+            FloatVector vi = FloatVector.fromMemorySegment(S, v, vB + o, BO).fma(FloatVector.broadcast(S, beta2), d.mul(d).mul(c2));
+            mi.intoMemorySegment(m, mB + o, BO);
+            vi.intoMemorySegment(v, vB + o, BO);
+            FloatVector denom = vi.sqrt().fma(FloatVector.broadcast(S, rootCorrection2), FloatVector.broadcast(S, eps));
+            mi.div(denom).fma(FloatVector.broadcast(S, -stepSize), w).intoMemorySegment(p, pB + o, BO);
+        }
+        for (long i = full; i < n; i++) {
+            long o = 4L * i;
+            float w = p.get(F, pB + o);
+            float d = Math.fma(w, weightDecay, g.get(F, gB + o));
+            float mi = Math.fma(m.get(F, mB + o), beta1, d * c1);
+            float vi = Math.fma(v.get(F, vB + o), beta2, d * d * c2);
+            m.set(F, mB + o, mi);
+            v.set(F, vB + o, vi);
+            float denom = Math.fma((float) Math.sqrt(vi), rootCorrection2, eps);
+            p.set(F, pB + o, Math.fma(mi / denom, -stepSize, w));
+        }
+    }
 }

@@ -224,6 +224,57 @@ public final class Model implements AutoCloseable {
         return loss;
     }
 
+    /**
+     * The forward pass over the first {@code rows} rows of {@code ws} and the sum of their row
+     * losses, without averaging and without the L2 term: what an evaluation over many batches
+     * adds up. Leaves the outputs in {@code ws}; does not touch the gradients.
+     */
+    public double lossSum(Workspace ws, int rows) {
+        checkWorkspace(ws, rows);
+        return plan.forwardShard(this, ws, rows, rows);
+    }
+
+    /**
+     * A new zeroed slab with the layout of {@link #gradients()}, for a shard of a data-parallel
+     * step ({@link #forwardBackwardShard}) or for optimizer state. The caller closes it.
+     */
+    public Slab newParameterSlab(String name) {
+        ensureOpen();
+        return Slab.allocate(name + "(" + spec + ")", layout.totalFloats());
+    }
+
+    /**
+     * One shard of a data-parallel training step: forward and backward over the first
+     * {@code rows} rows of {@code ws}, taken as part of a batch of {@code batchTotal} rows. The
+     * error signals are scaled by {@code 1 / batchTotal}, so the gradients of a batch's shards
+     * add up to the batch's gradient; the L2 term's gradient {@code λW} is added only when
+     * {@code withPenalty} is set (set it for exactly one shard). Writes into {@code gradients}, a
+     * slab from {@link #newParameterSlab} or {@link #gradients()}.
+     *
+     * <pre>{@code
+     * double sum = model.forwardBackwardShard(ws0, 32, 64, true, model.gradients())
+     *            + model.forwardBackwardShard(ws1, 32, 64, false, shard1);
+     * // model.gradients() + shard1 = the gradient of the 64-row batch
+     * }</pre>
+     *
+     * @return the sum of the shard's per-row losses (not averaged, without the L2 term)
+     */
+    public double forwardBackwardShard(Workspace ws, int rows, int batchTotal, boolean withPenalty, Slab gradients) {
+        checkWorkspace(ws, rows);
+        Objects.requireNonNull(gradients, "gradients");
+        gradients.ensureOpen();
+        if (gradients.floats() < layout.totalFloats()) {
+            throw new IllegalArgumentException("gradients: expected a slab of at least " + layout.totalFloats()
+                    + " floats (the parameter layout of " + spec + "), found " + gradients.floats());
+        }
+        if (batchTotal < rows) {
+            throw new IllegalArgumentException("batchTotal: expected at least the shard's " + rows + " rows, found " + batchTotal);
+        }
+        double sum = plan.forwardShard(this, ws, rows, batchTotal);
+        plan.backward(this, ws, rows, gradients.segment(), withPenalty ? spec.l2() : 0f);
+        return sum;
+    }
+
     /** Σ‖W_l‖² over all weight matrices (not the biases). */
     public double sumOfSquaredWeights() {
         MemorySegment p = parameterSegment();

@@ -97,11 +97,11 @@ public final class Plan {
             }
             case LOSS -> loss(model, ws, batch);
             case WEIGHT_GRADIENT -> {
-                weightGradient(model, ws, step.layer(), batch);
+                weightGradient(model, ws, step.layer(), batch, model.gradientSegment(), spec.l2());
                 yield 0.0;
             }
             case BIAS_GRADIENT -> {
-                biasGradient(model, ws, step.layer(), batch);
+                biasGradient(model, ws, step.layer(), batch, model.gradientSegment());
                 yield 0.0;
             }
             case INPUT_GRADIENT -> {
@@ -124,11 +124,27 @@ public final class Plan {
         return loss(model, ws, batch);
     }
 
-    /** The backward steps, after {@link #forward}. */
+    /** The backward steps, after {@link #forward}, into the model's gradients. */
     void backward(Model model, Workspace ws, int batch) {
+        backward(model, ws, batch, model.gradientSegment(), spec.l2());
+    }
+
+    /**
+     * Dense steps and the loss terms of a shard of {@code rows} rows out of a batch of
+     * {@code batchTotal}: error signals scaled by {@code 1 / batchTotal}.
+     *
+     * @return the sum of the shard's row losses
+     */
+    double forwardShard(Model model, Workspace ws, int rows, int batchTotal) {
+        predict(model, ws, rows);
+        return lossSum(model, ws, rows, 1f / batchTotal);
+    }
+
+    /** The backward steps into {@code gradients}, adding {@code lambda · W} to each weight gradient. */
+    void backward(Model model, Workspace ws, int batch, MemorySegment gradients, float lambda) {
         for (int l = spec.depth() - 1; l >= 0; l--) {
-            weightGradient(model, ws, l, batch);
-            biasGradient(model, ws, l, batch);
+            weightGradient(model, ws, l, batch, gradients, lambda);
+            biasGradient(model, ws, l, batch, gradients);
             if (l > 0) {
                 inputGradient(model, ws, l, batch);
             }
@@ -155,11 +171,19 @@ public final class Plan {
     }
 
     private double loss(Model model, Workspace ws, int batch) {
+        double loss = lossSum(model, ws, batch, 1f / batch) / batch;
+        if (spec.l2() != 0f) {
+            loss += 0.5 * spec.l2() * model.sumOfSquaredWeights();
+        }
+        return loss;
+    }
+
+    /** The sum of the row losses; leaves the error signal, scaled by {@code scale}, at the last layer. */
+    private double lossSum(Model model, Workspace ws, int batch, float scale) {
         int last = spec.depth() - 1;
         Layer layer = spec.layer(last);
         Matrix z = ws.z(last), h = ws.h(last), t = ws.targetView(), g = ws.g(last);
         Kernels k = model.kernels();
-        float scale = 1f / batch;
         double sum = switch (spec.loss()) {
             case SQUARED_ERROR -> k.squaredError(batch, layer.outputs(), h.segment(), h.offset(), h.stride(),
                     t.segment(), t.offset(), t.stride(), scale, g.segment(), g.offset(), g.stride());
@@ -171,35 +195,31 @@ public final class Plan {
             k.multiplyDerivative(f, batch, layer.outputs(), z.segment(), z.offset(), z.stride(),
                     h.segment(), h.offset(), h.stride(), g.segment(), g.offset(), g.stride());
         }
-        double loss = sum / batch;
-        if (spec.l2() != 0f) {
-            loss += 0.5 * spec.l2() * model.sumOfSquaredWeights();
-        }
-        return loss;
+        return sum;
     }
 
-    private void weightGradient(Model model, Workspace ws, int l, int batch) {
+    private void weightGradient(Model model, Workspace ws, int l, int batch, MemorySegment d, float lambda) {
         Layer layer = spec.layer(l);
         Matrix x = layerInput(ws, l), g = ws.g(l);
-        MemorySegment p = model.parameterSegment(), d = model.gradientSegment();
+        MemorySegment p = model.parameterSegment();
         ParameterLayout pl = model.layout();
         long w = pl.weightOffset(l);
         int ldw = pl.weightStride(l);
         if (batch == 1) {
             model.kernels().outer(layer.outputs(), layer.inputs(), g.segment(), g.offset(), x.segment(), x.offset(),
-                    spec.l2(), p, w, ldw, d, w, ldw);
+                    lambda, p, w, ldw, d, w, ldw);
         } else {
             model.kernels().matmulTN(layer.outputs(), layer.inputs(), batch,
                     g.segment(), g.offset(), g.stride(),
                     x.segment(), x.offset(), x.stride(),
-                    spec.l2(), p, w, ldw, d, w, ldw);
+                    lambda, p, w, ldw, d, w, ldw);
         }
     }
 
-    private void biasGradient(Model model, Workspace ws, int l, int batch) {
+    private void biasGradient(Model model, Workspace ws, int l, int batch, MemorySegment d) {
         Matrix g = ws.g(l);
         model.kernels().columnSums(batch, spec.layer(l).outputs(), g.segment(), g.offset(), g.stride(),
-                model.gradientSegment(), model.layout().biasOffset(l));
+                d, model.layout().biasOffset(l));
     }
 
     private void inputGradient(Model model, Workspace ws, int l, int batch) {

@@ -1,0 +1,464 @@
+package dev.vecmlp.train;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+import dev.vecmlp.data.Dataset;
+import dev.vecmlp.kernel.Kernels;
+import dev.vecmlp.memory.Slab;
+import dev.vecmlp.nn.Model;
+import dev.vecmlp.nn.Workspace;
+
+/**
+ * Trains a {@link Model} by mini-batch gradient descent: a seeded shuffle each epoch, batches cut
+ * into shards that run on a fixed pool of threads, the shards' gradients added in a fixed order,
+ * then one optimizer update over the whole parameter slab. With a validation set it reports the
+ * validation figures after every epoch and can stop early.
+ *
+ * <p><b>Same seed, same bits.</b> The shuffle is seeded, the shards of a batch depend only on
+ * the batch and the shard count (not on the threads), shard gradients are added in shard order,
+ * and the update is elementwise. So a seed gives bitwise-identical weights run after run, with 1
+ * thread or with 2.
+ *
+ * <p><b>No allocation per step.</b> All memory (a workspace and a gradient slab per shard, the
+ * optimizer state) is allocated when the trainer is built; a step copies its rows into the
+ * workspaces and runs the kernels.
+ *
+ * <p><b>Divergence.</b> The loss and the gradient are checked before each update; a NaN or
+ * infinity throws {@link TrainingDivergedException}, naming the step, layer and tensor, and the
+ * model keeps the weights from before that step.
+ *
+ * <pre>{@code
+ * try (Model model = spec.init(42L);
+ *      Trainer trainer = Trainer.builder(model, Optimizer.sgd(0.05).momentum(0.9))
+ *              .batch(64).epochs(20).seed(42L).build()) {
+ *     TrainingHistory h = trainer.fit(train, validation);
+ * }
+ * }</pre>
+ */
+public final class Trainer implements AutoCloseable {
+    /**
+     * Default shards per batch: 2, this machine's cores. A batch of 64 then runs as two shards of
+     * 32 rows, and 1-thread and 2-thread runs give the same bits (the shard count, not the
+     * thread count, fixes the arithmetic).
+     */
+    public static final int DEFAULT_SHARDS = 2;
+
+    private final Model model;
+    private final Kernels kernels;
+    private final Optimizer optimizer;
+    private final int batch;
+    private final int epochs;
+    private final long seed;
+    private final int shards;
+    private final Schedule schedule;
+    private final int patience;
+    private final List<TrainingListener> listeners;
+
+    private final WorkerPool pool;
+    private final Workspace[] ws;
+    private final Slab[] grads;
+    private final Slab[] state;
+    private final Slab best;
+    private final Evaluator evaluator;
+    private final long[] rangeFrom;
+    private final long[] rangeTo;
+    private final boolean[] rangeFinite;
+    private final double[] shardLoss;
+    private final int[] shardCorrect;
+    private final int[] shardRows;
+
+    // The step being run, read by the jobs on every thread (published by WorkerPool.run).
+    private Dataset data;
+    private int[] order;
+    private int stepStart;
+    private int stepRows;
+    private int stepShards;
+    private float stepRate;
+    private long step;
+
+    private final WorkerPool.Job shardJob = this::runShard;
+    private final WorkerPool.Job reduceJob = this::reduceRange;
+    private final WorkerPool.Job updateJob = this::updateRange;
+
+    private Trainer(Builder b) {
+        this.model = b.model;
+        this.kernels = model.kernels();
+        this.optimizer = b.optimizer;
+        this.batch = b.batch;
+        this.epochs = b.epochs;
+        this.seed = b.seed;
+        this.shards = Math.min(b.shards, b.batch);
+        this.schedule = b.schedule;
+        this.patience = b.patience;
+        this.listeners = List.copyOf(b.listeners);
+        int threads = Math.min(b.threads, shards);
+        this.ws = new Workspace[shards];
+        this.grads = new Slab[shards];
+        this.state = new Slab[optimizer.stateSlabs()];
+        this.shardLoss = new double[shards];
+        this.shardCorrect = new int[shards];
+        this.shardRows = new int[shards];
+        this.rangeFrom = new long[threads];
+        this.rangeTo = new long[threads];
+        this.rangeFinite = new boolean[threads];
+        WorkerPool p = null;
+        Slab keep = null;
+        Evaluator ev = null;
+        try {
+            p = new WorkerPool(threads, "vecmlp-train");
+            int maxShardRows = (batch + shards - 1) / shards;
+            for (int s = 0; s < shards; s++) {
+                ws[s] = model.workspace(maxShardRows);
+                grads[s] = s == 0 ? model.gradients() : model.newParameterSlab("gradient shard " + s);
+            }
+            for (int i = 0; i < state.length; i++) {
+                state[i] = model.newParameterSlab("optimizer state " + i);
+            }
+            keep = patience > 0 ? model.newParameterSlab("best parameters") : null;
+            ev = new Evaluator(model, p, false);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            closeAll(p, keep, ev);
+            throw e;
+        }
+        this.pool = p;
+        this.best = keep;
+        this.evaluator = ev;
+        // Ranges of the flat update, one per thread, cut at 16 floats (64 bytes) so threads never share a cache line.
+        long total = model.layout().totalFloats();
+        long chunk = ((total + threads - 1) / threads + 15) / 16 * 16;
+        for (int t = 0; t < threads; t++) {
+            rangeFrom[t] = Math.min(total, t * chunk);
+            rangeTo[t] = Math.min(total, (t + 1) * chunk);
+        }
+    }
+
+    /** Starts a trainer for {@code model} with {@code optimizer}; the rest has defaults. */
+    public static Builder builder(Model model, Optimizer optimizer) {
+        return new Builder(model, optimizer);
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    /** Threads that run a step, the caller's included. */
+    public int threads() {
+        return pool.threads();
+    }
+
+    /** Shards each full batch is cut into. */
+    public int shards() {
+        return shards;
+    }
+
+    /** Steps taken so far, over all calls to {@link #fit}. */
+    public long steps() {
+        return step;
+    }
+
+    /**
+     * Trains for the configured epochs on {@code train}, evaluating on {@code validation} (may be
+     * null) after each epoch.
+     */
+    public TrainingHistory fit(Dataset train, Dataset validation) {
+        Objects.requireNonNull(train, "train");
+        checkFits(model, train);
+        if (validation != null) {
+            checkFits(model, validation);
+        }
+        int n = train.size();
+        if (n == 0) {
+            throw new IllegalArgumentException(train.name() + ": expected at least one training row, found none");
+        }
+        int[] perm = identity(n);
+        SplittableRandom rng = new SplittableRandom(seed);
+        int batches = (n + batch - 1) / batch;
+        long totalSteps = (long) batches * epochs;
+        double bestLoss = Double.POSITIVE_INFINITY;
+        int bestEpoch = epochs - 1;
+        int sinceBest = 0;
+        boolean stoppedEarly = false;
+        double totalSeconds = 0;
+        List<EpochStats> history = new ArrayList<>();
+        this.data = train;
+        this.order = perm;
+        try {
+            for (int epoch = 0; epoch < epochs; epoch++) {
+                Dataset.shuffle(perm, rng);
+                double lossSum = 0;
+                long correct = 0;
+                float rate = 0;
+                long t0 = System.nanoTime();
+                for (int b = 0; b < batches; b++) {
+                    int start = b * batch;
+                    int rows = Math.min(batch, n - start);
+                    rate = (float) (optimizer.learningRate() * schedule.factor((long) epoch * batches + b, batches, totalSteps));
+                    double sum = trainStep(start, rows, rate, epoch, b, batches);
+                    lossSum += sum;
+                    for (int s = 0; s < stepShards; s++) {
+                        correct += shardCorrect[s];
+                    }
+                    for (TrainingListener l : listeners) {
+                        l.batchEnd(epoch, b, batches, sum / rows);
+                    }
+                }
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                totalSeconds += seconds;
+                Evaluation val = validation == null ? null : evaluator.evaluate(validation);
+                EpochStats stats = new EpochStats(epoch, epochs, lossSum / n,
+                        train.isClassification() ? (double) correct / n : Double.NaN, val, rate, seconds, n / seconds);
+                history.add(stats);
+                for (TrainingListener l : listeners) {
+                    l.epochEnd(stats);
+                }
+                if (patience > 0 && val != null) {
+                    if (val.loss() < bestLoss) {
+                        bestLoss = val.loss();
+                        bestEpoch = epoch;
+                        sinceBest = 0;
+                        copy(model.parameters(), best);
+                    } else if (++sinceBest >= patience) {
+                        stoppedEarly = epoch < epochs - 1;
+                        break;
+                    }
+                }
+            }
+            if (patience > 0 && validation != null && bestEpoch != history.size() - 1) {
+                copy(best, model.parameters());
+            } else {
+                bestEpoch = history.size() - 1;
+            }
+        } finally {
+            this.data = null;
+            this.order = null;
+        }
+        return new TrainingHistory(history, stoppedEarly, bestEpoch, totalSeconds);
+    }
+
+    /**
+     * One training step on rows {@code order[from .. from+count)} of {@code data}, at the
+     * optimizer's base learning rate: for loops of your own and for benchmarks. Allocates nothing.
+     *
+     * @return the batch's mean loss, without the L2 term
+     */
+    public double trainBatch(Dataset data, int[] order, int from, int count) {
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(order, "order");
+        if (count < 1 || count > batch) {
+            throw new IllegalArgumentException("count: expected 1 to " + batch + " rows (the trainer's batch), found " + count);
+        }
+        Objects.checkFromIndexSize(from, count, order.length);
+        checkFits(model, data);
+        this.data = data;
+        this.order = order;
+        try {
+            return trainStep(from, count, optimizer.learningRate(), 0, 0, 1) / count;
+        } finally {
+            this.data = null;
+            this.order = null;
+        }
+    }
+
+    /** Loss and accuracy of the model on {@code data}, on the trainer's threads. */
+    public Evaluation evaluate(Dataset data) {
+        return evaluator.evaluate(data);
+    }
+
+    /** One step over rows {@code order[start .. start+rows)}; returns the sum of their losses. */
+    private double trainStep(int start, int rows, float rate, int epoch, int b, int batches) {
+        this.stepStart = start;
+        this.stepRows = rows;
+        this.stepShards = Math.min(shards, rows);
+        this.stepRate = rate;
+        pool.run(shardJob, stepShards);
+        double sum = 0;
+        for (int s = 0; s < stepShards; s++) {
+            sum += shardLoss[s];
+        }
+        if (!Double.isFinite(sum)) {
+            throw Divergence.inForward(model, ws, shardRows, stepShards, sum / rows, step, epoch, b, batches);
+        }
+        pool.run(reduceJob, rangeFrom.length);
+        for (boolean finite : rangeFinite) {
+            if (!finite) {
+                throw Divergence.inBackward(model, ws, shardRows, stepShards, grads[0], step, epoch, b, batches);
+            }
+        }
+        pool.run(updateJob, rangeFrom.length);
+        step++;
+        return sum;
+    }
+
+    private void runShard(int s, int parts) {
+        int lo = (int) ((long) stepRows * s / parts);
+        int hi = (int) ((long) stepRows * (s + 1) / parts);
+        int rows = hi - lo;
+        Workspace w = ws[s];
+        shardRows[s] = rows;
+        data.copyBatch(order, stepStart + lo, rows, w.inputs(), w.targets());
+        shardLoss[s] = model.forwardBackwardShard(w, rows, stepRows, s == 0, grads[s]);
+        shardCorrect[s] = data.isClassification() ? Evaluator.countCorrect(data, order, stepStart + lo, rows, w.outputs()) : 0;
+    }
+
+    private void reduceRange(int t, int parts) {
+        long from = rangeFrom[t], n = rangeTo[t] - from;
+        MemorySegment g0 = grads[0].segment();
+        boolean finite = true;
+        if (stepShards == 1) {
+            finite = kernels.allFinite(n, g0, from);
+        } else {
+            for (int s = 1; s < stepShards; s++) {
+                finite &= kernels.addFinite(n, grads[s].segment(), from, g0, from);
+            }
+        }
+        rangeFinite[t] = finite;
+    }
+
+    private void updateRange(int t, int parts) {
+        optimizer.apply(kernels, stepRate, step + 1, rangeFrom[t], rangeTo[t], model.parameters().segment(),
+                grads[0].segment(), state.length > 0 ? state[0].segment() : null,
+                state.length > 1 ? state[1].segment() : null);
+    }
+
+    private static void copy(Slab from, Slab to) {
+        MemorySegment.copy(from.segment(), 0, to.segment(), 0, from.segment().byteSize());
+    }
+
+    static int[] identity(int n) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        return p;
+    }
+
+    /** Throws unless the model's inputs and outputs fit the data set. */
+    static void checkFits(Model model, Dataset data) {
+        if (data.features() != model.spec().inputs()) {
+            throw new IllegalArgumentException(data.name() + ": the network expects " + model.spec().inputs()
+                    + " input features per row, found " + data.features());
+        }
+        String why = data.targetMismatch(model.spec().outputs());
+        if (why != null) {
+            throw new IllegalArgumentException(why);
+        }
+    }
+
+    private static void closeAll(WorkerPool p, Slab keep, Evaluator ev) {
+        if (ev != null) {
+            ev.close();
+        }
+        if (p != null) {
+            p.close();
+        }
+        if (keep != null) {
+            keep.close();
+        }
+    }
+
+    /** Frees the trainer's threads, workspaces, gradient shards and optimizer state; the model stays open. */
+    @Override
+    public void close() {
+        closeAll(pool, best, evaluator);
+        for (Workspace w : ws) {
+            if (w != null) {
+                w.close();
+            }
+        }
+        for (int s = 1; s < grads.length; s++) {
+            if (grads[s] != null) {
+                grads[s].close();
+            }
+        }
+        for (Slab st : state) {
+            if (st != null) {
+                st.close();
+            }
+        }
+    }
+
+    /** Settings of a {@link Trainer}, with defaults: batch 64, 10 epochs, seed 0, 2 shards, threads = cores, constant rate, no early stopping. */
+    public static final class Builder {
+        private final Model model;
+        private final Optimizer optimizer;
+        private int batch = 64;
+        private int epochs = 10;
+        private long seed;
+        private int shards = DEFAULT_SHARDS;
+        private int threads = Runtime.getRuntime().availableProcessors();
+        private Schedule schedule = Schedule.constant();
+        private int patience;
+        private final List<TrainingListener> listeners = new ArrayList<>();
+
+        private Builder(Model model, Optimizer optimizer) {
+            this.model = Objects.requireNonNull(model, "model");
+            this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+        }
+
+        /** Examples per step. */
+        public Builder batch(int rows) {
+            this.batch = positive("batch", rows);
+            return this;
+        }
+
+        public Builder epochs(int n) {
+            this.epochs = positive("epochs", n);
+            return this;
+        }
+
+        /** Seeds the shuffle. */
+        public Builder seed(long s) {
+            this.seed = s;
+            return this;
+        }
+
+        /** Threads that run a step, the caller's included (at most the shard count is used). */
+        public Builder threads(int n) {
+            this.threads = positive("threads", n);
+            return this;
+        }
+
+        /** Shards per batch; fixes the arithmetic, so runs with the same shards give the same bits. */
+        public Builder shards(int n) {
+            this.shards = positive("shards", n);
+            return this;
+        }
+
+        public Builder schedule(Schedule s) {
+            this.schedule = Objects.requireNonNull(s, "schedule");
+            return this;
+        }
+
+        /**
+         * Stops when the validation loss has not improved for {@code epochs} epochs, and leaves
+         * the model with the weights of the best epoch. 0 turns it off.
+         */
+        public Builder earlyStopping(int epochs) {
+            if (epochs < 0) {
+                throw new IllegalArgumentException("early stopping: expected a patience >= 0 epochs, found " + epochs);
+            }
+            this.patience = epochs;
+            return this;
+        }
+
+        public Builder listener(TrainingListener l) {
+            listeners.add(Objects.requireNonNull(l, "listener"));
+            return this;
+        }
+
+        public Trainer build() {
+            return new Trainer(this);
+        }
+
+        private static int positive(String what, int v) {
+            if (v < 1) {
+                throw new IllegalArgumentException(what + ": expected at least 1, found " + v);
+            }
+            return v;
+        }
+    }
+}
