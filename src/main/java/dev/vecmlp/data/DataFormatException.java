@@ -19,12 +19,19 @@ import java.util.Objects;
 public final class DataFormatException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** The file at fault; transient because a {@link Path} is not serializable. */
     private final transient Path file;
+    /** Where in the file. */
     private final String location;
+    /** What the format requires there. */
     private final String expected;
+    /** What the file holds instead. */
     private final String found;
 
     /**
+     * A malformed-file error with the message {@code "<file>, <location>: expected <expected>,
+     * found <found>"}.
+     *
      * @param file     the file at fault
      * @param location where in it, e.g. {@code "byte 16"} or {@code "line 3, column 2"}
      * @param expected what the format requires there

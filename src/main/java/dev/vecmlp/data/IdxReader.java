@@ -67,11 +67,17 @@ public final class IdxReader {
 
     /** The value types of IDX, by their type code (the third byte of the magic number). */
     public enum ValueType {
+        /** {@code 0x08}: unsigned byte, 0 to 255 (MNIST pixels and labels). */
         UNSIGNED_BYTE(0x08, 1, "unsigned byte"),
+        /** {@code 0x09}: signed byte. */
         BYTE(0x09, 1, "signed byte"),
+        /** {@code 0x0B}: big-endian 16-bit signed integer. */
         SHORT(0x0B, 2, "short"),
+        /** {@code 0x0C}: big-endian 32-bit signed integer. */
         INT(0x0C, 4, "int"),
+        /** {@code 0x0D}: big-endian IEEE 754 single precision. */
         FLOAT(0x0D, 4, "float"),
+        /** {@code 0x0E}: big-endian IEEE 754 double precision, rounded to float when read. */
         DOUBLE(0x0E, 8, "double");
 
         private final int code;
@@ -115,8 +121,8 @@ public final class IdxReader {
     }
 
     /**
-     * The header of an IDX file, already checked: every dimension at least 1, at most
-     * {@link #MAX_VALUES} values in all.
+     * The header of an IDX file. {@link #readHeader} returns only checked ones: every dimension at
+     * least 1, at most {@link #MAX_VALUES} values in all.
      *
      * @param type    the value type
      * @param dims    the dimension sizes, first the number of rows
@@ -207,7 +213,7 @@ public final class IdxReader {
             int features = (int) ih.valuesPerRow();
             long loaded = (long) ih.rows() * Matrix.paddedStride(features);
             if (loaded > MAX_VALUES) {
-                throw new DataFormatException(images, "bytes 4 to " + (ih.headerBytes() - 1) + " (the dimensions)",
+                throw new DataFormatException(images, img.at(4) + " (the dimensions)",
                         "at most " + MAX_VALUES + " floats once loaded (each row padded to a multiple of " + Matrix.PAD
                                 + " floats)", ih.shape() + ", " + ih.rows() + " rows of " + Matrix.paddedStride(features)
                                 + " floats = " + loaded);
@@ -242,16 +248,16 @@ public final class IdxReader {
         try (Source src = Source.open(labels)) {
             Header h = parseHeader(src);
             if (h.dims().size() != 1) {
-                throw new DataFormatException(labels, "byte 3 (the number of dimensions)",
+                throw new DataFormatException(labels, src.at(3) + " (the number of dimensions)",
                         "a 1-D labels file (magic 0x0000TT01)", h.dims().size() + " dimensions: " + h.shape());
             }
             if (!h.type().isInteger()) {
-                throw new DataFormatException(labels, "byte 2 (the type code)",
+                throw new DataFormatException(labels, src.at(2) + " (the type code)",
                         "an integer type for labels: unsigned byte (0x08), signed byte (0x09), short (0x0B) or int (0x0C)",
                         h.type().toString());
             }
             if (h.rows() != rows) {
-                throw new DataFormatException(labels, "byte 4 (dimension 1)",
+                throw new DataFormatException(labels, src.at(4) + " (dimension 1)",
                         rows + " labels, one per row of " + images, h.rows() + " labels");
             }
             int limit = classes > 0 ? classes : MAX_INFERRED_CLASSES;
@@ -465,7 +471,11 @@ public final class IdxReader {
                             "a corrupt or cut-off one (" + e.getMessage() + ")", e);
                 }
             } catch (IOException | RuntimeException e) {
-                raw.close();
+                try {
+                    raw.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
                 throw e;
             }
         }
