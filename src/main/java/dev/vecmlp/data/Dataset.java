@@ -46,10 +46,11 @@ public final class Dataset implements AutoCloseable {
         this.targetColumns = targetColumns;
         long xFloats = (long) size * Matrix.paddedStride(features);
         long tFloats = targetColumns > 0 ? (long) size * Matrix.paddedStride(targetColumns) : 0;
+        // Before the slab: an OutOfMemoryError here must not strand native memory nobody can close.
+        this.labels = classes > 0 ? new int[size] : null;
         this.slab = Slab.allocate("dataset " + name, Math.max(1, xFloats + tFloats));
         this.x = slab.matrix(0, size, features);
         this.t = targetColumns > 0 ? slab.matrix(xFloats, size, targetColumns) : null;
-        this.labels = classes > 0 ? new int[size] : null;
     }
 
     /** A classification set of {@code size} rows, features and labels zero until written. */

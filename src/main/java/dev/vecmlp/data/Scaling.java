@@ -15,7 +15,8 @@ import dev.vecmlp.memory.Matrix;
  *   <li>{@link Kind#NONE}: features as they are;
  *   <li>{@link Kind#DIVIDE}: divide by a constant (255 for 8-bit images);
  *   <li>{@link Kind#STANDARDIZE}: subtract each column's mean, divide by its standard deviation
- *       (a constant column is only centred).
+ *       (a constant column, or one whose deviation is too small for its reciprocal to be a
+ *       float, is only centred).
  * </ul>
  */
 public final class Scaling {
@@ -88,7 +89,10 @@ public final class Scaling {
         for (int c = 0; c < d; c++) {
             double sd = Math.sqrt(var[c] / n);
             off[c] = (float) mean[c];
-            fac[c] = sd > 0 && Double.isFinite(sd) ? (float) (1 / sd) : 1f;
+            // A deviation below about 3e-39 has a reciprocal beyond float range: such a column is
+            // constant as far as floats go, and an infinite factor would make it NaN.
+            float inverse = (float) (1 / sd);
+            fac[c] = sd > 0 && Double.isFinite(sd) && Float.isFinite(inverse) ? inverse : 1f;
         }
         return new Scaling(Kind.STANDARDIZE, off, fac);
     }
