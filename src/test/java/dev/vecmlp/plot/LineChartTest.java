@@ -62,6 +62,12 @@ class LineChartTest {
     }
 
     @Test
+    void usingThePackageSelectsHeadlessAwt() {
+        LineChart.titled("");
+        assertEquals("true", System.getProperty("java.awt.headless"), "the build sets no mode, so the package chose");
+    }
+
+    @Test
     void theLineIsDrawnWhereTheDataAreAndNowhereElse() {
         double[] xs = range(11);
         double[] ys = new double[11];
