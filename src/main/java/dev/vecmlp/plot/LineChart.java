@@ -246,16 +246,12 @@ public final class LineChart {
         double bottom() {
             return y + h;
         }
-
-        boolean intersects(Box o) {
-            return x < o.right() && o.x < right() && y < o.bottom() && o.y < bottom();
-        }
     }
 
     /** An axis from {@code lo} to {@code hi} in axis units: data units, or log2 of them. */
     record Axis(double lo, double hi, boolean log, List<Tick> ticks) {
         double position(double v) {
-            return log ? Math.log(v) / Math.log(2) : v;
+            return log ? log2(v) : v;
         }
     }
 
@@ -351,6 +347,10 @@ public final class LineChart {
                 TextMetrics.fit(fonts.label(), yLabel, height - 2 * pad), plot, x, y, legend.place, legendBox, items);
     }
 
+    private static double log2(double v) {
+        return Math.log(v) / Math.log(2);
+    }
+
     private void checkPositiveX() {
         for (Series sr : series) {
             for (int i = 0; i < sr.xs.length; i++) {
@@ -376,7 +376,7 @@ public final class LineChart {
             for (int i = 0; i < sr.xs.length; i++) {
                 if (Double.isFinite(sr.xs[i]) && Double.isFinite(sr.ys[i])) {
                     double v = forX ? sr.xs[i] : sr.ys[i];
-                    double p = log ? Math.log(v) / Math.log(2) : v;
+                    double p = log ? log2(v) : v;
                     lo = Math.min(lo, p);
                     hi = Math.max(hi, p);
                 }

@@ -171,7 +171,10 @@ class LineChartTest {
             for (int[] size : new int[][] {{640, 440}, {800, 500}, {400, 300}}) {
                 Layout l = chart.layout(size[0], size[1]);
                 Box legend = l.legend();
-                assertFalse(legend.intersects(l.plot()), l.legendPlace() + " legend at " + size[0] + "x" + size[1]);
+                Box plot = l.plot();
+                boolean overlap = legend.x() < plot.right() && plot.x() < legend.right() && legend.y() < plot.bottom()
+                        && plot.y() < legend.bottom();
+                assertFalse(overlap, l.legendPlace() + " legend at " + size[0] + "x" + size[1]);
                 assertTrue(legend.x() >= 0 && legend.y() >= 0 && legend.right() <= size[0] && legend.bottom() <= size[1],
                         legend + " in " + size[0] + "x" + size[1]);
             }
