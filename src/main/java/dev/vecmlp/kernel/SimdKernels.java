@@ -5,16 +5,16 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import static jdk.incubator.vector.VectorOperators.ADD;
-import static jdk.incubator.vector.VectorOperators.EXP;
+import static jdk.incubator.vector.VectorOperators.F2I;
 import static jdk.incubator.vector.VectorOperators.GT;
-import static jdk.incubator.vector.VectorOperators.LOG1P;
+import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LT;
 import static jdk.incubator.vector.VectorOperators.MAX;
-import static jdk.incubator.vector.VectorOperators.TANH;
 
 /**
  * The kernels on the Vector API. Loaded only by {@link KernelProvider} after it has checked that
@@ -72,6 +72,40 @@ final class SimdKernels implements Kernels {
     /** The lane numbers 0, 1, ..., L-1, as floats; compared with a count they make tail masks. */
     private static final float[] IOTA = iota();
 
+    // Same bits in every JIT tier. A method runs interpreted (or in C1) for its first calls and in
+    // C2 later, and the two disagree on two kinds of operation: reduceLanes(ADD) is a tree in C2
+    // and a left-to-right loop in the Java fallback, and lanewise(EXP, TANH, LOG1P) is Intel's
+    // SVML in C2 and Math.exp per lane in the fallback. Training with one seed then gave weights
+    // that differed from run to run in the 7th digit (MnistSliceTest: 1 thread against 2, the
+    // second run compiled further). So the kernels use only operations IEEE 754 rounds exactly,
+    // lane by lane (add, mul, fma, div, min, max, compare, blend, conversions, lane permutations):
+    // a sum across lanes is the SWAP tree below written out, and exp is the EXPM1 polynomial.
+
+    /**
+     * Lane permutations for a sum across lanes: stage s pairs lane l with lane l ^ (L >> (s + 1)),
+     * so after {@link #STAGES} stages of {@code v = v + permuted(v)} every lane holds the same sum,
+     * added in the same order in every tier. Four stages of L floats; stages from STAGES on are
+     * never read.
+     */
+    private static final float[] SWAP = swapIndex();
+    /** log2(L): the stages of a sum across lanes (4 at 512 bits). */
+    private static final int STAGES = Integer.numberOfTrailingZeros(L);
+
+    // exp(a) and expm1(a) for a <= 0, from lane-wise operations: a = k ln2 + r with k an integer
+    // and |r| <= ln2 / 2 (Cody and Waite: ln2 split into a part that k multiplies exactly and a
+    // remainder), q = e^r - 1 = r + r^2 (1/2 + r/6 + ... + r^5/5040) (Taylor to r^7: the next
+    // term is below 5e-9 of the result), then exp(a) = 2^k + 2^k q and expm1(a) = 2^k q + (2^k - 1),
+    // each one FMA, so exp keeps its accuracy where 1 + expm1 would cancel. 2^k is built in the
+    // exponent bits as 2^(k+32) and scaled by 2^-32, exact down to the subnormal 2^-149. Every
+    // caller has a non-positive argument (softmax z - max, and -|z| in the activations), so 2^k
+    // never overflows; arguments are clamped at -104, where e^a rounds to 0.
+    private static final float LOG2E = 1.44269504f;
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    /** 1.5 * 2^23: adding and subtracting it rounds a float below 2^22 to the nearest integer. */
+    private static final float ROUNDER = 12582912f;
+    private static final float E2 = 1f / 2, E3 = 1f / 6, E4 = 1f / 24, E5 = 1f / 120, E6 = 1f / 720, E7 = 1f / 5040;
+
     // Tail masks: FloatVector.fromArray(S, IOTA, 0).compare(LT, n) is the mask of the lanes below
     // n (all of them when n >= L). A compare against the lane numbers has one path, so C2 never
     // merges two masks (S.indexInRange has two paths, and the phi of their masks was boxed, once
@@ -86,6 +120,17 @@ final class SimdKernels implements Kernels {
     // method).
 
     SimdKernels() {
+    }
+
+    private static float[] swapIndex() {
+        float[] index = new float[4 * L];
+        for (int stage = 0; stage < 4; stage++) {
+            int d = L >> (stage + 1);
+            for (int l = 0; l < L; l++) {
+                index[stage * L + l] = d > 0 ? l ^ d : l;
+            }
+        }
+        return index;
     }
 
     private static float[] iota() {
@@ -147,8 +192,27 @@ final class SimdKernels implements Kernels {
         for (int j = 0; j < n; j += L) {
             VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
             FloatVector v = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m);
-            v.max(0f).add(v.abs().neg().lanewise(EXP).lanewise(LOG1P))
-                    .intoMemorySegment(h, hB + 4L * j, BO, m);
+            // e = exp(-|v|) = 2^k (1 + q): see the expm1 note at the top.
+            FloatVector x0 = v.abs().neg();
+            FloatVector x = x0.max(-104f);
+            FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
+            FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), x);
+            r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
+            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(S, E5)).fma(r, FloatVector.broadcast(S, E4))
+                    .fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2));
+            q = r.mul(r).fma(q, r);
+            FloatVector two = ((IntVector) k.convert(F2I, 0)).add(127 + 32).lanewise(LSHL, 23).reinterpretAsFloats()
+                    .mul(0x1p-32f);
+            // Below -104, e^x rounds to 0 (the smallest subnormal float is e^-103.3).
+            FloatVector e = two.fma(q, two).blend(0f, x0.compare(LT, -104f));
+            // log1p(e) with e = exp(-|z|) in (0, 1]: 2 atanh(s), s = e / (2 + e) <= 1/3, to s^15.
+            FloatVector sv = e.div(e.add(2f));
+            FloatVector s2 = sv.mul(sv);
+            FloatVector series = s2.fma(1f / 15, 1f / 13).fma(s2, FloatVector.broadcast(S, 1f / 11))
+                    .fma(s2, FloatVector.broadcast(S, 1f / 9)).fma(s2, FloatVector.broadcast(S, 1f / 7))
+                    .fma(s2, FloatVector.broadcast(S, 1f / 5)).fma(s2, FloatVector.broadcast(S, 1f / 3))
+                    .fma(s2, FloatVector.broadcast(S, 1f));
+            v.max(0f).add(sv.add(sv).mul(series)).intoMemorySegment(h, hB + 4L * j, BO, m);
         }
     }
 
@@ -163,8 +227,22 @@ final class SimdKernels implements Kernels {
     private static void logisticRow(int n, MemorySegment z, long zB, MemorySegment h, long hB) {
         for (int j = 0; j < n; j += L) {
             VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
-            FloatVector e = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m).neg().lanewise(EXP);
-            FloatVector.broadcast(S, 1f).div(e.add(1f)).intoMemorySegment(h, hB + 4L * j, BO, m);
+            FloatVector v = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m);
+            // e = exp(-|v|) = 2^k (1 + q): see the expm1 note at the top.
+            FloatVector x0 = v.abs().neg();
+            FloatVector x = x0.max(-104f);
+            FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
+            FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), x);
+            r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
+            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(S, E5)).fma(r, FloatVector.broadcast(S, E4))
+                    .fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2));
+            q = r.mul(r).fma(q, r);
+            FloatVector two = ((IntVector) k.convert(F2I, 0)).add(127 + 32).lanewise(LSHL, 23).reinterpretAsFloats()
+                    .mul(0x1p-32f);
+            // Below -104, e^x rounds to 0 (the smallest subnormal float is e^-103.3).
+            FloatVector e = two.fma(q, two).blend(0f, x0.compare(LT, -104f));
+            // e = exp(-|z|): σ(z) = 1 / (1 + e) for z >= 0 and e / (1 + e) below, never overflowing.
+            FloatVector.broadcast(S, 1f).blend(e, v.compare(LT, 0f)).div(e.add(1f)).intoMemorySegment(h, hB + 4L * j, BO, m);
         }
     }
 
@@ -172,7 +250,21 @@ final class SimdKernels implements Kernels {
         for (int j = 0; j < n; j += L) {
             VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
             FloatVector v = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m);
-            v.lanewise(TANH).intoMemorySegment(h, hB + 4L * j, BO, m);
+            // y = expm1(-2|v|) = 2^k q + (2^k - 1): see the expm1 note at the top.
+            FloatVector x0 = v.abs().mul(-2f);
+            FloatVector x = x0.max(-104f);
+            FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
+            FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), x);
+            r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
+            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(S, E5)).fma(r, FloatVector.broadcast(S, E4))
+                    .fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2));
+            q = r.mul(r).fma(q, r);
+            FloatVector two = ((IntVector) k.convert(F2I, 0)).add(127 + 32).lanewise(LSHL, 23).reinterpretAsFloats()
+                    .mul(0x1p-32f);
+            FloatVector y = two.fma(q, two.sub(1f));
+            // tanh|z| = -y / (2 + y) with y = expm1(-2|z|): accurate near 0, where 1 - e^-2|z| cancels.
+            FloatVector t = y.neg().div(y.add(2f));
+            t.blend(t.neg(), v.compare(LT, 0f)).intoMemorySegment(h, hB + 4L * j, BO, m);
         }
     }
 
@@ -201,13 +293,27 @@ final class SimdKernels implements Kernels {
         }
     }
 
-    /** g ∘= σ(z), written g / (1 + e^-z). */
+    /** g ∘= σ(z), from e = exp(-|z|) as in the logistic activation. */
     private static void softplusDerivativeRow(int n, MemorySegment g, long gB, MemorySegment z, long zB) {
         for (int j = 0; j < n; j += L) {
             VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
             long o = 4L * j;
-            FloatVector e = FloatVector.fromMemorySegment(S, z, zB + o, BO, m).neg().lanewise(EXP);
-            FloatVector.fromMemorySegment(S, g, gB + o, BO, m).div(e.add(1f)).intoMemorySegment(g, gB + o, BO, m);
+            FloatVector v = FloatVector.fromMemorySegment(S, z, zB + o, BO, m);
+            // e = exp(-|v|) = 2^k (1 + q): see the expm1 note at the top.
+            FloatVector x0 = v.abs().neg();
+            FloatVector x = x0.max(-104f);
+            FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
+            FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), x);
+            r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
+            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(S, E5)).fma(r, FloatVector.broadcast(S, E4))
+                    .fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2));
+            q = r.mul(r).fma(q, r);
+            FloatVector two = ((IntVector) k.convert(F2I, 0)).add(127 + 32).lanewise(LSHL, 23).reinterpretAsFloats()
+                    .mul(0x1p-32f);
+            // Below -104, e^x rounds to 0 (the smallest subnormal float is e^-103.3).
+            FloatVector e = two.fma(q, two).blend(0f, x0.compare(LT, -104f));
+            FloatVector sigma = FloatVector.broadcast(S, 1f).blend(e, v.compare(LT, 0f)).div(e.add(1f));
+            FloatVector.fromMemorySegment(S, g, gB + o, BO, m).mul(sigma).intoMemorySegment(g, gB + o, BO, m);
         }
     }
 
@@ -462,17 +568,28 @@ final class SimdKernels implements Kernels {
     }
 
     /**
-     * A 4x4 tile of NT over the first {@code kFull} (a multiple of L) columns: rows a0..a3 of A
-     * against rows b0..b3 of B, 16 partial-sum vectors, each reduced and stored to Z. Four rows of
-     * A share each load of B and the other way round: 8 loads per 16 FMAs.
+     * A 4x4 tile of NT over the first {@code kFull} (a multiple of L) columns, as two 2x4 tiles:
+     * rows a0, a1 then a2, a3 of A against rows b0..b3 of B. The four rows of B (4k floats) stay
+     * in L1 for the second half.
      */
     private static void dot4x4(int kFull, MemorySegment a, long aB, long ldaB, MemorySegment b, long bB, long ldbB,
                                MemorySegment z, long zB, long ldzB) {
+        dot2x4(kFull, a, aB, ldaB, b, bB, ldbB, z, zB, ldzB);
+        dot2x4(kFull, a, aB + 2 * ldaB, ldaB, b, bB, ldbB, z, zB + 2 * ldzB, ldzB);
+    }
+
+    /**
+     * A 2x4 tile of NT: rows a0, a1 of A against rows b0..b3 of B, 8 partial-sum vectors, each
+     * summed across its lanes by the SWAP tree and stored to Z. Two rows, not four: with the
+     * tree written out for 16 accumulators the method grew past what C1 can allocate registers
+     * for ("out of virtual registers", then boxed vectors in the code it fell back to); 6 loads
+     * per 8 FMAs still leaves the FMA unit the bottleneck.
+     */
+    private static void dot2x4(int kFull, MemorySegment a, long aB, long ldaB, MemorySegment b, long bB, long ldbB,
+                               MemorySegment z, long zB, long ldzB) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c33 = FloatVector.zero(S);
-        long a1 = aB + ldaB, a2 = a1 + ldaB, a3 = a2 + ldaB;
+        long a1 = aB + ldaB;
         long b1 = bB + ldbB, b2 = b1 + ldbB, b3 = b2 + ldbB;
         for (int p = 0; p < kFull; p += L) {
             long o = 4L * p;
@@ -484,28 +601,54 @@ final class SimdKernels implements Kernels {
             c00 = u.fma(v0, c00); c01 = u.fma(v1, c01); c02 = u.fma(v2, c02); c03 = u.fma(v3, c03);
             u = FloatVector.fromMemorySegment(S, a, a1 + o, BO);
             c10 = u.fma(v0, c10); c11 = u.fma(v1, c11); c12 = u.fma(v2, c12); c13 = u.fma(v3, c13);
-            u = FloatVector.fromMemorySegment(S, a, a2 + o, BO);
-            c20 = u.fma(v0, c20); c21 = u.fma(v1, c21); c22 = u.fma(v2, c22); c23 = u.fma(v3, c23);
-            u = FloatVector.fromMemorySegment(S, a, a3 + o, BO);
-            c30 = u.fma(v0, c30); c31 = u.fma(v1, c31); c32 = u.fma(v2, c32); c33 = u.fma(v3, c33);
         }
-        long z1 = zB + ldzB, z2 = z1 + ldzB, z3 = z2 + ldzB;
-        z.set(F, zB, c00.reduceLanes(ADD));
-        z.set(F, zB + 4, c01.reduceLanes(ADD));
-        z.set(F, zB + 8, c02.reduceLanes(ADD));
-        z.set(F, zB + 12, c03.reduceLanes(ADD));
-        z.set(F, z1, c10.reduceLanes(ADD));
-        z.set(F, z1 + 4, c11.reduceLanes(ADD));
-        z.set(F, z1 + 8, c12.reduceLanes(ADD));
-        z.set(F, z1 + 12, c13.reduceLanes(ADD));
-        z.set(F, z2, c20.reduceLanes(ADD));
-        z.set(F, z2 + 4, c21.reduceLanes(ADD));
-        z.set(F, z2 + 8, c22.reduceLanes(ADD));
-        z.set(F, z2 + 12, c23.reduceLanes(ADD));
-        z.set(F, z3, c30.reduceLanes(ADD));
-        z.set(F, z3 + 4, c31.reduceLanes(ADD));
-        z.set(F, z3 + 8, c32.reduceLanes(ADD));
-        z.set(F, z3 + 12, c33.reduceLanes(ADD));
+        FloatVector w0 = FloatVector.fromArray(S, SWAP, 0), w1 = FloatVector.fromArray(S, SWAP, L);
+        FloatVector w2 = FloatVector.fromArray(S, SWAP, 2 * L), w3 = FloatVector.fromArray(S, SWAP, 3 * L);
+        c00 = c00.add(w0.selectFrom(c00));
+        c01 = c01.add(w0.selectFrom(c01));
+        c02 = c02.add(w0.selectFrom(c02));
+        c03 = c03.add(w0.selectFrom(c03));
+        c10 = c10.add(w0.selectFrom(c10));
+        c11 = c11.add(w0.selectFrom(c11));
+        c12 = c12.add(w0.selectFrom(c12));
+        c13 = c13.add(w0.selectFrom(c13));
+        c00 = c00.add(w1.selectFrom(c00));
+        c01 = c01.add(w1.selectFrom(c01));
+        c02 = c02.add(w1.selectFrom(c02));
+        c03 = c03.add(w1.selectFrom(c03));
+        c10 = c10.add(w1.selectFrom(c10));
+        c11 = c11.add(w1.selectFrom(c11));
+        c12 = c12.add(w1.selectFrom(c12));
+        c13 = c13.add(w1.selectFrom(c13));
+        if (STAGES > 2) {
+            c00 = c00.add(w2.selectFrom(c00));
+            c01 = c01.add(w2.selectFrom(c01));
+            c02 = c02.add(w2.selectFrom(c02));
+            c03 = c03.add(w2.selectFrom(c03));
+            c10 = c10.add(w2.selectFrom(c10));
+            c11 = c11.add(w2.selectFrom(c11));
+            c12 = c12.add(w2.selectFrom(c12));
+            c13 = c13.add(w2.selectFrom(c13));
+        }
+        if (STAGES > 3) {
+            c00 = c00.add(w3.selectFrom(c00));
+            c01 = c01.add(w3.selectFrom(c01));
+            c02 = c02.add(w3.selectFrom(c02));
+            c03 = c03.add(w3.selectFrom(c03));
+            c10 = c10.add(w3.selectFrom(c10));
+            c11 = c11.add(w3.selectFrom(c11));
+            c12 = c12.add(w3.selectFrom(c12));
+            c13 = c13.add(w3.selectFrom(c13));
+        }
+        long z1 = zB + ldzB;
+        z.set(F, zB, c00.lane(0));
+        z.set(F, zB + 4, c01.lane(0));
+        z.set(F, zB + 8, c02.lane(0));
+        z.set(F, zB + 12, c03.lane(0));
+        z.set(F, z1, c10.lane(0));
+        z.set(F, z1 + 4, c11.lane(0));
+        z.set(F, z1 + 8, c12.lane(0));
+        z.set(F, z1 + 12, c13.lane(0));
     }
 
     /** Adds columns kFull..k (fewer than L) of a 4x4 NT tile to Z, with masked loads. */
@@ -513,13 +656,23 @@ final class SimdKernels implements Kernels {
                                    MemorySegment z, long zB, long ldzB) {
         VectorMask<Float> mk = FloatVector.fromArray(S, IOTA, 0).compare(LT, k - kFull);
         long o = 4L * kFull;
+        FloatVector w0 = FloatVector.fromArray(S, SWAP, 0), w1 = FloatVector.fromArray(S, SWAP, L);
+        FloatVector w2 = FloatVector.fromArray(S, SWAP, 2 * L), w3 = FloatVector.fromArray(S, SWAP, 3 * L);
         for (int r = 0; r < MR; r++) {
             FloatVector u = FloatVector.fromMemorySegment(S, a, aB + r * ldaB + o, BO, mk);
             long zr = zB + r * ldzB;
             for (int c = 0; c < MR; c++) {
                 long zc = zr + 4L * c;
-                FloatVector v = FloatVector.fromMemorySegment(S, b, bB + c * ldbB + o, BO, mk);
-                z.set(F, zc, z.get(F, zc) + u.mul(v).reduceLanes(ADD));
+                FloatVector p = u.mul(FloatVector.fromMemorySegment(S, b, bB + c * ldbB + o, BO, mk));
+                p = p.add(w0.selectFrom(p));
+                p = p.add(w1.selectFrom(p));
+                if (STAGES > 2) {
+                    p = p.add(w2.selectFrom(p));
+                }
+                if (STAGES > 3) {
+                    p = p.add(w3.selectFrom(p));
+                }
+                z.set(F, zc, z.get(F, zc) + p.lane(0));
             }
         }
     }
@@ -533,6 +686,8 @@ final class SimdKernels implements Kernels {
                                MemorySegment z, long zRowB, int j0, int jEnd) {
         int kFull = k - k % L;
         int j = j0;
+        FloatVector w0 = FloatVector.fromArray(S, SWAP, 0), w1 = FloatVector.fromArray(S, SWAP, L);
+        FloatVector w2 = FloatVector.fromArray(S, SWAP, 2 * L), w3 = FloatVector.fromArray(S, SWAP, 3 * L);
         for (; j + 4 <= jEnd; j += 4) {
             long r0 = bB + j * ldbB, r1 = r0 + ldbB, r2 = r1 + ldbB, r3 = r2 + ldbB;
             FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
@@ -545,10 +700,42 @@ final class SimdKernels implements Kernels {
                 c3 = u.fma(FloatVector.fromMemorySegment(S, b, r3 + o, BO), c3);
             }
             long zj = zRowB + 4L * j;
-            z.set(F, zj, c0.reduceLanes(ADD));
-            z.set(F, zj + 4, c1.reduceLanes(ADD));
-            z.set(F, zj + 8, c2.reduceLanes(ADD));
-            z.set(F, zj + 12, c3.reduceLanes(ADD));
+            c0 = c0.add(w0.selectFrom(c0));
+            c0 = c0.add(w1.selectFrom(c0));
+            if (STAGES > 2) {
+                c0 = c0.add(w2.selectFrom(c0));
+            }
+            if (STAGES > 3) {
+                c0 = c0.add(w3.selectFrom(c0));
+            }
+            c1 = c1.add(w0.selectFrom(c1));
+            c1 = c1.add(w1.selectFrom(c1));
+            if (STAGES > 2) {
+                c1 = c1.add(w2.selectFrom(c1));
+            }
+            if (STAGES > 3) {
+                c1 = c1.add(w3.selectFrom(c1));
+            }
+            c2 = c2.add(w0.selectFrom(c2));
+            c2 = c2.add(w1.selectFrom(c2));
+            if (STAGES > 2) {
+                c2 = c2.add(w2.selectFrom(c2));
+            }
+            if (STAGES > 3) {
+                c2 = c2.add(w3.selectFrom(c2));
+            }
+            c3 = c3.add(w0.selectFrom(c3));
+            c3 = c3.add(w1.selectFrom(c3));
+            if (STAGES > 2) {
+                c3 = c3.add(w2.selectFrom(c3));
+            }
+            if (STAGES > 3) {
+                c3 = c3.add(w3.selectFrom(c3));
+            }
+            z.set(F, zj, c0.lane(0));
+            z.set(F, zj + 4, c1.lane(0));
+            z.set(F, zj + 8, c2.lane(0));
+            z.set(F, zj + 12, c3.lane(0));
         }
         for (; j < jEnd; j++) {
             long r0 = bB + j * ldbB;
@@ -558,7 +745,15 @@ final class SimdKernels implements Kernels {
                 FloatVector u = FloatVector.fromMemorySegment(S, a, aB + o, BO);
                 c0 = u.fma(FloatVector.fromMemorySegment(S, b, r0 + o, BO), c0);
             }
-            z.set(F, zRowB + 4L * j, c0.reduceLanes(ADD));
+            c0 = c0.add(w0.selectFrom(c0));
+            c0 = c0.add(w1.selectFrom(c0));
+            if (STAGES > 2) {
+                c0 = c0.add(w2.selectFrom(c0));
+            }
+            if (STAGES > 3) {
+                c0 = c0.add(w3.selectFrom(c0));
+            }
+            z.set(F, zRowB + 4L * j, c0.lane(0));
         }
         if (kFull < k) {
             dotRowTail(kFull, k, a, aB, b, bB, ldbB, z, zRowB, j0, jEnd);
@@ -571,10 +766,20 @@ final class SimdKernels implements Kernels {
         VectorMask<Float> mk = FloatVector.fromArray(S, IOTA, 0).compare(LT, k - kFull);
         long o = 4L * kFull;
         FloatVector u = FloatVector.fromMemorySegment(S, a, aB + o, BO, mk);
+        FloatVector w0 = FloatVector.fromArray(S, SWAP, 0), w1 = FloatVector.fromArray(S, SWAP, L);
+        FloatVector w2 = FloatVector.fromArray(S, SWAP, 2 * L), w3 = FloatVector.fromArray(S, SWAP, 3 * L);
         for (int j = j0; j < jEnd; j++) {
             long zj = zRowB + 4L * j;
-            FloatVector v = FloatVector.fromMemorySegment(S, b, bB + j * ldbB + o, BO, mk);
-            z.set(F, zj, z.get(F, zj) + u.mul(v).reduceLanes(ADD));
+            FloatVector p = u.mul(FloatVector.fromMemorySegment(S, b, bB + j * ldbB + o, BO, mk));
+            p = p.add(w0.selectFrom(p));
+            p = p.add(w1.selectFrom(p));
+            if (STAGES > 2) {
+                p = p.add(w2.selectFrom(p));
+            }
+            if (STAGES > 3) {
+                p = p.add(w3.selectFrom(p));
+            }
+            z.set(F, zj, z.get(F, zj) + p.lane(0));
         }
     }
 
@@ -831,10 +1036,13 @@ final class SimdKernels implements Kernels {
         for (int r = 0; r < rows; r++) {
             long zr = 4L * (zOff + (long) r * ldz), tr = 4L * (tOff + (long) r * ldt), gr = 4L * (gOff + (long) r * ldg);
             float max = rowMax(cols, z, zr);
-            float lse = (float) (max + Math.log(rowExpSum(cols, z, zr, max)));
+            // g holds e^(z - max) until the gradient replaces it.
+            expShiftedRow(cols, z, zr, max, g, gr);
+            double sumE = rowSum(cols, g, gr);
+            float lse = (float) (max + Math.log(sumE));
             double sumT = rowSum(cols, t, tr);
             total += sumT * lse - rowDot(cols, t, tr, z, zr);
-            softmaxGradientRow(cols, z, zr, lse, (float) sumT, t, tr, scale, g, gr);
+            softmaxGradientRow(cols, g, gr, (float) (1 / sumE), (float) sumT, t, tr, scale);
         }
         return total;
     }
@@ -850,44 +1058,55 @@ final class SimdKernels implements Kernels {
         return max;
     }
 
-    /** Σ exp(z[j] − shift). */
-    private static double rowExpSum(int n, MemorySegment z, long zB, float shift) {
-        double sum = 0.0;
+    /** {@code g[j] = exp(z[j] − shift)} for {@code j < n}, with {@code shift} the row's maximum. */
+    private static void expShiftedRow(int n, MemorySegment z, long zB, float shift, MemorySegment g, long gB) {
         for (int j = 0; j < n; j += L) {
             VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
-            FloatVector e = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m).sub(shift).lanewise(EXP);
-            sum += FloatVector.zero(S).blend(e, m).reduceLanes(ADD);
+            FloatVector v = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m).sub(shift);
+            // e = exp(-|v|) = 2^k (1 + q): see the expm1 note at the top.
+            FloatVector x0 = v.abs().neg();
+            FloatVector x = x0.max(-104f);
+            FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
+            FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), x);
+            r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
+            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(S, E5)).fma(r, FloatVector.broadcast(S, E4))
+                    .fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2));
+            q = r.mul(r).fma(q, r);
+            FloatVector two = ((IntVector) k.convert(F2I, 0)).add(127 + 32).lanewise(LSHL, 23).reinterpretAsFloats()
+                    .mul(0x1p-32f);
+            // Below -104, e^x rounds to 0 (the smallest subnormal float is e^-103.3).
+            FloatVector e = two.fma(q, two).blend(0f, x0.compare(LT, -104f));
+            e.intoMemorySegment(g, gB + 4L * j, BO, m);
         }
-        return sum;
     }
+
+    // The row sums below are scalar loops in double: a class count is small, and a left-to-right
+    // sum in double gives the same bits in every tier (see the note on SWAP).
 
     private static double rowSum(int n, MemorySegment x, long xB) {
         double sum = 0.0;
-        for (int j = 0; j < n; j += L) {
-            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
-            sum += FloatVector.fromMemorySegment(S, x, xB + 4L * j, BO, m).reduceLanes(ADD);
+        for (int j = 0; j < n; j++) {
+            sum += x.get(F, xB + 4L * j);
         }
         return sum;
     }
 
     private static double rowDot(int n, MemorySegment x, long xB, MemorySegment y, long yB) {
         double sum = 0.0;
-        for (int j = 0; j < n; j += L) {
-            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
-            FloatVector xv = FloatVector.fromMemorySegment(S, x, xB + 4L * j, BO, m);
-            sum += xv.mul(FloatVector.fromMemorySegment(S, y, yB + 4L * j, BO, m)).reduceLanes(ADD);
+        for (int j = 0; j < n; j++) {
+            sum += (double) x.get(F, xB + 4L * j) * y.get(F, yB + 4L * j);
         }
         return sum;
     }
 
-    /** g = scale · (s · exp(z − lse) − t). */
-    private static void softmaxGradientRow(int n, MemorySegment z, long zB, float lse, float s,
-                                           MemorySegment t, long tB, float scale, MemorySegment g, long gB) {
+    /** g = scale · (s · g / Σ − t): the softmax, from the e^(z − max) that g holds. */
+    private static void softmaxGradientRow(int n, MemorySegment g, long gB, float inverseSum, float s,
+                                           MemorySegment t, long tB, float scale) {
         for (int j = 0; j < n; j += L) {
             VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
             long o = 4L * j;
             FloatVector tv = FloatVector.fromMemorySegment(S, t, tB + o, BO, m);
-            FloatVector.fromMemorySegment(S, z, zB + o, BO, m).sub(lse).lanewise(EXP).mul(s).sub(tv).mul(scale)
+            FloatVector.fromMemorySegment(S, g, gB + o, BO, m).mul(inverseSum).mul(s).sub(tv).mul(scale)
                     .intoMemorySegment(g, gB + o, BO, m);
         }
     }
@@ -899,15 +1118,24 @@ final class SimdKernels implements Kernels {
         double total = 0.0;
         for (int r = 0; r < rows; r++) {
             long yr = 4L * (yOff + (long) r * ldy), tr = 4L * (tOff + (long) r * ldt), gr = 4L * (gOff + (long) r * ldg);
+            total += 0.5 * rowSquaredDistance(cols, y, yr, t, tr);
             for (int j = 0; j < cols; j += L) {
                 VectorMask<Float> mj = FloatVector.fromArray(S, IOTA, 0).compare(LT, cols - j);
                 FloatVector tv = FloatVector.fromMemorySegment(S, t, tr + 4L * j, BO, mj);
-                FloatVector d = FloatVector.fromMemorySegment(S, y, yr + 4L * j, BO, mj).sub(tv);
-                total += 0.5 * d.mul(d).reduceLanes(ADD);
-                d.mul(scale).intoMemorySegment(g, gr + 4L * j, BO, mj);
+                FloatVector.fromMemorySegment(S, y, yr + 4L * j, BO, mj).sub(tv).mul(scale).intoMemorySegment(g, gr + 4L * j, BO, mj);
             }
         }
         return total;
+    }
+
+    /** Σ (y[j] − t[j])² in double, left to right (the same bits in every tier). */
+    private static double rowSquaredDistance(int n, MemorySegment y, long yB, MemorySegment t, long tB) {
+        double sum = 0.0;
+        for (int j = 0; j < n; j++) {
+            double d = (double) y.get(F, yB + 4L * j) - t.get(F, tB + 4L * j);
+            sum += d * d;
+        }
+        return sum;
     }
 
     @Override
@@ -963,6 +1191,8 @@ final class SimdKernels implements Kernels {
     public double sumOfSquares(long n, MemorySegment x, long xOff) {
         long xB = 4L * xOff;
         long full = n - n % L;
+        FloatVector w0 = FloatVector.fromArray(S, SWAP, 0), w1 = FloatVector.fromArray(S, SWAP, L);
+        FloatVector w2 = FloatVector.fromArray(S, SWAP, 2 * L), w3 = FloatVector.fromArray(S, SWAP, 3 * L);
         FloatVector s = FloatVector.zero(S);
         double total = 0.0;
         // Flush the float accumulator into double every 4096 vectors so long slabs keep precision.
@@ -971,11 +1201,27 @@ final class SimdKernels implements Kernels {
             FloatVector v = FloatVector.fromMemorySegment(S, x, xB + 4L * i, BO);
             s = v.fma(v, s);
             if ((i + L) % flushEvery == 0) {
-                total += s.reduceLanes(ADD);
+                s = s.add(w0.selectFrom(s));
+                s = s.add(w1.selectFrom(s));
+                if (STAGES > 2) {
+                    s = s.add(w2.selectFrom(s));
+                }
+                if (STAGES > 3) {
+                    s = s.add(w3.selectFrom(s));
+                }
+                total += s.lane(0);
                 s = FloatVector.zero(S);
             }
         }
-        total += s.reduceLanes(ADD);
+        s = s.add(w0.selectFrom(s));
+        s = s.add(w1.selectFrom(s));
+        if (STAGES > 2) {
+            s = s.add(w2.selectFrom(s));
+        }
+        if (STAGES > 3) {
+            s = s.add(w3.selectFrom(s));
+        }
+        total += s.lane(0);
         for (long i = full; i < n; i++) {
             double v = x.get(F, xB + 4L * i);
             total += v * v;
