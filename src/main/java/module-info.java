@@ -13,6 +13,7 @@ module dev.vecmlp {
     exports dev.vecmlp.kernel;
     exports dev.vecmlp.nn;
     exports dev.vecmlp.data;
+    exports dev.vecmlp.io;
 
     opens dev.vecmlp.cli to info.picocli;
 }
