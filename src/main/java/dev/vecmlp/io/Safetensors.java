@@ -258,11 +258,11 @@ public final class Safetensors {
             previous = e.name;
         }
         if (expected != dataLength) {
-            String what = previous == null ? "no tensor data" : "data up to " + Json.describe(previous) + "'s end";
-            throw new ModelFormatException(file, null, expected < dataLength ? dataStart + expected : dataStart + dataLength,
-                    "file size: expected " + (expected <= Long.MAX_VALUE - dataStart ? String.valueOf(dataStart + expected) : "more than 2^63")
-                            + " bytes (8 + header " + (dataStart - Long.BYTES) + " + " + what + " at " + expected
-                            + "), found " + (dataStart + dataLength));
+            String last = previous == null ? "" : ", ending with " + Json.describe(previous);
+            String total = expected <= Long.MAX_VALUE - dataStart ? String.valueOf(dataStart + expected) : "more than 2^63";
+            throw new ModelFormatException(file, null, dataStart + Math.min(expected, dataLength), "file size: expected "
+                    + total + " bytes (8 + " + (dataStart - Long.BYTES) + " header + " + expected + " data" + last
+                    + "), found " + (dataStart + dataLength));
         }
         for (Entry e : sorted) {
             if (e.end - e.begin > Tensor.MAX_BYTES) {
