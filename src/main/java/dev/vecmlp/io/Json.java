@@ -1,6 +1,7 @@
 package dev.vecmlp.io;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -44,8 +45,9 @@ final class Json {
                     } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
                         sb.append(c).append(s.charAt(++i));
                     } else if (Character.isSurrogate(c)) {
-                        throw new IllegalArgumentException("string " + describe(s) + ": expected valid UTF-16, found an unpaired surrogate U+"
-                                + Integer.toHexString(c).toUpperCase() + " at index " + i);
+                        throw new IllegalArgumentException("string " + describe(s)
+                                + ": expected valid UTF-16, found an unpaired surrogate U+"
+                                + Integer.toHexString(c).toUpperCase(Locale.ROOT) + " at index " + i);
                     } else {
                         sb.append(c);
                     }
@@ -257,8 +259,12 @@ final class Json {
                         sb.append(c);
                     }
                 }
-                default -> throw failure.at(base + at, what + ": expected an escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX), found "
-                        + (e < 0 ? "the end of " + textName : "'\\" + (e >= 0x20 && e < 0x7F ? String.valueOf((char) e) : "0x" + hex(e)) + "'"));
+                default -> {
+                    String found = e < 0 ? "the end of " + textName
+                            : "'\\" + (e >= 0x20 && e < 0x7F ? String.valueOf((char) e) : "0x" + hex(e)) + "'";
+                    throw failure.at(base + at, what + ": expected an escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX), found "
+                            + found);
+                }
             }
         }
 
@@ -295,8 +301,8 @@ final class Json {
                 digits = token.charAt(i) >= '0' && token.charAt(i) <= '9';
             }
             if (!digits) {
-                throw failure.at(at, what + ": expected a non-negative integer in digits only (no sign, leading zero, fraction or exponent), found "
-                        + describe(token));
+                throw failure.at(at, what + ": expected a non-negative integer in digits only"
+                        + " (no sign, leading zero, fraction or exponent), found " + describe(token));
             }
             if (token.length() > 19 || (token.length() == 19 && token.compareTo(Long.toString(Long.MAX_VALUE)) > 0)) {
                 throw failure.at(at, what + ": expected at most " + Long.MAX_VALUE + ", found " + describe(token));
@@ -354,7 +360,8 @@ final class Json {
             if (stop == at) {
                 return "byte 0x" + hex(b[at] & 0xFF);
             }
-            return "'" + new String(b, at, stop - at, StandardCharsets.ISO_8859_1) + (stop - at == 24 && stop < end ? "…" : "") + "'";
+            String more = stop - at == 24 && stop < end ? "…" : "";
+            return "'" + new String(b, at, stop - at, StandardCharsets.ISO_8859_1) + more + "'";
         }
 
         private static String hex(int v) {

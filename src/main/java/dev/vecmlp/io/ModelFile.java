@@ -128,8 +128,8 @@ public final class ModelFile {
         Mlp spec = model.spec();
         Scaling s = scaling == null ? Scaling.none(spec.inputs()) : scaling;
         if (s.features() != spec.inputs()) {
-            throw new IllegalArgumentException("scaling: expected one for " + spec.inputs() + " features (the model's inputs), found "
-                    + s.features());
+            throw new IllegalArgumentException("scaling: expected one for " + spec.inputs()
+                    + " features (the model's inputs), found " + s.features());
         }
         for (Map.Entry<String, String> e : extraMetadata.entrySet()) {
             String key = Objects.requireNonNull(e.getKey(), "metadata key");
@@ -147,9 +147,11 @@ public final class ModelFile {
         for (int l = 0; l < spec.depth(); l++) {
             Layer layer = spec.layer(l);
             int weights = layer.outputs() * layer.inputs();
-            tensors.put(names.get(2 * l), Tensor.f32(slice(parameters, at, weights), layer.outputs(), layer.inputs()));
+            tensors.put(names.get(2 * l),
+                    Tensor.f32(Arrays.copyOfRange(parameters, at, at + weights), layer.outputs(), layer.inputs()));
             at += weights;
-            tensors.put(names.get(2 * l + 1), Tensor.f32(slice(parameters, at, layer.outputs()), layer.outputs()));
+            tensors.put(names.get(2 * l + 1),
+                    Tensor.f32(Arrays.copyOfRange(parameters, at, at + layer.outputs()), layer.outputs()));
             at += layer.outputs();
         }
 
@@ -249,16 +251,16 @@ public final class ModelFile {
     }
 
     private static Mlp specOf(TensorFile f) throws ModelFormatException {
-        Map<String, String> m = f.metadata();
-        for (String key : m.keySet()) {
+        // The version first: a newer file is better told apart by its version than by a new key.
+        String version = required(f, KEY_VERSION);
+        if (!version.equals(VERSION)) {
+            throw f.metadataError(KEY_VERSION, "expected \"" + VERSION + "\", found " + Json.describe(version));
+        }
+        for (String key : f.metadata().keySet()) {
             if (key.startsWith(PREFIX) && !KEYS.contains(key)) {
                 throw f.metadataError(key, "expected a key of version " + VERSION + " (" + String.join(", ", KEYS)
                         + "), found an unknown one");
             }
-        }
-        String version = required(f, KEY_VERSION);
-        if (!version.equals(VERSION)) {
-            throw f.metadataError(KEY_VERSION, "expected \"" + VERSION + "\", found " + Json.describe(version));
         }
         Mlp.Builder b;
         try {
@@ -435,12 +437,6 @@ public final class ModelFile {
             j.add(Float.toString(v));
         }
         return j.toString();
-    }
-
-    private static float[] slice(float[] a, int from, int length) {
-        float[] out = new float[length];
-        System.arraycopy(a, from, out, 0, length);
-        return out;
     }
 
     private static boolean isReserved(String key) {

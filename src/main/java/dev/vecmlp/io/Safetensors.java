@@ -249,7 +249,8 @@ public final class Safetensors {
         String previous = null;
         for (Entry e : sorted) {
             if (e.begin != expected) {
-                String after = previous == null ? "0 (the start of the data)" : expected + " (where " + Json.describe(previous) + " ends)";
+                String after = previous == null ? "0 (the start of the data)"
+                        : expected + " (where " + Json.describe(previous) + " ends)";
                 throw new ModelFormatException(file, e.name, e.offsetsAt, "data_offsets [" + e.begin + ", " + e.end
                         + "]: expected to begin at " + after + ", found " + e.begin
                         + (e.begin < expected ? " (an overlap)" : " (a hole of " + (e.begin - expected) + " bytes)"));

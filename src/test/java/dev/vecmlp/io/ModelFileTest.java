@@ -3,11 +3,12 @@ package dev.vecmlp.io;
 import static dev.vecmlp.io.Bytes.assertRejected;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -107,7 +108,7 @@ class ModelFileTest {
             try (ModelFile.Contents c = ModelFile.read(p, KernelProvider.scalar())) {
                 assertEquals(Scaling.none(3), c.scaling());
                 assertEquals(Map.of(), c.metadata());
-                assertSame(KernelProvider.scalar().getClass(), c.model().kernels().getClass());
+                assertEquals(KernelProvider.scalar().name(), c.model().kernels().name());
                 assertBitsEqual(model.parametersToArray(), c.model().parametersToArray());
             }
         }
@@ -121,7 +122,8 @@ class ModelFileTest {
         try (Model model = spec.init(3L)) {
             ModelFile.write(p, model, Scaling.divide(784, 255f), Map.of("epochs", "12"));
             TensorFile f = Safetensors.read(p);
-            assertEquals(List.of("0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"), List.copyOf(f.tensors().keySet()));
+            assertEquals(List.of("0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"),
+                    List.copyOf(f.tensors().keySet()));
             assertArrayEquals(new long[] {512, 784}, f.tensors().get("0.weight").shape());
             assertArrayEquals(new long[] {512}, f.tensors().get("0.bias").shape());
             assertArrayEquals(new long[] {10, 512}, f.tensors().get("4.weight").shape());
@@ -247,7 +249,7 @@ class ModelFileTest {
         t.put("2.bias", Tensor.f64(new double[2], 2));
         Path p = dir.resolve("big.safetensors");
         Safetensors.write(p, t, Map.of());
-        long dataStart = 8 + java.nio.ByteBuffer.wrap(Files.readAllBytes(p)).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(0);
+        long dataStart = 8 + ByteBuffer.wrap(Files.readAllBytes(p)).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
         assertRejected(p, "0.weight", dataStart + 7 * 8, () -> ModelFile.read(p, SMALL), "element [2][1]", "float32 range",
                 "found -1.0E39");
     }
@@ -257,7 +259,7 @@ class ModelFileTest {
         float[] b0 = new float[4];
         b0[3] = Float.POSITIVE_INFINITY;
         Path p = pyTorchFile(DType.F32, new float[12], b0, new float[8], new float[2], Map.of());
-        long dataStart = 8 + java.nio.ByteBuffer.wrap(Files.readAllBytes(p)).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(0);
+        long dataStart = 8 + ByteBuffer.wrap(Files.readAllBytes(p)).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
         // 0.bias is the first tensor in this file's data.
         assertRejected(p, "0.bias", dataStart + 12, () -> ModelFile.read(p, SMALL), "element [3]",
                 "expected a finite value, found Infinity");

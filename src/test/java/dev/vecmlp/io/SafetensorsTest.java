@@ -52,7 +52,8 @@ class SafetensorsTest {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         tensors.put("w", Tensor.f32(new float[] {1.5f, -0f, Float.MIN_VALUE, Float.MAX_VALUE, Float.NaN, 7}, 2, 3));
         tensors.put("d", Tensor.f64(new double[] {Math.PI, -1e300}, 2));
-        tensors.put("step", Tensor.of(DType.I64, new long[0], ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 1234).array()));
+        byte[] step = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 1234).array();
+        tensors.put("step", Tensor.of(DType.I64, new long[0], step));
         tensors.put("empty", Tensor.f32(new float[0], 0, 5));
         tensors.put("a\"b\\c\n\u00e9\ud83d\ude00", Tensor.of(DType.U8, new long[] {3}, new byte[] {1, 2, (byte) 255}));
         Map<String, String> metadata = new LinkedHashMap<>();
@@ -150,7 +151,8 @@ class SafetensorsTest {
     @Test
     void anEmptyHeaderIsRejected() throws IOException {
         Path p = put("", new byte[0]);
-        assertRejected(p, null, 8, () -> Safetensors.read(p), "expected the header to be a JSON object", "found the end of the header");
+        assertRejected(p, null, 8, () -> Safetensors.read(p), "expected the header to be a JSON object",
+                "found the end of the header");
     }
 
     // ---------------------------------------------------------------------------------------
@@ -224,7 +226,8 @@ class SafetensorsTest {
         String deep = "[".repeat(100_000);
         String h = "{\"a\":{\"dtype\":\"F32\",\"shape\":[" + deep + "]}}";
         Path p = put(h, new byte[0]);
-        assertRejected(p, "a", at(h, "[[") + 1, () -> Safetensors.read(p), "shape[0]: expected a non-negative integer", "found '[[[");
+        assertRejected(p, "a", at(h, "[[") + 1, () -> Safetensors.read(p), "shape[0]: expected a non-negative integer",
+                "found '[[[");
 
         String m = "{\"__metadata__\":{\"k\":" + "{\"k\":".repeat(100_000) + "}}";
         Path q = put(m, new byte[0]);
@@ -292,7 +295,8 @@ class SafetensorsTest {
 
         String size = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}";
         Path s = put(size, f32(1));
-        assertRejected(s, "a", at(size, "[0,4]"), () -> Safetensors.read(s), "expected 8 bytes (2 elements of F32, shape [2]), found 4");
+        assertRejected(s, "a", at(size, "[0,4]"), () -> Safetensors.read(s),
+                "expected 8 bytes (2 elements of F32, shape [2]), found 4");
     }
 
     @Test
