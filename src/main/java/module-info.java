@@ -18,6 +18,7 @@ module dev.vecmlp {
     exports dev.vecmlp.data;
     exports dev.vecmlp.train;
     exports dev.vecmlp.plot;
+    exports dev.vecmlp.io;
 
     opens dev.vecmlp.cli to info.picocli;
 }
