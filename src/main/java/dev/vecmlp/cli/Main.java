@@ -1,5 +1,9 @@
 package dev.vecmlp.cli;
 
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -14,7 +18,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         version = "vecmlp 0.1.0",
         description = "A pure-Java multilayer-perceptron engine on the Vector API and off-heap memory.",
-        subcommands = {InfoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, DemoCommand.class, FeaturesCommand.class,
+                InfoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @Spec CommandSpec spec;
@@ -26,7 +31,30 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        int exitCode = new CommandLine(new Main()).execute(args);
-        System.exit(exitCode);
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with vecmlp's handling of errors: a message, not a stack trace. */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler(Main::report);
+        return cl;
+    }
+
+    /**
+     * Bad input (a malformed file, a wrong option value) is the user's to fix: one line naming
+     * what was expected and found, exit code 1. Anything else is a bug: the stack trace too.
+     */
+    private static int report(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+        PrintWriter err = cl.getErr();
+        if (e instanceof IOException || e instanceof IllegalArgumentException || e instanceof IllegalStateException
+                || e instanceof UncheckedIOException) {
+            err.println("vecmlp " + cl.getCommandName() + ": " + e.getMessage());
+        } else {
+            err.println("vecmlp " + cl.getCommandName() + ": internal error, please report it");
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return 1;
     }
 }

@@ -1,0 +1,99 @@
+package dev.vecmlp.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.vecmlp.data.CsvReader;
+import dev.vecmlp.data.Dataset;
+import dev.vecmlp.data.IdxReader;
+import dev.vecmlp.data.Scaling;
+
+/**
+ * Where the commands get their data: a directory of IDX files named as MNIST names them, or a CSV
+ * file. Directory layout: {@code train-images-idx3-ubyte[.gz]} with
+ * {@code train-labels-idx1-ubyte[.gz]}, and optionally {@code t10k-images-idx3-ubyte[.gz]} with
+ * {@code t10k-labels-idx1-ubyte[.gz]} as the test split.
+ */
+final class DataSource {
+    /** The bundled MNIST subset, found beside the launcher (the {@code vecmlp.home} property it sets). */
+    static Path bundledMnist() {
+        return Path.of(System.getProperty("vecmlp.home", "."), "data", "mnist-10k");
+    }
+
+    private DataSource() {
+    }
+
+    /** What a CSV file's columns mean. */
+    record CsvSpec(String label, boolean regression) {
+        CsvReader.Options options() {
+            CsvReader.Options o = CsvReader.options();
+            if (regression) {
+                o = o.regression();
+            }
+            if (label == null || label.isEmpty()) {
+                return o.labelLastColumn();
+            }
+            if (label.chars().allMatch(Character::isDigit)) {
+                return o.labelColumn(Integer.parseInt(label));
+            }
+            return o.labelColumn(label);
+        }
+    }
+
+    /** Whether {@code path} names an IDX directory (else it is a CSV file). */
+    static boolean isIdxDirectory(Path path) {
+        return Files.isDirectory(path);
+    }
+
+    /**
+     * Reads split {@code split} ({@code "train"} or {@code "t10k"}) of an IDX directory, or the
+     * CSV file {@code path}. The caller closes the set.
+     */
+    static Dataset read(Path path, String split, CsvSpec csv) throws IOException {
+        if (!Files.exists(path)) {
+            throw new IOException(path + ": no such file or directory (expected an IDX directory or a CSV file)");
+        }
+        if (isIdxDirectory(path)) {
+            Path images = find(path, split + "-images-idx3-ubyte");
+            Path labels = find(path, split + "-labels-idx1-ubyte");
+            if (images == null || labels == null) {
+                throw new IOException(path + ": expected IDX files " + split + "-images-idx3-ubyte[.gz] and " + split
+                        + "-labels-idx1-ubyte[.gz], found " + listing(path));
+            }
+            return IdxReader.read(images, labels);
+        }
+        return csv.options().read(path);
+    }
+
+    /** Whether an IDX directory has split {@code split}. */
+    static boolean hasSplit(Path dir, String split) {
+        return Files.isDirectory(dir) && find(dir, split + "-images-idx3-ubyte") != null
+                && find(dir, split + "-labels-idx1-ubyte") != null;
+    }
+
+    /** The default scaling for a source: /255 for IDX images, standardized columns for CSV. */
+    static Scaling.Kind defaultScaling(Path path) {
+        return isIdxDirectory(path) ? Scaling.Kind.DIVIDE : Scaling.Kind.STANDARDIZE;
+    }
+
+    private static Path find(Path dir, String base) {
+        for (String name : new String[] {base + ".gz", base}) {
+            Path p = dir.resolve(name);
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private static String listing(Path dir) throws IOException {
+        List<String> names = new ArrayList<>();
+        try (var s = Files.list(dir)) {
+            s.limit(20).forEach(p -> names.add(p.getFileName().toString()));
+        }
+        return names.isEmpty() ? "an empty directory" : String.join(", ", names);
+    }
+}

@@ -1,0 +1,176 @@
+package dev.vecmlp.cli;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import dev.vecmlp.data.Dataset;
+import dev.vecmlp.io.ModelFile;
+import dev.vecmlp.memory.Matrix;
+import dev.vecmlp.nn.Loss;
+import dev.vecmlp.nn.Model;
+import dev.vecmlp.nn.Predictor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code vecmlp predict}: a model's outputs for every row of a data set, as CSV. */
+@Command(
+        name = "predict",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+                "Run a model file on a data set and print (or write) its predictions as CSV:",
+                "row, the predicted class (for a classifier), then every output. For a",
+                "softmax model the outputs are the class probabilities."})
+public final class PredictCommand implements Callable<Integer> {
+    /** Rows per call to the predictor: enough for the forward kernel's packed path. */
+    private static final int BATCH = 256;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE", required = true, description = "The model file (safetensors).")
+    Path model;
+
+    @Option(names = "--data", paramLabel = "PATH", description = "An IDX directory or a CSV file (default: the bundled MNIST subset).")
+    Path data;
+
+    @Option(names = "--split", paramLabel = "NAME", defaultValue = "t10k",
+            description = "Which split of an IDX directory: t10k (test) or train (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--label", paramLabel = "COLUMN",
+            description = "CSV label column, which is skipped: a header name or a 0-based index (default: the last column).")
+    String label;
+
+    @Option(names = "--regression", description = "CSV: the label column is a number, not a class.")
+    boolean regression;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "CSV", description = "Write the CSV here instead of printing it.")
+    Path output;
+
+    @Option(names = "--force", description = "Replace --output if it exists.")
+    boolean force;
+
+    @Override
+    public Integer call() throws IOException {
+        Path source = data != null ? data : DataSource.bundledMnist();
+        if (!split.equals("t10k") && !split.equals("train")) {
+            throw new IllegalArgumentException("--split: expected t10k or train, found '" + split + "'");
+        }
+        if (output != null && Files.exists(output) && !force) {
+            throw new IllegalArgumentException(output + ": the file exists; add --force to replace it");
+        }
+        if (output != null) {
+            OutputGuard.checkParent(output);
+        }
+        try (ModelFile.Contents contents = ModelFile.read(model);
+             Dataset set = DataSource.read(source, split, new DataSource.CsvSpec(label, regression))) {
+            contents.scaling().apply(set);
+            Model m = contents.model();
+            if (set.features() != m.spec().inputs()) {
+                throw new IllegalArgumentException(source + ": the model expects " + m.spec().inputs() + " features per row, found "
+                        + set.features());
+            }
+            if (output == null) {
+                PrintWriter out = spec.commandLine().getOut();
+                write(m, set, out);
+                out.flush();
+            } else {
+                Path tmp = Files.createTempFile(output.toAbsolutePath().getParent(), "." + output.getFileName(), ".tmp");
+                try {
+                    try (Writer w = new BufferedWriter(Files.newBufferedWriter(tmp, StandardCharsets.UTF_8))) {
+                        write(m, set, w);
+                    }
+                    Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } finally {
+                    Files.deleteIfExists(tmp);
+                }
+                spec.commandLine().getOut().printf("predictions: %s (%,d rows)%n", output, set.size());
+                spec.commandLine().getOut().flush();
+            }
+        }
+        return 0;
+    }
+
+    private static void write(Model m, Dataset set, Writer out) throws IOException {
+        int outputs = m.spec().outputs();
+        boolean classifier = m.spec().loss() == Loss.SOFTMAX_CROSS_ENTROPY || set.isClassification();
+        boolean softmax = m.spec().loss() == Loss.SOFTMAX_CROSS_ENTROPY;
+        StringBuilder line = new StringBuilder("row");
+        if (classifier) {
+            line.append(",class");
+        }
+        for (int c = 0; c < outputs; c++) {
+            line.append(softmax ? ",p" : ",y").append(c);
+        }
+        out.write(line.append('\n').toString());
+        Matrix x = set.featureMatrix();
+        int inputs = m.spec().inputs();
+        try (Predictor p = m.predictor(BATCH)) {
+            float[] in = new float[BATCH * inputs];
+            float[] y = new float[BATCH * outputs];
+            for (int from = 0; from < set.size(); from += BATCH) {
+                int rows = Math.min(BATCH, set.size() - from);
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < inputs; c++) {
+                        in[r * inputs + c] = x.get(from + r, c);
+                    }
+                }
+                float[] batchIn = rows == BATCH ? in : java.util.Arrays.copyOf(in, rows * inputs);
+                float[] batchOut = rows == BATCH ? y : new float[rows * outputs];
+                p.predict(batchIn, batchOut);
+                for (int r = 0; r < rows; r++) {
+                    line.setLength(0);
+                    line.append(from + r);
+                    if (softmax) {
+                        softmaxInPlace(batchOut, r * outputs, outputs);
+                    }
+                    if (classifier) {
+                        line.append(',').append(predictedClass(batchOut, r * outputs, outputs));
+                    }
+                    for (int c = 0; c < outputs; c++) {
+                        line.append(',').append(String.format(Locale.ROOT, "%.6g", batchOut[r * outputs + c]));
+                    }
+                    out.write(line.append('\n').toString());
+                }
+            }
+        }
+    }
+
+    private static int predictedClass(float[] y, int at, int n) {
+        if (n == 1) {
+            return y[at] > 0.5f ? 1 : 0;
+        }
+        int best = 0;
+        for (int c = 1; c < n; c++) {
+            if (y[at + c] > y[at + best]) {
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    private static void softmaxInPlace(float[] y, int at, int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < n; c++) {
+            max = Math.max(max, y[at + c]);
+        }
+        double sum = 0;
+        for (int c = 0; c < n; c++) {
+            sum += Math.exp(y[at + c] - max);
+        }
+        for (int c = 0; c < n; c++) {
+            y[at + c] = (float) (Math.exp(y[at + c] - max) / sum);
+        }
+    }
+}

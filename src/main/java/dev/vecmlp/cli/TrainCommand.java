@@ -1,0 +1,324 @@
+package dev.vecmlp.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import dev.vecmlp.data.Dataset;
+import dev.vecmlp.data.Scaling;
+import dev.vecmlp.io.ModelFile;
+import dev.vecmlp.nn.Activation;
+import dev.vecmlp.nn.Loss;
+import dev.vecmlp.nn.Mlp;
+import dev.vecmlp.nn.Model;
+import dev.vecmlp.plot.Charts;
+import dev.vecmlp.plot.LineChart;
+import dev.vecmlp.plot.Style;
+import dev.vecmlp.train.EpochStats;
+import dev.vecmlp.train.Evaluation;
+import dev.vecmlp.train.Optimizer;
+import dev.vecmlp.train.Schedule;
+import dev.vecmlp.train.Trainer;
+import dev.vecmlp.train.TrainingDivergedException;
+import dev.vecmlp.train.TrainingHistory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vecmlp train}: trains an MLP and writes it to a model file. Without arguments it trains
+ * network A (784-512-512-10, ReLU, softmax cross-entropy) on the bundled MNIST subset with the
+ * recipe PyTorch is timed with (SGD, lr 0.05, momentum 0.9, weight decay 1e-4, batch 64, 20
+ * epochs) and prints the test accuracy on its last line.
+ */
+@Command(
+        name = "train",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+                "Train an MLP and write it to a model file (safetensors).",
+                "",
+                "With no options: network A (784-512:relu-512:relu-10, softmax",
+                "cross-entropy) on the bundled 10,000-digit MNIST subset, SGD with",
+                "momentum 0.9, lr 0.05, weight decay 1e-4, batch 64, 20 epochs. The last",
+                "line is the test accuracy."})
+public final class TrainCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--data", paramLabel = "PATH",
+            description = "An IDX directory (MNIST file names; t10k-* is the test split) or a CSV file (default: the bundled MNIST subset).")
+    Path data;
+
+    @Option(names = "--test", paramLabel = "CSV", description = "Test set for a CSV --data (an IDX directory brings its own t10k split).")
+    Path test;
+
+    @Option(names = "--label", paramLabel = "COLUMN", description = "CSV label column: a header name or a 0-based index (default: the last column).")
+    String label;
+
+    @Option(names = "--regression", description = "CSV: the label column is a number to predict (squared error), not a class.")
+    boolean regression;
+
+    @Option(names = "--scaling", paramLabel = "KIND", description = "none, divide (by 255) or standardize (default: divide for IDX, standardize for CSV).")
+    String scaling;
+
+    @Option(names = "--layers", paramLabel = "LIST", defaultValue = "512:relu,512:relu",
+            description = "Hidden layers as WIDTH:ACTIVATION,... (activations: linear relu softplus threshold logistic tanh; default: ${DEFAULT-VALUE}).")
+    String layers;
+
+    @Option(names = "--output-activation", paramLabel = "ACT", defaultValue = "linear",
+            description = "Activation of the output layer (default: ${DEFAULT-VALUE}).")
+    String outputActivation;
+
+    @Option(names = "--loss", paramLabel = "LOSS", description = "softmax (cross-entropy) or squared (error) (default: softmax for classes, squared for --regression).")
+    String loss;
+
+    @Option(names = "--l2", paramLabel = "LAMBDA", defaultValue = "0",
+            description = "The lecture's L2 penalty lambda/2 * |W|^2 on the weights, part of the loss (default: ${DEFAULT-VALUE}).")
+    double l2;
+
+    @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "momentum",
+            description = "sgd, momentum, nesterov or adam (default: ${DEFAULT-VALUE}).")
+    String optimizer;
+
+    @Option(names = "--lr", paramLabel = "RATE", description = "Learning rate (default: 0.05, or 0.001 for adam).")
+    Double lr;
+
+    @Option(names = "--momentum", paramLabel = "MU", defaultValue = "0.9", description = "Momentum of momentum and nesterov (default: ${DEFAULT-VALUE}).")
+    double momentum;
+
+    @Option(names = "--weight-decay", paramLabel = "LAMBDA", defaultValue = "1e-4",
+            description = "Weight decay added to every gradient, as PyTorch's optimizers do (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--schedule", paramLabel = "SCHEDULE", defaultValue = "constant",
+            description = "Learning-rate schedule: constant, step:EPOCHS:GAMMA or cosine[:FLOOR] (default: ${DEFAULT-VALUE}).")
+    String schedule;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "64", description = "Examples per step (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "20", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seed of the weights, the shuffles and the validation split (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Threads (default: the available cores, at most the shards).")
+    Integer threads;
+
+    @Option(names = "--shards", paramLabel = "N", defaultValue = "2",
+            description = "Shards per batch; the same shards give the same weights on any number of threads (default: ${DEFAULT-VALUE}).")
+    int shards;
+
+    @Option(names = "--validation", paramLabel = "FRACTION", defaultValue = "0",
+            description = "Share of the training set held out to validate after each epoch (default: ${DEFAULT-VALUE}).")
+    double validation;
+
+    @Option(names = "--patience", paramLabel = "EPOCHS", defaultValue = "0",
+            description = "Stop when the validation loss has not improved for this many epochs, keeping the best weights; 0 = never (default: ${DEFAULT-VALUE}).")
+    int patience;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", defaultValue = "model.safetensors",
+            description = "Model file to write (default: ${DEFAULT-VALUE}). An existing file is replaced only if it is a vecmlp model, or with --force.")
+    Path output;
+
+    @Option(names = "--force", description = "Replace --output even if it is not a vecmlp model file.")
+    boolean force;
+
+    @Option(names = "--plot", paramLabel = "PNG", description = "Also write the loss and accuracy curves to this PNG file.")
+    Path plot;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        Path source = data != null ? data : DataSource.bundledMnist();
+        checkSettings(source);
+        OutputGuard.checkReplaceable(output, force);
+        if (plot != null) {
+            OutputGuard.checkParent(plot);
+        }
+        DataSource.CsvSpec csv = new DataSource.CsvSpec(label, regression);
+        Dataset train = null, testSet = null, trainPart = null, validationSet = null;
+        try {
+            train = DataSource.read(source, "train", csv);
+            if (test != null) {
+                testSet = DataSource.read(test, "t10k", csv);
+            } else if (DataSource.hasSplit(source, "t10k")) {
+                testSet = DataSource.read(source, "t10k", csv);
+            }
+            Scaling.Kind kind = scaling != null ? Scaling.Kind.parse(scaling) : DataSource.defaultScaling(source);
+            Scaling scale = Scaling.fit(kind, train);
+            scale.apply(train);
+            if (testSet != null) {
+                scale.apply(testSet);
+            }
+            if (validation > 0) {
+                Dataset[] parts = train.split(validation, seed);
+                trainPart = parts[0];
+                validationSet = parts[1];
+            }
+            Dataset fitOn = trainPart != null ? trainPart : train;
+            Mlp net = network(train);
+            Optimizer opt = optimizer();
+            out.printf(Locale.ROOT, "data:      %s (%,d rows) -> %,d training, %s validation, %s test%n", source, train.size(),
+                    fitOn.size(), validationSet == null ? "no" : String.format(Locale.ROOT, "%,d", validationSet.size()),
+                    testSet == null ? "no" : String.format(Locale.ROOT, "%,d", testSet.size()));
+            out.printf(Locale.ROOT, "network:   %s, %,d parameters%n", net, net.parameterCount());
+            out.flush();
+            try (Model model = net.init(seed);
+                 Trainer trainer = Trainer.builder(model, opt).batch(batch).epochs(epochs).seed(seed)
+                         .threads(threads != null ? threads : Runtime.getRuntime().availableProcessors())
+                         .shards(shards).schedule(Schedule.parse(schedule)).earlyStopping(patience)
+                         .listener(new ProgressBar(out, ProgressBar.stdoutIsTerminal())).build()) {
+                out.printf(Locale.ROOT, "training:  %s, batch %d, %d epochs, schedule %s, %d thread(s), %d shard(s)%n", opt, batch,
+                        epochs, schedule, trainer.threads(), trainer.shards());
+                out.flush();
+                long t0 = System.nanoTime();
+                TrainingHistory history;
+                try {
+                    history = trainer.fit(fitOn, validationSet);
+                } catch (TrainingDivergedException e) {
+                    spec.commandLine().getErr().println("vecmlp train: " + e.getMessage() + " No model file was written.");
+                    return 1;
+                }
+                double wall = (System.nanoTime() - t0) / 1e9;
+                Evaluation testFigures = testSet != null ? trainer.evaluate(testSet) : null;
+                long steps = trainer.steps();
+                out.printf(Locale.ROOT, "training loop: %.2f s (%,d steps, %.0f samples/s; %.2f s with validation)%n",
+                        history.seconds(), steps, (double) fitOn.size() * history.epochs().size() / history.seconds(), wall);
+                if (history.stoppedEarly()) {
+                    out.printf("stopped early after epoch %d; kept the weights of epoch %d%n", history.epochs().size(),
+                            history.bestEpoch() + 1);
+                }
+                Map<String, String> meta = new LinkedHashMap<>();
+                meta.put("trained.on", source.toString());
+                meta.put("trained.recipe", opt + ", batch " + batch + ", " + history.epochs().size() + " epochs, seed " + seed);
+                if (testFigures != null) {
+                    meta.put("test.loss", Double.toString(testFigures.loss()));
+                    if (!Double.isNaN(testFigures.accuracy())) {
+                        meta.put("test.accuracy", Double.toString(testFigures.accuracy()));
+                    }
+                }
+                ModelFile.write(output, model, scale, meta);
+                out.printf("model:     %s%n", output);
+                if (plot != null) {
+                    writePlot(plot, history, testFigures);
+                    out.printf("plot:      %s%n", plot);
+                }
+                out.println(lastLine(history, testFigures));
+                out.flush();
+            }
+            return 0;
+        } finally {
+            for (Dataset d : new Dataset[] {validationSet, trainPart, testSet, train}) {
+                if (d != null) {
+                    d.close();
+                }
+            }
+        }
+    }
+
+    private void checkSettings(Path source) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("--batch: expected at least 1, found " + batch);
+        }
+        if (epochs < 1) {
+            throw new IllegalArgumentException("--epochs: expected at least 1, found " + epochs);
+        }
+        if (!(validation >= 0 && validation < 1)) {
+            throw new IllegalArgumentException("--validation: expected a fraction in [0, 1), found " + validation);
+        }
+        if (patience > 0 && validation == 0) {
+            throw new IllegalArgumentException("--patience: early stopping needs a validation set; add --validation 0.1, for example");
+        }
+        if (test != null && DataSource.isIdxDirectory(source)) {
+            throw new IllegalArgumentException("--test: an IDX directory brings its own test split (t10k-*); --test is for CSV data");
+        }
+    }
+
+    private Mlp network(Dataset train) {
+        Loss lossFn = loss != null ? NetworkText.loss(loss) : train.isClassification() ? Loss.SOFTMAX_CROSS_ENTROPY : Loss.SQUARED_ERROR;
+        int outputs = train.isClassification() ? train.classes() : train.targetColumns();
+        Mlp.Builder b = Mlp.input(train.features());
+        for (NetworkText.LayerText l : NetworkText.hiddenLayers(layers)) {
+            b.dense(l.width(), l.activation());
+        }
+        Activation outAct = NetworkText.activation(outputActivation);
+        return b.dense(outputs, outAct).loss(lossFn).l2(l2).build();
+    }
+
+    private Optimizer optimizer() {
+        String name = optimizer.toLowerCase(Locale.ROOT);
+        double rate = lr != null ? lr : name.equals("adam") ? 1e-3 : 0.05;
+        Optimizer o = switch (name) {
+            case "sgd" -> Optimizer.sgd(rate);
+            case "momentum" -> Optimizer.sgd(rate).momentum(momentum);
+            case "nesterov" -> Optimizer.sgd(rate).momentum(momentum).nesterov();
+            case "adam" -> Optimizer.adam(rate);
+            default -> throw new IllegalArgumentException("--optimizer: expected sgd, momentum, nesterov or adam, found '" + optimizer + "'");
+        };
+        return weightDecay != 0 ? o.weightDecay(weightDecay) : o;
+    }
+
+    private static String lastLine(TrainingHistory h, Evaluation test) {
+        if (test != null) {
+            return Double.isNaN(test.accuracy()) ? String.format(Locale.ROOT, "test loss: %.4f", test.loss())
+                    : String.format(Locale.ROOT, "test accuracy: %.4f", test.accuracy());
+        }
+        EpochStats last = h.epochs().get(h.bestEpoch());
+        if (last.validation() != null) {
+            return Double.isNaN(last.validation().accuracy())
+                    ? String.format(Locale.ROOT, "validation loss: %.4f", last.validation().loss())
+                    : String.format(Locale.ROOT, "validation accuracy: %.4f", last.validation().accuracy());
+        }
+        return Double.isNaN(last.trainAccuracy()) ? String.format(Locale.ROOT, "training loss: %.4f", last.trainLoss())
+                : String.format(Locale.ROOT, "training accuracy: %.4f", last.trainAccuracy());
+    }
+
+    /** Loss and accuracy per epoch, training and validation, side by side. */
+    static void writePlot(Path file, TrainingHistory h, Evaluation test) throws IOException {
+        List<EpochStats> e = h.epochs();
+        int n = e.size();
+        double[] x = new double[n], trainLoss = new double[n], trainAcc = new double[n], valLoss = new double[n], valAcc = new double[n];
+        boolean hasVal = e.get(0).validation() != null;
+        boolean classes = !Double.isNaN(e.get(0).trainAccuracy());
+        for (int i = 0; i < n; i++) {
+            EpochStats s = e.get(i);
+            x[i] = i + 1;
+            trainLoss[i] = s.trainLoss();
+            trainAcc[i] = s.trainAccuracy();
+            if (hasVal) {
+                valLoss[i] = s.validation().loss();
+                valAcc[i] = s.validation().accuracy();
+            }
+        }
+        LineChart lossChart = LineChart.titled("Loss per epoch").xLabel("epoch").yLabel("mean loss").markers(true)
+                .series("training", x, trainLoss);
+        if (hasVal) {
+            lossChart = lossChart.series("validation", x, valLoss, Style.DASHED);
+        }
+        if (test != null) {
+            lossChart = lossChart.series("test (final)", new double[] {n}, new double[] {test.loss()});
+        }
+        if (!classes) {
+            Charts.writePng(file, 1, 640, 420, lossChart);
+            return;
+        }
+        LineChart accChart = LineChart.titled("Accuracy per epoch").xLabel("epoch").yLabel("accuracy").markers(true)
+                .series("training", x, trainAcc);
+        if (hasVal) {
+            accChart = accChart.series("validation", x, valAcc, Style.DASHED);
+        }
+        if (test != null) {
+            accChart = accChart.series("test (final)", new double[] {n}, new double[] {test.accuracy()});
+        }
+        Charts.writePng(file, 2, 640, 420, lossChart, accChart);
+    }
+}
