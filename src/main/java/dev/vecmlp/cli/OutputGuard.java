@@ -1,10 +1,16 @@
 package dev.vecmlp.cli;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 import dev.vecmlp.io.ModelFile;
+import dev.vecmlp.io.Safetensors;
 
 /**
  * Checks made before a command spends minutes training: that its output can be written, and
@@ -34,11 +40,38 @@ final class OutputGuard {
         if (force || !Files.exists(file)) {
             return;
         }
-        try (ModelFile.Contents ignored = ModelFile.read(file)) {
-            // A readable vecmlp model: fine to replace.
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException(file + ": exists and is not a vecmlp model file (" + e.getMessage()
-                    + "); choose another --output or add --force to replace it");
+        if (!isVecmlpModel(file)) {
+            throw new IllegalArgumentException(file + ": exists and is not a vecmlp model file; choose another --output or"
+                    + " add --force to replace it");
+        }
+    }
+
+    /**
+     * Whether {@code file} starts as a safetensors file whose header carries vecmlp's
+     * architecture. Reads the header only: a check before training should not parse megabytes
+     * of weights (nor warm up the JSON reader while the kernels wait for the JIT).
+     */
+    static boolean isVecmlpModel(Path file) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            while (len.hasRemaining() && ch.read(len) >= 0) {
+                // Read until the 8 bytes are in or the file ends.
+            }
+            if (len.hasRemaining()) {
+                return false;
+            }
+            long n = len.flip().getLong();
+            if (n < 2 || n > Math.min(Safetensors.MAX_HEADER_BYTES, ch.size() - 8)) {
+                return false;
+            }
+            ByteBuffer header = ByteBuffer.allocate((int) n);
+            while (header.hasRemaining() && ch.read(header) >= 0) {
+                // Read until the header is in or the file ends.
+            }
+            String text = new String(header.array(), 0, header.position(), StandardCharsets.UTF_8);
+            return text.startsWith("{") && text.contains("\"" + ModelFile.LAYERS_KEY + "\"");
+        } catch (IOException e) {
+            return false;
         }
     }
 }

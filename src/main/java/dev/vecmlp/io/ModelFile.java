@@ -75,6 +75,8 @@ public final class ModelFile {
     private static final String KEY_VERSION = PREFIX + "version";
     private static final String KEY_INPUTS = PREFIX + "inputs";
     private static final String KEY_LAYERS = PREFIX + "layers";
+    /** The metadata key every vecmlp model file has: its layers. A header with it is a vecmlp model's. */
+    public static final String LAYERS_KEY = KEY_LAYERS;
     private static final String KEY_LOSS = PREFIX + "loss";
     private static final String KEY_L2 = PREFIX + "l2";
     private static final String KEY_SCALING = PREFIX + "scaling";

@@ -144,6 +144,9 @@ class CommandLineTest {
             assertTrue(r.lastLine().startsWith("training accuracy: "), r.out());
         }
         assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
+        Run again = run("train", "--data", trainCsv.toString(), "--layers", "8:relu", "--epochs", "1", "--output", a.toString());
+        assertEquals(0, again.exit(), "a vecmlp model is replaced without --force: " + again.err());
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(a), Files.readAllBytes(b)), "and it was replaced");
     }
 
     @Test
