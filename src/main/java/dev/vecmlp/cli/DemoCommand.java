@@ -26,8 +26,8 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "demo",
         mixinStandardHelpOptions = true,
-        description = "The lecture's examples: XOR three ways, and translated patterns no linear model separates.",
-        subcommands = {DemoCommand.Xor.class, DemoCommand.Patterns.class})
+        description = "The lecture's examples: XOR three ways, translated patterns no linear model separates, random Boolean functions.",
+        subcommands = {DemoCommand.Xor.class, DemoCommand.Patterns.class, DemoCommand.BooleanFunction.class})
 public final class DemoCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -208,6 +208,55 @@ public final class DemoCommand implements Runnable {
                 }
             }
             return s.append(", each in 16 translations").toString();
+        }
+    }
+
+    /** {@code demo boolean}. */
+    @Command(
+            name = "boolean",
+            mixinStandardHelpOptions = true,
+            description = {
+                    "A random Boolean function of D inputs (all 2^D input vectors, labels",
+                    "from a seeded coin): one linear threshold unit can represent only a few of",
+                    "the 2^(2^D) functions, a hidden layer wide enough represents any. Exits 1",
+                    "unless the MLP gets every input right."})
+    static final class BooleanFunction implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--inputs", defaultValue = "6", description = "D, the inputs, 1 to 8 (default: ${DEFAULT-VALUE}).")
+        int inputs;
+
+        @Option(names = "--seed", defaultValue = "1", description = "Seed of the truth table and the training (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Override
+        public Integer call() {
+            if (inputs < 1 || inputs > 8) {
+                spec.commandLine().getErr().printf("--inputs: expected 1 to 8 inputs, found %d%n", inputs);
+                return 2;
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            // 2^D hidden units are enough for any function (one unit per input vector); far fewer usually do.
+            int hidden = Math.max(8, 1 << inputs);
+            try (Dataset data = Generated.booleanFunction(inputs, seed)) {
+                out.printf("a random Boolean function of %d inputs: %d input vectors%n", inputs, data.size());
+                Mlp linear = Mlp.input(inputs).dense(2, Activation.LINEAR).loss(Loss.SOFTMAX_CROSS_ENTROPY).build();
+                Evaluation lin;
+                try (Model m = linear.init(seed)) {
+                    lin = train(m, data, Optimizer.adam(0.05), 16, 300, seed);
+                }
+                Mlp mlp = Mlp.input(inputs).dense(hidden, Activation.TANH).dense(2, Activation.LINEAR)
+                        .loss(Loss.SOFTMAX_CROSS_ENTROPY).build();
+                Evaluation deep;
+                try (Model m = mlp.init(seed)) {
+                    deep = train(m, data, Optimizer.adam(0.01), 16, 2000, seed);
+                }
+                out.printf(Locale.ROOT, "linear classifier (%d-2, softmax):  accuracy %.1f %%%n", inputs, 100 * lin.accuracy());
+                out.printf(Locale.ROOT, "MLP (%d-%d tanh-2, softmax):        accuracy %.1f %%%n", inputs, hidden, 100 * deep.accuracy());
+                out.flush();
+                return deep.accuracy() == 1.0 ? 0 : 1;
+            }
         }
     }
 

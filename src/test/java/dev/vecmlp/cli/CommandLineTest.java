@@ -213,6 +213,18 @@ class CommandLineTest {
     }
 
     @Test
+    void demoBooleanLearnsARandomFunctionALineCannot() {
+        Run r = run("demo", "boolean", "--inputs", "5", "--seed", "3");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        Matcher mlp = Pattern.compile("MLP.*accuracy ([0-9.]+) %").matcher(r.out());
+        assertTrue(mlp.find(), r.out());
+        assertEquals(100.0, Double.parseDouble(mlp.group(1)), r.out());
+        Run bad = run("demo", "boolean", "--inputs", "9");
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().contains("1 to 8"), bad.err());
+    }
+
+    @Test
     void everyCommandHasHelp() {
         for (String command : new String[] {"train", "eval", "predict", "demo", "features", "info"}) {
             Run r = run(command, "--help");
