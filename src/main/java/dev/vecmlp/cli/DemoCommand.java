@@ -26,7 +26,11 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "demo",
         mixinStandardHelpOptions = true,
-        description = "The lecture's examples: XOR three ways, translated patterns no linear model separates, random Boolean functions.",
+        description = {
+                "The lecture's examples: XOR, translated patterns, Boolean functions.",
+                "",
+                "xor: XOR three ways. patterns: translated patterns no linear model",
+                "separates. boolean: a random Boolean function of D inputs."},
         subcommands = {DemoCommand.Xor.class, DemoCommand.Patterns.class, DemoCommand.BooleanFunction.class})
 public final class DemoCommand implements Runnable {
     @Spec

@@ -21,8 +21,10 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-                "Evaluate a model file on a data set: mean loss and, for classes, accuracy",
-                "(on the last line). The features are scaled as they were in training."})
+                "Evaluate a model file on a data set: loss and accuracy.",
+                "",
+                "Prints the mean loss and, for classes, the accuracy (on the last line).",
+                "The features are scaled as they were in training."})
 public final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -23,9 +23,10 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-                "Write the first-layer weights of a model as a PNG grid of images: one tile",
-                "per hidden unit, gray = 0, white = positive, black = negative (each tile",
-                "scaled to its own largest |w| unless --global-scale)."})
+                "Draw the first-layer weights of a model as a PNG grid of images.",
+                "",
+                "One tile per hidden unit: gray = 0, white = positive, black = negative",
+                "(each tile scaled to its own largest |w| unless --global-scale)."})
 public final class FeaturesCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

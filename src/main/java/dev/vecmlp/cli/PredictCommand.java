@@ -28,9 +28,10 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-                "Run a model file on a data set and print (or write) its predictions as CSV:",
-                "row, the predicted class (for a classifier), then every output. For a",
-                "softmax model the outputs are the class probabilities."})
+                "Print or write a model file's predictions on a data set, as CSV.",
+                "",
+                "Columns: row, the predicted class (for a classifier), then every output.",
+                "For a softmax model the outputs are the class probabilities."})
 public final class PredictCommand implements Callable<Integer> {
     /** Rows per call to the predictor: enough for the forward kernel's packed path. */
     private static final int BATCH = 256;
