@@ -179,21 +179,11 @@ public final class DemoCommand implements Runnable {
             try (Dataset data = Generated.patterns()) {
                 out.printf("%d patterns of %d pixels: %s%n", data.size(), data.features(), describe(data));
                 Mlp linear = Mlp.input(16).dense(2, Activation.LINEAR).loss(Loss.SOFTMAX_CROSS_ENTROPY).l2(1e-3).build();
-                Evaluation lin;
-                try (Model m = linear.init(seed)) {
-                    lin = train(m, data, Optimizer.sgd(0.5).momentum(0.9), 32, 500, seed);
-                }
                 Mlp mlp = Mlp.input(16).dense(hidden, Activation.RELU).dense(2, Activation.LINEAR)
                         .loss(Loss.SOFTMAX_CROSS_ENTROPY).build();
-                Evaluation deep;
-                try (Model m = mlp.init(seed)) {
-                    deep = train(m, data, Optimizer.adam(0.01), 8, 500, seed);
-                }
-                out.printf(Locale.ROOT, "linear classifier (16-2, softmax):    accuracy %.1f %% (loss %.3f)%n",
-                        100 * lin.accuracy(), lin.loss());
-                out.printf(Locale.ROOT, "MLP (16-%d ReLU-2, softmax):          accuracy %.1f %% (loss %.3f)%n", hidden,
-                        100 * deep.accuracy(), deep.loss());
-                out.flush();
+                Evaluation deep = linearAgainstMlp(out, data, seed,
+                        linear, "linear classifier (16-2, softmax)", Optimizer.sgd(0.5).momentum(0.9), 32,
+                        mlp, "MLP (16-" + hidden + " ReLU-2, softmax)", Optimizer.adam(0.01), 8, 500);
                 return deep.accuracy() == 1.0 ? 0 : 1;
             }
         }
@@ -246,22 +236,35 @@ public final class DemoCommand implements Runnable {
             try (Dataset data = Generated.booleanFunction(inputs, seed)) {
                 out.printf("a random Boolean function of %d inputs: %d input vectors%n", inputs, data.size());
                 Mlp linear = Mlp.input(inputs).dense(2, Activation.LINEAR).loss(Loss.SOFTMAX_CROSS_ENTROPY).build();
-                Evaluation lin;
-                try (Model m = linear.init(seed)) {
-                    lin = train(m, data, Optimizer.adam(0.05), 16, 300, seed);
-                }
                 Mlp mlp = Mlp.input(inputs).dense(hidden, Activation.TANH).dense(2, Activation.LINEAR)
                         .loss(Loss.SOFTMAX_CROSS_ENTROPY).build();
-                Evaluation deep;
-                try (Model m = mlp.init(seed)) {
-                    deep = train(m, data, Optimizer.adam(0.01), 16, 2000, seed);
-                }
-                out.printf(Locale.ROOT, "linear classifier (%d-2, softmax):  accuracy %.1f %%%n", inputs, 100 * lin.accuracy());
-                out.printf(Locale.ROOT, "MLP (%d-%d tanh-2, softmax):        accuracy %.1f %%%n", inputs, hidden, 100 * deep.accuracy());
-                out.flush();
+                Evaluation deep = linearAgainstMlp(out, data, seed,
+                        linear, "linear classifier (" + inputs + "-2, softmax)", Optimizer.adam(0.05), 16,
+                        mlp, "MLP (" + inputs + "-" + hidden + " tanh-2, softmax)", Optimizer.adam(0.01), 16, 2000);
                 return deep.accuracy() == 1.0 ? 0 : 1;
             }
         }
+    }
+
+    /**
+     * Trains a linear classifier (300 epochs) and an MLP on the whole set, prints both
+     * accuracies, and returns the MLP's figures.
+     */
+    private static Evaluation linearAgainstMlp(PrintWriter out, Dataset data, long seed,
+                                               Mlp linear, String linearName, Optimizer linearOptimizer, int linearBatch,
+                                               Mlp mlp, String mlpName, Optimizer mlpOptimizer, int mlpBatch, int mlpEpochs) {
+        Evaluation lin, deep;
+        try (Model m = linear.init(seed)) {
+            lin = train(m, data, linearOptimizer, linearBatch, 300, seed);
+        }
+        try (Model m = mlp.init(seed)) {
+            deep = train(m, data, mlpOptimizer, mlpBatch, mlpEpochs, seed);
+        }
+        int width = Math.max(linearName.length(), mlpName.length()) + 2;
+        out.printf(Locale.ROOT, "%-" + width + "s accuracy %5.1f %% (loss %.3f)%n", linearName + ":", 100 * lin.accuracy(), lin.loss());
+        out.printf(Locale.ROOT, "%-" + width + "s accuracy %5.1f %% (loss %.3f)%n", mlpName + ":", 100 * deep.accuracy(), deep.loss());
+        out.flush();
+        return deep;
     }
 
     /** Trains on the whole set, one thread (the sets are tiny), and returns the figures on it. */

@@ -205,8 +205,8 @@ class CommandLineTest {
     void demoPatternsLinearFailsAndTheMlpSeparates() {
         Run r = run("demo", "patterns");
         assertEquals(0, r.exit(), r.out() + r.err());
-        Matcher linear = Pattern.compile("linear classifier.*accuracy ([0-9.]+) %").matcher(r.out());
-        Matcher mlp = Pattern.compile("MLP.*accuracy ([0-9.]+) %").matcher(r.out());
+        Matcher linear = Pattern.compile("linear classifier.*accuracy +([0-9.]+) %").matcher(r.out());
+        Matcher mlp = Pattern.compile("MLP.*accuracy +([0-9.]+) %").matcher(r.out());
         assertTrue(linear.find() && mlp.find(), r.out());
         assertTrue(Double.parseDouble(linear.group(1)) <= 60, r.out());
         assertEquals(100.0, Double.parseDouble(mlp.group(1)), r.out());
@@ -216,7 +216,7 @@ class CommandLineTest {
     void demoBooleanLearnsARandomFunctionALineCannot() {
         Run r = run("demo", "boolean", "--inputs", "5", "--seed", "3");
         assertEquals(0, r.exit(), r.out() + r.err());
-        Matcher mlp = Pattern.compile("MLP.*accuracy ([0-9.]+) %").matcher(r.out());
+        Matcher mlp = Pattern.compile("MLP.*accuracy +([0-9.]+) %").matcher(r.out());
         assertTrue(mlp.find(), r.out());
         assertEquals(100.0, Double.parseDouble(mlp.group(1)), r.out());
         Run bad = run("demo", "boolean", "--inputs", "9");
