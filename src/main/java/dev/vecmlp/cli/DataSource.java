@@ -26,9 +26,32 @@ final class DataSource {
     private DataSource() {
     }
 
-    /** What a CSV file's columns mean. */
-    record CsvSpec(String label, boolean regression) {
+    /**
+     * What a CSV file's columns mean: {@code label} names the label column (a header name or a
+     * 0-based index; null for the last column), a number to predict with {@code regression}; with
+     * {@code noLabel} there is none and every column is a feature.
+     */
+    record CsvSpec(String label, boolean regression, boolean noLabel) {
+        CsvSpec {
+            if (noLabel && label != null) {
+                throw new IllegalArgumentException("--no-label: every column is a feature, so there is no label column for"
+                        + " --label '" + label + "' to name; give one option or the other");
+            }
+            if (noLabel && regression) {
+                throw new IllegalArgumentException("--no-label: there is no label column for --regression to read as a number;"
+                        + " give one option or the other");
+            }
+        }
+
+        /** A file with a label column, as training and evaluation need. */
+        CsvSpec(String label, boolean regression) {
+            this(label, regression, false);
+        }
+
         CsvReader.Options options() {
+            if (noLabel) {
+                return CsvReader.options().noLabel();
+            }
             CsvReader.Options o = CsvReader.options();
             if (regression) {
                 o = o.regression();

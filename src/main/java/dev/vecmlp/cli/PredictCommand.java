@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
                 "Print or write a model file's predictions on a data set, as CSV.",
                 "",
                 "Columns: row, the predicted class (for a classifier), then every output.",
-                "For a softmax model the outputs are the class probabilities."})
+                "For a softmax model the outputs are the class probabilities. A CSV file",
+                "of features only (no label column) is read with --no-label."})
 public final class PredictCommand implements Callable<Integer> {
     /** Rows per call to the predictor: enough for the forward kernel's packed path. */
     private static final int BATCH = 256;
@@ -56,6 +57,10 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--regression", description = "CSV: the label column is a number, not a class.")
     boolean regression;
 
+    @Option(names = "--no-label",
+            description = "CSV: no label column, every column is a feature. The class is then written for a softmax model or one with several outputs.")
+    boolean noLabel;
+
     @Option(names = {"-o", "--output"}, paramLabel = "CSV", description = "Write the CSV here instead of printing it.")
     Path output;
 
@@ -71,17 +76,23 @@ public final class PredictCommand implements Callable<Integer> {
         if (output != null && Files.exists(output) && !force) {
             throw new IllegalArgumentException(output + ": the file exists; add --force to replace it");
         }
+        if (noLabel && DataSource.isIdxDirectory(source)) {
+            throw new IllegalArgumentException("--no-label: " + source + " is an IDX directory, whose images always come with"
+                    + " a labels file; --no-label is for a CSV file of features only (give one with --data)");
+        }
+        DataSource.CsvSpec csv = new DataSource.CsvSpec(label, regression, noLabel);
         if (output != null) {
             OutputGuard.checkParent(output);
         }
         try (ModelFile.Contents contents = ModelFile.read(model);
-             Dataset set = DataSource.read(source, split, new DataSource.CsvSpec(label, regression))) {
-            contents.scaling().apply(set);
+             Dataset set = DataSource.read(source, split, csv)) {
             Model m = contents.model();
+            // Before scaling, which would otherwise report the mismatch in terms of the scaling, not the model.
             if (set.features() != m.spec().inputs()) {
                 throw new IllegalArgumentException(source + ": the model expects " + m.spec().inputs() + " features per row, found "
-                        + set.features());
+                        + set.features() + hint(source, set.features(), m.spec().inputs()));
             }
+            contents.scaling().apply(set);
             if (output == null) {
                 PrintWriter out = spec.commandLine().getOut();
                 write(m, set, out);
@@ -103,9 +114,23 @@ public final class PredictCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Why the feature count may be off by the label column, or "" when it is not off by one. */
+    private String hint(Path source, int found, int expected) {
+        if (noLabel && found == expected + 1) {
+            return " (with --no-label every column is a feature; if one of them is a label, name it with --label instead)";
+        }
+        if (!noLabel && !DataSource.isIdxDirectory(source) && found == expected - 1) {
+            return " (one column was taken as the label; if every column is a feature, add --no-label)";
+        }
+        return "";
+    }
+
     private static void write(Model m, Dataset set, Writer out) throws IOException {
         int outputs = m.spec().outputs();
-        boolean classifier = m.spec().loss() == Loss.SOFTMAX_CROSS_ENTROPY || set.isClassification();
+        // Without labels only the model can tell: the CLI gives a regression model one output per
+        // target column, and vecmlp's readers give one target column, so several outputs are class scores.
+        boolean classifier = m.spec().loss() == Loss.SOFTMAX_CROSS_ENTROPY
+                || (set.isLabeled() ? set.isClassification() : outputs > 1);
         boolean softmax = m.spec().loss() == Loss.SOFTMAX_CROSS_ENTROPY;
         StringBuilder line = new StringBuilder("row");
         if (classifier) {

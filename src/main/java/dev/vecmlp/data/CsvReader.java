@@ -20,13 +20,15 @@ import dev.vecmlp.memory.Matrix;
 
 /**
  * Reads a CSV file of numbers into a {@link Dataset}: every column but one is a feature, the
- * remaining one is the label (a class) or, in regression mode, the target.
+ * remaining one is the label (a class) or, in regression mode, the target; or, in no-label mode,
+ * every column is a feature (input to predict from).
  *
  * <pre>{@code
  * try (Dataset iris = CsvReader.options().labelColumn("species").classes(3).read(Path.of("iris.csv"))) {
  *     ...
  * }
  * Dataset houses = CsvReader.options().labelLastColumn().regression().separator(';').read(Path.of("houses.csv"));
+ * Dataset queries = CsvReader.options().noLabel().read(Path.of("new-houses.csv"));
  * }</pre>
  *
  * <p>The format: UTF-8 text (a byte-order mark is skipped), lines ending in LF or CRLF, cells
@@ -53,16 +55,23 @@ public final class CsvReader {
 
     /**
      * Default options: comma-separated, header detected, classification with inferred classes,
-     * and no label column yet (one must be chosen before {@link Options#read}).
+     * and no label column yet (one must be chosen, or {@link Options#noLabel()} called, before
+     * {@link Options#read}).
      */
     public static Options options() {
-        return new Options(null, LABEL_NONE, null, ',', false, 0);
+        return new Options(null, LABEL_NONE, null, ',', false, 0, false);
     }
 
     /**
      * What to read and how; immutable, each method returns changed options. Choose the label
      * column with {@link #labelColumn(String)}, {@link #labelColumn(int)} or
-     * {@link #labelLastColumn()}, then {@link #read} a file.
+     * {@link #labelLastColumn()}, or say there is none with {@link #noLabel()}, then
+     * {@link #read} a file.
+     *
+     * <p>The kind of set is decided by the last call among {@link #noLabel()},
+     * {@link #regression()}, {@link #classes(int)} and the label-column choices: {@code noLabel()}
+     * drops any label column, regression and classes chosen before it, and any of the others
+     * after it reads a labelled set again (which then needs a label column).
      */
     public static final class Options {
         private final String labelName;
@@ -71,21 +80,23 @@ public final class CsvReader {
         private final char separator;
         private final boolean regression;
         private final int classes;
+        private final boolean noLabel;
 
         private Options(String labelName, int labelIndex, Boolean header, char separator, boolean regression,
-                int classes) {
+                int classes, boolean noLabel) {
             this.labelName = labelName;
             this.labelIndex = labelIndex;
             this.header = header;
             this.separator = separator;
             this.regression = regression;
             this.classes = classes;
+            this.noLabel = noLabel;
         }
 
         /** The label is the column of this name in the header (so the file must have one). */
         public Options labelColumn(String name) {
             Objects.requireNonNull(name, "name");
-            return new Options(name, LABEL_NONE, header, separator, regression, classes);
+            return new Options(name, LABEL_NONE, header, separator, regression, classes, false);
         }
 
         /** The label is column {@code index}, counted from 0. */
@@ -93,12 +104,24 @@ public final class CsvReader {
             if (index < 0) {
                 throw new IllegalArgumentException("csv: expected a label column index >= 0, found " + index);
             }
-            return new Options(null, index, header, separator, regression, classes);
+            return new Options(null, index, header, separator, regression, classes, false);
         }
 
         /** The label is the last column. */
         public Options labelLastColumn() {
-            return new Options(null, LABEL_LAST, header, separator, regression, classes);
+            return new Options(null, LABEL_LAST, header, separator, regression, classes, false);
+        }
+
+        /**
+         * No label column: every column is a feature and {@link #read} returns an
+         * {@link Dataset#unlabeled unlabeled} set, input for a predictor. A file of one column is
+         * then allowed. The header is detected as with a label (a cell of the first line that is
+         * neither empty nor a number makes it a header) unless {@link #header(boolean)} says.
+         * Drops any label column, {@link #regression()} and {@link #classes(int)} chosen before;
+         * calling one of those afterwards reads a labelled set again.
+         */
+        public Options noLabel() {
+            return new Options(null, LABEL_NONE, header, separator, false, 0, true);
         }
 
         /**
@@ -107,7 +130,7 @@ public final class CsvReader {
          * and always when the label column is chosen by name.
          */
         public Options header(boolean present) {
-            return new Options(labelName, labelIndex, present, separator, regression, classes);
+            return new Options(labelName, labelIndex, present, separator, regression, classes, noLabel);
         }
 
         /** The cell separator: {@code ','} (the default), {@code ';'} or {@code '\t'}. */
@@ -115,38 +138,40 @@ public final class CsvReader {
             if (c != ',' && c != ';' && c != '\t') {
                 throw new IllegalArgumentException("csv: expected the separator ',', ';' or '\\t', found '" + c + "'");
             }
-            return new Options(labelName, labelIndex, header, c, regression, classes);
+            return new Options(labelName, labelIndex, header, c, regression, classes, noLabel);
         }
 
         /**
          * Classification with {@code classes} classes: every label must be in
          * {@code [0, classes)}. Without this call (and without {@link #regression()}) the classes
-         * are inferred as {@code max(2, largest label + 1)}, with labels below 65536.
+         * are inferred as {@code max(2, largest label + 1)}, with labels below 65536. Ends
+         * {@link #noLabel()} mode.
          */
         public Options classes(int classes) {
             if (classes < 2) {
                 throw new IllegalArgumentException("csv: expected at least 2 classes, found " + classes);
             }
-            return new Options(labelName, labelIndex, header, separator, false, classes);
+            return new Options(labelName, labelIndex, header, separator, false, classes, false);
         }
 
-        /** Regression: the label column is a number, the set's one target column. */
+        /** Regression: the label column is a number, the set's one target column. Ends {@link #noLabel()} mode. */
         public Options regression() {
-            return new Options(labelName, labelIndex, header, separator, true, 0);
+            return new Options(labelName, labelIndex, header, separator, true, 0, false);
         }
 
         /**
-         * Reads {@code file} into a new data set named after the file.
+         * Reads {@code file} into a new data set named after the file: a classification or
+         * regression set, or an unlabeled one after {@link #noLabel()}.
          *
-         * @throws IllegalStateException if no label column was chosen, or one was chosen by name
-         *                               while {@code header(false)} was set
+         * @throws IllegalStateException if no label column was chosen (and not {@code noLabel()}),
+         *                               or one was chosen by name while {@code header(false)} was set
          * @throws DataFormatException   if the file is malformed
          */
         public Dataset read(Path file) throws IOException {
             Objects.requireNonNull(file, "file");
-            if (labelName == null && labelIndex == LABEL_NONE) {
+            if (!noLabel && labelName == null && labelIndex == LABEL_NONE) {
                 throw new IllegalStateException(file + ": expected a label column, found none chosen: call labelColumn(name),"
-                        + " labelColumn(index) or labelLastColumn()");
+                        + " labelColumn(index) or labelLastColumn(), or noLabel() if every column is a feature");
             }
             if (labelName != null && Boolean.FALSE.equals(header)) {
                 throw new IllegalStateException(file + ": the label column is chosen by name (\"" + labelName
@@ -155,9 +180,9 @@ public final class CsvReader {
             Pass first = new Pass(this, file, null);
             first.run();
             String name = Objects.toString(file.getFileName(), file.toString());
-            int features = first.columns - 1;
-            Dataset d = regression ? Dataset.regression(name, first.rows, features, 1)
-                    : Dataset.classification(name, first.rows, features,
+            Dataset d = noLabel ? Dataset.unlabeled(name, first.rows, first.columns)
+                    : regression ? Dataset.regression(name, first.rows, first.columns - 1, 1)
+                    : Dataset.classification(name, first.rows, first.columns - 1,
                             classes > 0 ? classes : Math.max(2, first.maxLabel + 1));
             try {
                 new Pass(this, file, d).run();
@@ -174,6 +199,7 @@ public final class CsvReader {
      * counts the rows; the second writes them into {@code out}, which is sized from the first.
      */
     private static final class Pass {
+        private static final int NO_COLUMN = -1;
         private final Options o;
         private final Path file;
         private final Dataset out;
@@ -181,6 +207,7 @@ public final class CsvReader {
         private final Matrix t;
         private final int expectedRows;
         int columns;
+        /** Index of the label column, or {@link #NO_COLUMN} in no-label mode. */
         int label;
         String[] names;
         long firstLine;
@@ -205,8 +232,8 @@ public final class CsvReader {
                 }
                 firstLine = in.line();
                 columns = first.length;
-                label = labelIndex(first);
-                if (columns < 2) {
+                label = o.noLabel ? NO_COLUMN : labelIndex(first);
+                if (!o.noLabel && columns < 2) {
                     throw new DataFormatException(file, "line " + firstLine,
                             "at least 2 columns: one or more features and the label", "1 column");
                 }
@@ -288,7 +315,7 @@ public final class CsvReader {
                 if (t != null) {
                     t.set(rows, 0, target);
                 }
-            } else {
+            } else if (!o.noLabel) {
                 int y = classLabel(cells[label], line);
                 maxLabel = Math.max(maxLabel, y);
                 if (out != null) {

@@ -11,12 +11,14 @@ import dev.vecmlp.memory.Slab;
 /**
  * A table of examples held off-heap: {@code size} rows of {@code features} floats (rows padded to
  * 16 floats, like every matrix in vecmlp) and, per row, either a class label in
- * {@code [0, classes)} (a classification set) or {@code targetColumns} float targets (a regression
- * set).
+ * {@code [0, classes)} (a classification set), {@code targetColumns} float targets (a regression
+ * set), or nothing (an unlabeled set: features to predict from, which cannot train or evaluate a
+ * network).
  *
  * <p>Readers (IdxReader, CsvReader) and generators (Generated) allocate a
- * set with {@link #classification} or {@link #regression} and write straight into it. The trainer
- * copies mini-batches out of it with {@link #copyBatch}, which allocates nothing.
+ * set with {@link #classification}, {@link #regression} or {@link #unlabeled} and write straight
+ * into it. The trainer copies mini-batches out of it with {@link #copyBatch}, which allocates
+ * nothing.
  *
  * <p>A dataset is written by one thread and then read by any number; it is {@link AutoCloseable}
  * and use after close is an {@link IllegalStateException}.
@@ -67,6 +69,15 @@ public final class Dataset implements AutoCloseable {
             throw new IllegalArgumentException(name + ": expected at least 1 target column, found " + targetColumns);
         }
         return new Dataset(name, size, features, 0, targetColumns);
+    }
+
+    /**
+     * An unlabeled set of {@code size} rows of features only, zero until written: it has no
+     * labels and no target columns, so it can be fed to a predictor but not trained or evaluated
+     * on.
+     */
+    public static Dataset unlabeled(String name, int size, int features) {
+        return new Dataset(name, size, features, 0, 0);
     }
 
     /** A classification set copied from row-major arrays ({@code x.length == labels.length * features}). */
@@ -123,16 +134,22 @@ public final class Dataset implements AutoCloseable {
         return features;
     }
 
-    /** Number of classes of a classification set; 0 for a regression set. */
+    /** Number of classes of a classification set; 0 for a regression or an unlabeled set. */
     public int classes() {
         return classes;
     }
 
+    /** Whether this is a classification set (it has class labels). */
     public boolean isClassification() {
         return classes > 0;
     }
 
-    /** Target columns of a regression set; 0 for a classification set. */
+    /** Whether rows have labels or targets: false only for an {@link #unlabeled} set. */
+    public boolean isLabeled() {
+        return classes > 0 || targetColumns > 0;
+    }
+
+    /** Target columns of a regression set; 0 for a classification or an unlabeled set. */
     public int targetColumns() {
         return targetColumns;
     }
@@ -143,22 +160,30 @@ public final class Dataset implements AutoCloseable {
         return x;
     }
 
-    /** The targets of a regression set, {@code size x targetColumns}, as a writable view. */
+    /**
+     * The targets of a regression set, {@code size x targetColumns}, as a writable view; any other set
+     * has none (IllegalStateException).
+     */
     public Matrix targetMatrix() {
         slab.ensureOpen();
         if (t == null) {
-            throw new IllegalStateException(name + " is a classification set: it has labels, not target columns");
+            throw new IllegalStateException(isClassification()
+                    ? name + " is a classification set: it has labels, not target columns"
+                    : name + " is an unlabeled set: it has features only, no target columns");
         }
         return t;
     }
 
-    /** The label of row {@code row} of a classification set. */
+    /** The label of row {@code row} of a classification set; any other set has none (IllegalStateException). */
     public int label(int row) {
         requireLabels();
         return labels[Objects.checkIndex(row, size)];
     }
 
-    /** Sets the label of a row; rejects a label outside {@code [0, classes)}. */
+    /**
+     * Sets the label of a row of a classification set (any other set has none: IllegalStateException);
+     * rejects a label outside {@code [0, classes)}.
+     */
     public void setLabel(int row, int label) {
         requireLabels();
         Objects.checkIndex(row, size);
@@ -178,6 +203,7 @@ public final class Dataset implements AutoCloseable {
      * and their targets into {@code targets}: for a regression set the target columns; for a
      * classification set one-hot vectors when {@code targets} has {@code classes} columns, or the
      * label itself as a number when it has one column and there are two classes (a 0/1 output).
+     * {@code targets} may be null to copy the inputs only; it must be for an unlabeled set.
      * Allocates nothing.
      */
     public void copyBatch(int[] order, int from, int count, Matrix inputs, Matrix targets) {
@@ -219,6 +245,10 @@ public final class Dataset implements AutoCloseable {
 
     /** Whether a network with {@code outputs} outputs can be trained on this set; null if so, else why not. */
     public String targetMismatch(int outputs) {
+        if (!isLabeled()) {
+            return name + " is an unlabeled set (features only): expected labels or targets to train or evaluate a network"
+                    + " with " + outputs + " output(s) on, found none";
+        }
         if (t != null) {
             return outputs == targetColumns ? null
                     : name + " has " + targetColumns + " target column(s) but the network has " + outputs + " output(s)";
@@ -237,6 +267,10 @@ public final class Dataset implements AutoCloseable {
         if (inputs.cols() != features || inputs.rows() < count) {
             throw new IllegalArgumentException(name + ": expected an input matrix of at least " + count + " rows x " + features
                     + " columns, found " + inputs.rows() + "x" + inputs.cols());
+        }
+        if (targets != null && !isLabeled()) {
+            throw new IllegalArgumentException(name + " is an unlabeled set (features only): expected no target matrix (null),"
+                    + " found one of " + targets.rows() + "x" + targets.cols());
         }
         if (targets != null) {
             if (targets.rows() < count) {
@@ -269,7 +303,7 @@ public final class Dataset implements AutoCloseable {
                     MemorySegment.copy(t.segment(), (t.offset() + (long) r * t.stride()) * Float.BYTES,
                             d.t.segment(), (d.t.offset() + (long) i * d.t.stride()) * Float.BYTES,
                             (long) targetColumns * Float.BYTES);
-                } else {
+                } else if (labels != null) {
                     d.labels[i] = labels[r];
                 }
             }
@@ -340,7 +374,9 @@ public final class Dataset implements AutoCloseable {
     private void requireLabels() {
         slab.ensureOpen();
         if (labels == null) {
-            throw new IllegalStateException(name + " is a regression set: it has target columns, not labels");
+            throw new IllegalStateException(t != null
+                    ? name + " is a regression set: it has target columns, not labels"
+                    : name + " is an unlabeled set: it has features only, no labels");
         }
     }
 
@@ -352,7 +388,7 @@ public final class Dataset implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Dataset[" + name + ", " + size + " x " + features + (classes > 0 ? ", " + classes + " classes"
-                : ", " + targetColumns + " targets") + "]";
+        String kind = classes > 0 ? classes + " classes" : targetColumns > 0 ? targetColumns + " targets" : "unlabeled";
+        return "Dataset[" + name + ", " + size + " x " + features + ", " + kind + "]";
     }
 }

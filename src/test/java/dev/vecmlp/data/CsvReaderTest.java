@@ -153,6 +153,60 @@ class CsvReaderTest {
         }
     }
 
+    @Test
+    void noLabelReadsEveryColumnAsAFeatureBehindADetectedHeader() throws IOException {
+        Path f = csv("a,b,c\n1,2,3\n-4.5,5e-1,6\n");
+        try (Dataset d = CsvReader.options().noLabel().read(f)) {
+            assertFalse(d.isLabeled());
+            assertEquals(0, d.classes());
+            assertEquals(0, d.targetColumns());
+            assertEquals(2, d.size(), "first line taken as a header");
+            assertEquals(3, d.features());
+            assertArrayEquals(new float[] {1, 2, 3, -4.5f, 0.5f, 6}, d.featureMatrix().toArray());
+        }
+        Path lastCellText = csv("1,2,x\n3,4,5\n");
+        try (Dataset d = CsvReader.options().noLabel().read(lastCellText)) {
+            assertEquals(1, d.size(), "the last column is a feature too, so its name makes the line a header");
+        }
+    }
+
+    @Test
+    void noLabelReadsAFileWithoutHeaderAndOfOneColumn() throws IOException {
+        try (Dataset d = CsvReader.options().noLabel().read(csv("1,2\n3,4\n"))) {
+            assertEquals(2, d.size(), "all numbers: no header");
+            assertArrayEquals(new float[] {1, 2, 3, 4}, d.featureMatrix().toArray());
+        }
+        try (Dataset d = CsvReader.options().noLabel().read(csv("x\n7\n8\n"))) {
+            assertEquals(1, d.features(), "one column is enough without a label");
+            assertArrayEquals(new float[] {7, 8}, d.featureMatrix().toArray());
+        }
+        try (Dataset d = CsvReader.options().noLabel().header(true).read(csv("1,2\n3,4\n"))) {
+            assertArrayEquals(new float[] {3, 4}, d.featureMatrix().toArray(), "an explicit header, however numeric");
+        }
+        try (Dataset d = CsvReader.options().separator(';').noLabel().read(csv("1;2\n"))) {
+            assertArrayEquals(new float[] {1, 2}, d.featureMatrix().toArray(), "the other options are kept");
+        }
+    }
+
+    @Test
+    void theLastCallAmongNoLabelAndTheLabelledModesWins() throws IOException {
+        Path f = csv("1,2,1\n3,4,0\n");
+        try (Dataset d = CsvReader.options().labelLastColumn().classes(3).noLabel().read(f)) {
+            assertFalse(d.isLabeled());
+            assertEquals(3, d.features());
+        }
+        try (Dataset d = CsvReader.options().noLabel().labelLastColumn().read(f)) {
+            assertTrue(d.isClassification());
+            assertEquals(2, d.features());
+        }
+        try (Dataset d = CsvReader.options().noLabel().labelLastColumn().regression().read(f)) {
+            assertEquals(1, d.targetColumns());
+        }
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> CsvReader.options().labelLastColumn().noLabel().regression().read(f));
+        assertTrue(e.getMessage().contains("expected a label column") && e.getMessage().contains("noLabel()"), e.getMessage());
+    }
+
     // ---- malformed files ----
 
     @Test
@@ -185,6 +239,16 @@ class CsvReaderTest {
         assertError(f, "line 3", "3 columns, as on line 1", "4 column(s)", CsvReader.options().labelColumn("y"));
         Path trailing = csv("1,2,0\n3,4,\n");
         assertError(trailing, "line 2, column 3", "a class label", "an empty cell", CsvReader.options().labelLastColumn());
+    }
+
+    @Test
+    void noLabelStillRejectsANonNumericCellNamingLineAndColumn() throws IOException {
+        assertError(csv("a,b\n1,2\n\n3,zz\n"), "line 4, column 2 (\"b\")", "a number", "'zz'", CsvReader.options().noLabel());
+        assertError(csv("1,2\n3,4x\n"), "line 2, column 2", "a number", "'4x'", CsvReader.options().noLabel());
+        assertError(csv("1,2\n3,\n"), "line 2, column 2", "a number", "an empty cell", CsvReader.options().noLabel());
+        assertError(csv("1,NaN\n"), "line 1, column 2", "a finite number", "'NaN'", CsvReader.options().noLabel());
+        assertError(csv("a,b\n1,2\n3,4,5\n"), "line 3", "2 columns, as on line 1", "3 column(s)", CsvReader.options().noLabel());
+        assertError(csv("a,b\n"), "line 1 (the header)", "at least one data row", "no data rows", CsvReader.options().noLabel());
     }
 
     @Test

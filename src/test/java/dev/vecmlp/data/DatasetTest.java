@@ -2,6 +2,7 @@ package dev.vecmlp.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -128,6 +129,90 @@ class DatasetTest {
         d.close();
         assertThrows(IllegalStateException.class, () -> d.label(0));
         assertThrows(IllegalStateException.class, d::featureMatrix);
+    }
+
+    /** Row r has features (r, -r) and nothing else. */
+    private static Dataset unlabeled(int rows) {
+        Dataset d = Dataset.unlabeled("plain", rows, 2);
+        for (int r = 0; r < rows; r++) {
+            d.featureMatrix().set(r, 0, r);
+            d.featureMatrix().set(r, 1, -r);
+        }
+        return d;
+    }
+
+    @Test
+    void anUnlabeledSetHasFeaturesOnly() {
+        try (Dataset d = unlabeled(3)) {
+            assertEquals(3, d.size());
+            assertEquals(2, d.features());
+            assertEquals(0, d.classes());
+            assertEquals(0, d.targetColumns());
+            assertFalse(d.isClassification());
+            assertFalse(d.isLabeled());
+            assertEquals("Dataset[plain, 3 x 2, unlabeled]", d.toString());
+        }
+        try (Dataset c = threeClasses(1); Dataset r = Dataset.ofRegression("reg", new float[] {1}, 1, new float[] {2}, 1)) {
+            assertTrue(c.isLabeled());
+            assertTrue(r.isLabeled());
+            assertEquals("Dataset[three, 1 x 2, 3 classes]", c.toString());
+            assertEquals("Dataset[reg, 1 x 1, 1 targets]", r.toString());
+        }
+    }
+
+    @Test
+    void anUnlabeledSetRefusesLabelsAndTargetsSayingWhy() {
+        try (Dataset d = unlabeled(2)) {
+            for (IllegalStateException e : new IllegalStateException[] {
+                    assertThrows(IllegalStateException.class, () -> d.label(0)),
+                    assertThrows(IllegalStateException.class, () -> d.setLabel(0, 0))}) {
+                assertEquals("plain is an unlabeled set: it has features only, no labels", e.getMessage());
+            }
+            IllegalStateException t = assertThrows(IllegalStateException.class, d::targetMatrix);
+            assertEquals("plain is an unlabeled set: it has features only, no target columns", t.getMessage());
+            String why = d.targetMismatch(3);
+            assertTrue(why.startsWith("plain is an unlabeled set (features only)") && why.contains("3 output(s)")
+                    && why.endsWith("found none"), why);
+        }
+        try (Dataset r = Dataset.ofRegression("reg", new float[] {1}, 1, new float[] {2}, 1)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> r.label(0));
+            assertEquals("reg is a regression set: it has target columns, not labels", e.getMessage(), "unchanged");
+        }
+    }
+
+    @Test
+    void copyBatchOfAnUnlabeledSetCopiesInputsAndRejectsATargetMatrix() {
+        try (Dataset d = unlabeled(4); Slab slab = Slab.allocate("batch", 2 * 3 * 16)) {
+            Matrix in = slab.matrix(0, 3, 2);
+            Matrix t = slab.matrix(3 * 16, 3, 1);
+            d.copyBatch(new int[] {3, 1, 0}, 0, 3, in, null);
+            assertArrayEquals(new float[] {3, -3, 1, -1, 0, 0}, in.toArray());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> d.copyBatch(new int[] {3, 1, 0}, 0, 3, in, t));
+            assertEquals("plain is an unlabeled set (features only): expected no target matrix (null), found one of 3x1",
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void subsetSliceAndSplitOfAnUnlabeledSetStayUnlabeled() {
+        try (Dataset d = unlabeled(10); Dataset sub = d.subset("sub", new int[] {7, 2}); Dataset slice = d.slice(8, 10)) {
+            assertArrayEquals(new float[] {7, -7, 2, -2}, sub.featureMatrix().toArray());
+            assertArrayEquals(new float[] {8, -8, 9, -9}, slice.featureMatrix().toArray());
+            Dataset[] parts = d.split(0.3, 42);
+            try {
+                assertEquals(7, parts[0].size());
+                assertEquals(3, parts[1].size());
+                int[] seen = IntStream.concat(firstFeatures(parts[0]), firstFeatures(parts[1])).sorted().toArray();
+                assertArrayEquals(IntStream.range(0, 10).toArray(), seen, "every row exactly once");
+                for (Dataset part : new Dataset[] {sub, slice, parts[0], parts[1]}) {
+                    assertFalse(part.isLabeled(), part.toString());
+                    assertTrue(part.toString().endsWith(", unlabeled]"), part.toString());
+                }
+            } finally {
+                Arrays.stream(parts).forEach(Dataset::close);
+            }
+        }
     }
 
     private static IntStream firstFeatures(Dataset d) {

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 import dev.vecmlp.data.Dataset;
 import dev.vecmlp.nn.Activation;
@@ -256,6 +257,19 @@ class TrainerTest {
             assertTrue(e.getMessage().contains("2 classes") && e.getMessage().contains("3"), e.getMessage());
         }
         assertThrows(NullPointerException.class, () -> Trainer.builder(null, Optimizer.sgd(1)));
+    }
+
+    @Test
+    void anUnlabeledSetIsRejectedForTrainingAndEvaluationSayingItHasNoLabels() {
+        try (Dataset features = Dataset.unlabeled("features", 4, 12); Dataset labeled = blobs(8, 1);
+             Model m = NET.init(1); Trainer t = Trainer.builder(m, Optimizer.sgd(0.1)).build()) {
+            for (Executable call : List.<Executable>of(() -> t.fit(features, null), () -> t.fit(labeled, features),
+                    () -> t.evaluate(features))) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+                assertTrue(e.getMessage().startsWith("features is an unlabeled set") && e.getMessage().contains("found none"),
+                        e.getMessage());
+            }
+        }
     }
 
     @Test
