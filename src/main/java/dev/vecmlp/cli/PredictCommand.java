@@ -18,6 +18,7 @@ import dev.vecmlp.nn.Loss;
 import dev.vecmlp.nn.Model;
 import dev.vecmlp.nn.Predictor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -43,19 +44,8 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, paramLabel = "FILE", required = true, description = "The model file (safetensors).")
     Path model;
 
-    @Option(names = "--data", paramLabel = "PATH", description = "An IDX directory or a CSV file (default: the bundled MNIST subset).")
-    Path data;
-
-    @Option(names = "--split", paramLabel = "NAME", defaultValue = "t10k",
-            description = "Which split of an IDX directory: t10k (test) or train (default: ${DEFAULT-VALUE}).")
-    String split;
-
-    @Option(names = "--label", paramLabel = "COLUMN",
-            description = "CSV label column, which is skipped: a header name or a 0-based index (default: the last column).")
-    String label;
-
-    @Option(names = "--regression", description = "CSV: the label column is a number, not a class.")
-    boolean regression;
+    @Mixin
+    DataOptions input;
 
     @Option(names = "--no-label",
             description = "CSV: no label column, every column is a feature. The class is then written for a softmax model or one with several outputs.")
@@ -69,10 +59,7 @@ public final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path source = data != null ? data : DataSource.bundledMnist();
-        if (!split.equals("t10k") && !split.equals("train")) {
-            throw new IllegalArgumentException("--split: expected t10k or train, found '" + split + "'");
-        }
+        Path source = input.source();
         if (output != null && Files.exists(output) && !force) {
             throw new IllegalArgumentException(output + ": the file exists; add --force to replace it");
         }
@@ -80,12 +67,11 @@ public final class PredictCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--no-label: " + source + " is an IDX directory, whose images always come with"
                     + " a labels file; --no-label is for a CSV file of features only (give one with --data)");
         }
-        DataSource.CsvSpec csv = new DataSource.CsvSpec(label, regression, noLabel);
         if (output != null) {
             OutputGuard.checkParent(output);
         }
         try (ModelFile.Contents contents = ModelFile.read(model);
-             Dataset set = DataSource.read(source, split, csv)) {
+             Dataset set = input.read(noLabel)) {
             Model m = contents.model();
             // Before scaling, which would otherwise report the mismatch in terms of the scaling, not the model.
             if (set.features() != m.spec().inputs()) {
