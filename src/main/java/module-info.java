@@ -10,6 +10,7 @@
 module dev.vecmlp {
     requires jdk.incubator.vector;
     requires java.desktop;
+    requires java.management;
     requires static info.picocli;
 
     exports dev.vecmlp.memory;

@@ -55,12 +55,15 @@ final class WorkerPool implements AutoCloseable {
         return workers.length + 1;
     }
 
-    /** Runs {@code parts} parts of {@code job} on all threads; rethrows the first failure. */
-    void run(Job job, int parts) {
+    /**
+     * Runs {@code parts} parts of {@code job} on all threads, or with {@code callerOnly} all of
+     * them on the calling thread, in part order; rethrows the first failure.
+     */
+    void run(Job job, int parts, boolean callerOnly) {
         if (closed) {
             throw new IllegalStateException("this trainer's worker threads have been shut down (it was closed)");
         }
-        if (workers.length == 0) {
+        if (workers.length == 0 || callerOnly) {
             for (int p = 0; p < parts; p++) {
                 job.run(p, parts);
             }
@@ -91,6 +94,11 @@ final class WorkerPool implements AutoCloseable {
             }
             throw new IllegalStateException("a worker thread failed", f);
         }
+    }
+
+    /** Runs {@code parts} parts of {@code job} on all threads; rethrows the first failure. */
+    void run(Job job, int parts) {
+        run(job, parts, false);
     }
 
     private void runParts(Job job, int thread, int parts) {
