@@ -37,7 +37,7 @@ import static jdk.incubator.vector.VectorOperators.MAX;
  * in the hot loop of the big tile.
  */
 final class SimdKernels implements Kernels {
-    /** Vector shape: the platform's preferred one, or {@code -Dvecmlp.vectorBits=128|256|512}. */
+    /** Vector shape: the platform's preferred one (at most 512 bits), or {@code -Dvecmlp.vectorBits=64|128|256|512}. */
     static final VectorSpecies<Float> S = chooseSpecies();
     /** Lanes per vector. */
     static final int L = S.length();
@@ -144,12 +144,15 @@ final class SimdKernels implements Kernels {
     private static VectorSpecies<Float> chooseSpecies() {
         String bits = System.getProperty("vecmlp.vectorBits", "").trim();
         return switch (bits) {
-            case "" -> FloatVector.SPECIES_PREFERRED;
+            // The SWAP tree and the transposes are written for up to 16 lanes; wider vectors
+            // (SVE at 1024 bits and more) use 512 of their bits.
+            case "" -> FloatVector.SPECIES_PREFERRED.length() > 16 ? FloatVector.SPECIES_512 : FloatVector.SPECIES_PREFERRED;
+            case "64" -> FloatVector.SPECIES_64;
             case "128" -> FloatVector.SPECIES_128;
             case "256" -> FloatVector.SPECIES_256;
             case "512" -> FloatVector.SPECIES_512;
             default -> throw new IllegalArgumentException(
-                    "vecmlp.vectorBits: expected 128, 256 or 512, found '" + bits + "'");
+                    "vecmlp.vectorBits: expected 64, 128, 256 or 512, found '" + bits + "'");
         };
     }
 
@@ -612,14 +615,16 @@ final class SimdKernels implements Kernels {
         c11 = c11.add(w0.selectFrom(c11));
         c12 = c12.add(w0.selectFrom(c12));
         c13 = c13.add(w0.selectFrom(c13));
-        c00 = c00.add(w1.selectFrom(c00));
-        c01 = c01.add(w1.selectFrom(c01));
-        c02 = c02.add(w1.selectFrom(c02));
-        c03 = c03.add(w1.selectFrom(c03));
-        c10 = c10.add(w1.selectFrom(c10));
-        c11 = c11.add(w1.selectFrom(c11));
-        c12 = c12.add(w1.selectFrom(c12));
-        c13 = c13.add(w1.selectFrom(c13));
+        if (STAGES > 1) {
+            c00 = c00.add(w1.selectFrom(c00));
+            c01 = c01.add(w1.selectFrom(c01));
+            c02 = c02.add(w1.selectFrom(c02));
+            c03 = c03.add(w1.selectFrom(c03));
+            c10 = c10.add(w1.selectFrom(c10));
+            c11 = c11.add(w1.selectFrom(c11));
+            c12 = c12.add(w1.selectFrom(c12));
+            c13 = c13.add(w1.selectFrom(c13));
+        }
         if (STAGES > 2) {
             c00 = c00.add(w2.selectFrom(c00));
             c01 = c01.add(w2.selectFrom(c01));
@@ -665,7 +670,9 @@ final class SimdKernels implements Kernels {
                 long zc = zr + 4L * c;
                 FloatVector p = u.mul(FloatVector.fromMemorySegment(S, b, bB + c * ldbB + o, BO, mk));
                 p = p.add(w0.selectFrom(p));
-                p = p.add(w1.selectFrom(p));
+                if (STAGES > 1) {
+                    p = p.add(w1.selectFrom(p));
+                }
                 if (STAGES > 2) {
                     p = p.add(w2.selectFrom(p));
                 }
@@ -701,7 +708,9 @@ final class SimdKernels implements Kernels {
             }
             long zj = zRowB + 4L * j;
             c0 = c0.add(w0.selectFrom(c0));
-            c0 = c0.add(w1.selectFrom(c0));
+            if (STAGES > 1) {
+                c0 = c0.add(w1.selectFrom(c0));
+            }
             if (STAGES > 2) {
                 c0 = c0.add(w2.selectFrom(c0));
             }
@@ -709,7 +718,9 @@ final class SimdKernels implements Kernels {
                 c0 = c0.add(w3.selectFrom(c0));
             }
             c1 = c1.add(w0.selectFrom(c1));
-            c1 = c1.add(w1.selectFrom(c1));
+            if (STAGES > 1) {
+                c1 = c1.add(w1.selectFrom(c1));
+            }
             if (STAGES > 2) {
                 c1 = c1.add(w2.selectFrom(c1));
             }
@@ -717,7 +728,9 @@ final class SimdKernels implements Kernels {
                 c1 = c1.add(w3.selectFrom(c1));
             }
             c2 = c2.add(w0.selectFrom(c2));
-            c2 = c2.add(w1.selectFrom(c2));
+            if (STAGES > 1) {
+                c2 = c2.add(w1.selectFrom(c2));
+            }
             if (STAGES > 2) {
                 c2 = c2.add(w2.selectFrom(c2));
             }
@@ -725,7 +738,9 @@ final class SimdKernels implements Kernels {
                 c2 = c2.add(w3.selectFrom(c2));
             }
             c3 = c3.add(w0.selectFrom(c3));
-            c3 = c3.add(w1.selectFrom(c3));
+            if (STAGES > 1) {
+                c3 = c3.add(w1.selectFrom(c3));
+            }
             if (STAGES > 2) {
                 c3 = c3.add(w2.selectFrom(c3));
             }
@@ -746,7 +761,9 @@ final class SimdKernels implements Kernels {
                 c0 = u.fma(FloatVector.fromMemorySegment(S, b, r0 + o, BO), c0);
             }
             c0 = c0.add(w0.selectFrom(c0));
-            c0 = c0.add(w1.selectFrom(c0));
+            if (STAGES > 1) {
+                c0 = c0.add(w1.selectFrom(c0));
+            }
             if (STAGES > 2) {
                 c0 = c0.add(w2.selectFrom(c0));
             }
@@ -772,7 +789,9 @@ final class SimdKernels implements Kernels {
             long zj = zRowB + 4L * j;
             FloatVector p = u.mul(FloatVector.fromMemorySegment(S, b, bB + j * ldbB + o, BO, mk));
             p = p.add(w0.selectFrom(p));
-            p = p.add(w1.selectFrom(p));
+            if (STAGES > 1) {
+                p = p.add(w1.selectFrom(p));
+            }
             if (STAGES > 2) {
                 p = p.add(w2.selectFrom(p));
             }
@@ -1202,7 +1221,9 @@ final class SimdKernels implements Kernels {
             s = v.fma(v, s);
             if ((i + L) % flushEvery == 0) {
                 s = s.add(w0.selectFrom(s));
-                s = s.add(w1.selectFrom(s));
+                if (STAGES > 1) {
+                    s = s.add(w1.selectFrom(s));
+                }
                 if (STAGES > 2) {
                     s = s.add(w2.selectFrom(s));
                 }
@@ -1214,7 +1235,9 @@ final class SimdKernels implements Kernels {
             }
         }
         s = s.add(w0.selectFrom(s));
-        s = s.add(w1.selectFrom(s));
+        if (STAGES > 1) {
+            s = s.add(w1.selectFrom(s));
+        }
         if (STAGES > 2) {
             s = s.add(w2.selectFrom(s));
         }
