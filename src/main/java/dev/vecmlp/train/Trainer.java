@@ -71,7 +71,7 @@ public final class Trainer implements AutoCloseable {
     private final int shards;
     private final Schedule schedule;
     private final int patience;
-    private final List<TrainingListener> listeners;
+    private final TrainingListener[] listeners;
 
     private final WorkerPool pool;
     private final Workspace[] ws;
@@ -112,7 +112,7 @@ public final class Trainer implements AutoCloseable {
         this.shards = Math.min(b.shards, b.batch);
         this.schedule = b.schedule;
         this.patience = b.patience;
-        this.listeners = List.copyOf(b.listeners);
+        this.listeners = b.listeners.toArray(new TrainingListener[0]);
         int threads = Math.min(b.threads, shards);
         this.ws = new Workspace[shards];
         this.grads = new Slab[shards];
@@ -128,7 +128,7 @@ public final class Trainer implements AutoCloseable {
         Evaluator ev = null;
         try {
             p = new WorkerPool(threads, "vecmlp-train");
-            int maxShardRows = (batch + shards - 1) / shards;
+            int maxShardRows = (int) (((long) batch + shards - 1) / shards);
             for (int s = 0; s < shards; s++) {
                 ws[s] = model.workspace(maxShardRows);
                 grads[s] = s == 0 ? model.gradients() : model.newParameterSlab("gradient shard " + s);
@@ -140,6 +140,7 @@ public final class Trainer implements AutoCloseable {
             ev = new Evaluator(model, p, false);
         } catch (RuntimeException | OutOfMemoryError e) {
             closeAll(p, keep, ev);
+            closeShards();
             throw e;
         }
         this.pool = p;
@@ -198,7 +199,7 @@ public final class Trainer implements AutoCloseable {
         int batches = (n + batch - 1) / batch;
         long totalSteps = (long) batches * epochs;
         double bestLoss = Double.POSITIVE_INFINITY;
-        int bestEpoch = epochs - 1;
+        int bestEpoch = -1;
         int sinceBest = 0;
         boolean stoppedEarly = false;
         double totalSeconds = 0;
@@ -246,7 +247,8 @@ public final class Trainer implements AutoCloseable {
                     }
                 }
             }
-            if (patience > 0 && validation != null && bestEpoch != history.size() - 1) {
+            // Restore only a snapshot that was taken: a validation loss that was never finite took none.
+            if (patience > 0 && validation != null && bestEpoch >= 0 && bestEpoch != history.size() - 1) {
                 copy(best, model.parameters());
             } else {
                 bestEpoch = history.size() - 1;
@@ -399,6 +401,11 @@ public final class Trainer implements AutoCloseable {
     @Override
     public void close() {
         closeAll(pool, best, evaluator);
+        closeShards();
+    }
+
+    /** Frees the workspaces, gradient shards (not the model's own) and optimizer state made so far. */
+    private void closeShards() {
         for (Workspace w : ws) {
             if (w != null) {
                 w.close();

@@ -132,6 +132,10 @@ final class WorkerPool implements AutoCloseable {
                 }
             }
             if (closed) {
+                if (generation != seen && pending.decrementAndGet() == 0) {
+                    // A job posted as the pool closed: count this worker out so its caller does not wait forever.
+                    LockSupport.unpark(caller);
+                }
                 return;
             }
             seen = generation;

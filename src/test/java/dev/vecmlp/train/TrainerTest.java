@@ -192,6 +192,25 @@ class TrainerTest {
     }
 
     @Test
+    void earlyStoppingWithANeverFiniteValidationLossKeepsTheTrainedWeights() {
+        try (Dataset d = blobs(100, 12); Dataset v = blobs(20, 13); Model m = NET.init(12);
+             Trainer t = Trainer.builder(m, Optimizer.sgd(0.1)).batch(20).epochs(10).earlyStopping(2).seed(12).build()) {
+            v.featureMatrix().set(3, 0, Float.NaN);
+            TrainingHistory h = t.fit(d, v);
+            assertTrue(Double.isNaN(h.epochs().get(0).validation().loss()));
+            assertTrue(h.stoppedEarly());
+            assertEquals(h.epochs().size() - 1, h.bestEpoch(), "no epoch was better: the last one is kept");
+            float[] w = m.parametersToArray();
+            double sumAbs = 0;
+            for (float x : w) {
+                assertTrue(Float.isFinite(x));
+                sumAbs += Math.abs(x);
+            }
+            assertTrue(sumAbs > 1, "the trained weights, not an empty snapshot: " + sumAbs);
+        }
+    }
+
+    @Test
     void aDivergingRunStopsWithTheWeightsFromBeforeTheStep() {
         List<float[]> after = new ArrayList<>();
         Mlp relu = Mlp.input(12).dense(24, Activation.RELU).dense(17, Activation.RELU).dense(3, Activation.LINEAR)
