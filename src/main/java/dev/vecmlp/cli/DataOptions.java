@@ -29,9 +29,14 @@ final class DataOptions {
 
     /** Reads the set; with {@code noLabel} a CSV file's every column is a feature. The caller closes it. */
     Dataset read(boolean noLabel) throws IOException {
+        return read(noLabel, 0);
+    }
+
+    /** Reads the set with {@code classes} classes (0: inferred from its labels). The caller closes it. */
+    Dataset read(boolean noLabel, int classes) throws IOException {
         if (!split.equals("t10k") && !split.equals("train")) {
             throw new IllegalArgumentException("--split: expected t10k or train, found '" + split + "'");
         }
-        return DataSource.read(source(), split, new DataSource.CsvSpec(label, regression, noLabel));
+        return DataSource.read(source(), split, new DataSource.CsvSpec(label, regression, noLabel, classes));
     }
 }

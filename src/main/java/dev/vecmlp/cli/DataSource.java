@@ -31,7 +31,7 @@ final class DataSource {
      * 0-based index; null for the last column), a number to predict with {@code regression}; with
      * {@code noLabel} there is none and every column is a feature.
      */
-    record CsvSpec(String label, boolean regression, boolean noLabel) {
+    record CsvSpec(String label, boolean regression, boolean noLabel, int classes) {
         CsvSpec {
             if (noLabel && label != null) {
                 throw new IllegalArgumentException("--no-label: every column is a feature, so there is no label column for"
@@ -43,9 +43,22 @@ final class DataSource {
             }
         }
 
+        /** Classes inferred from the file's labels. */
+        CsvSpec(String label, boolean regression, boolean noLabel) {
+            this(label, regression, noLabel, 0);
+        }
+
         /** A file with a label column, as training and evaluation need. */
         CsvSpec(String label, boolean regression) {
-            this(label, regression, false);
+            this(label, regression, false, 0);
+        }
+
+        /**
+         * The same, with {@code classes} classes (0: inferred from the labels): a test file must
+         * have the training set's classes even when its labels happen to miss the last ones.
+         */
+        CsvSpec withClasses(int n) {
+            return new CsvSpec(label, regression, noLabel, n);
         }
 
         CsvReader.Options options() {
@@ -55,6 +68,8 @@ final class DataSource {
             CsvReader.Options o = CsvReader.options();
             if (regression) {
                 o = o.regression();
+            } else if (classes >= 2) {
+                o = o.classes(classes);
             }
             if (label == null || label.isEmpty()) {
                 return o.labelLastColumn();
@@ -80,13 +95,17 @@ final class DataSource {
             throw new IOException(path + ": no such file or directory (expected an IDX directory or a CSV file)");
         }
         if (isIdxDirectory(path)) {
+            if (csv.label() != null || csv.regression()) {
+                throw new IllegalArgumentException((csv.label() != null ? "--label" : "--regression") + ": " + path
+                        + " is an IDX directory, whose labels come from its labels file; the option is for CSV files");
+            }
             Path images = find(path, split + "-images-idx3-ubyte");
             Path labels = find(path, split + "-labels-idx1-ubyte");
             if (images == null || labels == null) {
                 throw new IOException(path + ": expected IDX files " + split + "-images-idx3-ubyte[.gz] and " + split
                         + "-labels-idx1-ubyte[.gz], found " + listing(path));
             }
-            return IdxReader.read(images, labels);
+            return csv.classes() >= 2 ? IdxReader.read(images, labels, csv.classes()) : IdxReader.read(images, labels);
         }
         return csv.options().read(path);
     }

@@ -8,6 +8,8 @@ import java.util.concurrent.Callable;
 
 import dev.vecmlp.data.Dataset;
 import dev.vecmlp.io.ModelFile;
+import dev.vecmlp.nn.Loss;
+import dev.vecmlp.nn.Mlp;
 import dev.vecmlp.train.Evaluation;
 import dev.vecmlp.train.Evaluator;
 import picocli.CommandLine.Command;
@@ -42,11 +44,20 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        if (threads != null && (threads < 1 || threads > 256)) {
+            throw new IllegalArgumentException("--threads: expected 1 to 256, found " + threads);
+        }
         try (ModelFile.Contents contents = ModelFile.read(model);
-             Dataset set = input.read(false)) {
+             Dataset set = input.read(false, classesOf(contents.model().spec()))) {
+            Mlp net = contents.model().spec();
+            // Before scaling, which would otherwise report the mismatch in terms of the scaling, not the model.
+            if (set.features() != net.inputs()) {
+                throw new IllegalArgumentException(input.source() + ": the model expects " + net.inputs()
+                        + " features per row, found " + set.features());
+            }
             contents.scaling().apply(set);
             int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-            try (Evaluator ev = new Evaluator(contents.model(), Math.max(1, n))) {
+            try (Evaluator ev = new Evaluator(contents.model(), n)) {
                 Evaluation e = ev.evaluate(set);
                 out.printf(Locale.ROOT, "model:    %s (%s)%n", model, contents.model().spec());
                 out.printf(Locale.ROOT, "data:     %s, %,d rows%n", input.source(), set.size());
@@ -58,5 +69,10 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The classes a softmax model was trained on (one per output); 0 (inferred from the data) for other models. */
+    private static int classesOf(Mlp net) {
+        return net.loss() == Loss.SOFTMAX_CROSS_ENTROPY && net.outputs() >= 2 ? net.outputs() : 0;
     }
 }

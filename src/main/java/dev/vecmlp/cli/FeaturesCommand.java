@@ -54,9 +54,12 @@ public final class FeaturesCommand implements Callable<Integer> {
     @Option(names = "--global-scale", description = "Scale every tile by the largest |w| of all tiles shown, not its own.")
     boolean globalScale;
 
+    @Option(names = "--force", description = "Replace --output even if it is not a PNG.")
+    boolean force;
+
     @Override
     public Integer call() throws IOException {
-        OutputGuard.checkParent(output);
+        OutputGuard.checkPicture(output, force, model);
         try (ModelFile.Contents contents = ModelFile.read(model)) {
             Matrix w = contents.model().weights(0);
             int inputs = w.cols(), hidden = w.rows();

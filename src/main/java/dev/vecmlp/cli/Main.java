@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 
+import dev.vecmlp.train.TrainingDivergedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -31,7 +32,16 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        int exit;
+        try {
+            exit = commandLine().execute(args);
+        } catch (OutOfMemoryError e) {
+            // Workspaces and data sets are allocated up front, so this comes early, before any file is written.
+            System.err.println("vecmlp: out of memory (" + e.getMessage() + "); use a smaller --batch or data set, or give"
+                    + " the JVM more with VECMLP_JAVA_OPTS=-Xmx8g (heap) or -XX:MaxDirectMemorySize (off-heap)");
+            exit = 1;
+        }
+        System.exit(exit);
     }
 
     /** The command line with vecmlp's handling of errors: a message, not a stack trace. */
@@ -48,7 +58,7 @@ public final class Main implements Runnable {
     private static int report(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
         PrintWriter err = cl.getErr();
         if (e instanceof IOException || e instanceof IllegalArgumentException || e instanceof IllegalStateException
-                || e instanceof UncheckedIOException) {
+                || e instanceof UncheckedIOException || e instanceof TrainingDivergedException) {
             err.println("vecmlp " + cl.getCommandName() + ": " + e.getMessage());
         } else {
             err.println("vecmlp " + cl.getCommandName() + ": internal error, please report it");

@@ -32,6 +32,37 @@ final class OutputGuard {
     }
 
     /**
+     * Throws unless {@code picture} may be written: not one of the command's other files, and,
+     * when it exists, a PNG already (or {@code force}).
+     */
+    static void checkPicture(Path picture, boolean force, Path... others) {
+        checkParent(picture);
+        for (Path other : others) {
+            if (other != null && picture.toAbsolutePath().normalize().equals(other.toAbsolutePath().normalize())) {
+                throw new IllegalArgumentException(picture + ": is also this command's " + other
+                        + "; choose another file name for the picture");
+            }
+        }
+        if (force || !Files.exists(picture)) {
+            return;
+        }
+        if (!isPng(picture)) {
+            throw new IllegalArgumentException(picture + ": exists and is not a PNG picture; choose another file name or add"
+                    + " --force to replace it");
+        }
+    }
+
+    private static boolean isPng(Path file) {
+        byte[] magic = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+        try (var in = Files.newInputStream(file)) {
+            byte[] head = in.readNBytes(magic.length);
+            return java.util.Arrays.equals(head, magic);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
      * Throws if {@code file} exists and is not a vecmlp model file, unless {@code force}: a model
      * is replaced freely (training again is the point), anything else is kept.
      */

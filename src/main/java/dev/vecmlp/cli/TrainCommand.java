@@ -129,7 +129,7 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Model file to write (default: ${DEFAULT-VALUE}). An existing file is replaced only if it is a vecmlp model, or with --force.")
     Path output;
 
-    @Option(names = "--force", description = "Replace --output even if it is not a vecmlp model file.")
+    @Option(names = "--force", description = "Replace --output even if it is not a vecmlp model file, and --plot even if it is not a PNG.")
     boolean force;
 
     @Option(names = "--plot", paramLabel = "PNG", description = "Also write the loss and accuracy curves to this PNG file.")
@@ -140,24 +140,27 @@ public final class TrainCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path source = data != null ? data : DataSource.bundledMnist();
         checkSettings(source);
+        // Every option is parsed before the data is read, so a typo costs no waiting.
+        NetworkText.LayerText[] hidden = NetworkText.hiddenLayers(layers);
+        Activation outAct = NetworkText.activation(outputActivation);
+        Loss lossFn = loss != null ? NetworkText.loss(loss) : null;
+        Optimizer opt = optimizer();
+        Schedule sched = Schedule.parse(schedule);
+        Scaling.Kind kind = scaling != null ? Scaling.Kind.parse(scaling) : DataSource.defaultScaling(source);
         OutputGuard.checkReplaceable(output, force);
         if (plot != null) {
-            OutputGuard.checkParent(plot);
+            OutputGuard.checkPicture(plot, force, output, source, test);
         }
         DataSource.CsvSpec csv = new DataSource.CsvSpec(label, regression);
         Dataset train = null, testSet = null, trainPart = null, validationSet = null;
         try {
             train = DataSource.read(source, "train", csv);
+            // The test set has the training set's classes, whichever of them its labels happen to use.
+            DataSource.CsvSpec testCsv = csv.withClasses(train.classes());
             if (test != null) {
-                testSet = DataSource.read(test, "t10k", csv);
+                testSet = DataSource.read(test, "t10k", testCsv);
             } else if (DataSource.hasSplit(source, "t10k")) {
-                testSet = DataSource.read(source, "t10k", csv);
-            }
-            Scaling.Kind kind = scaling != null ? Scaling.Kind.parse(scaling) : DataSource.defaultScaling(source);
-            Scaling scale = Scaling.fit(kind, train);
-            scale.apply(train);
-            if (testSet != null) {
-                scale.apply(testSet);
+                testSet = DataSource.read(source, "t10k", testCsv);
             }
             if (validation > 0) {
                 Dataset[] parts = train.split(validation, seed);
@@ -165,20 +168,31 @@ public final class TrainCommand implements Callable<Integer> {
                 validationSet = parts[1];
             }
             Dataset fitOn = trainPart != null ? trainPart : train;
-            Mlp net = network(train);
-            Optimizer opt = optimizer();
+            Mlp net = network(train, hidden, outAct, lossFn);
+            if (testSet != null) {
+                checkFits(testSet, net);
+            }
+            // Scaling is fitted on the rows trained on only, so the validation figures are honest.
+            Scaling scale = Scaling.fit(kind, fitOn);
+            for (Dataset d : new Dataset[] {fitOn, validationSet, testSet}) {
+                if (d != null) {
+                    scale.apply(d);
+                }
+            }
+            // A batch larger than the set would only size workspaces for rows that never come.
+            int batchRows = Math.min(batch, fitOn.size());
             out.printf(Locale.ROOT, "data:      %s (%,d rows) -> %,d training, %s validation, %s test%n", source, train.size(),
                     fitOn.size(), validationSet == null ? "no" : String.format(Locale.ROOT, "%,d", validationSet.size()),
                     testSet == null ? "no" : String.format(Locale.ROOT, "%,d", testSet.size()));
             out.printf(Locale.ROOT, "network:   %s, %,d parameters%n", net, net.parameterCount());
             out.flush();
             try (Model model = net.init(seed);
-                 Trainer trainer = Trainer.builder(model, opt).batch(batch).epochs(epochs).seed(seed)
+                 Trainer trainer = Trainer.builder(model, opt).batch(batchRows).epochs(epochs).seed(seed)
                          .threads(threads != null ? threads : Runtime.getRuntime().availableProcessors())
-                         .shards(shards).schedule(Schedule.parse(schedule)).earlyStopping(patience)
+                         .shards(shards).schedule(sched).earlyStopping(patience)
                          .listener(new ProgressBar(out, ProgressBar.stdoutIsTerminal())).build()) {
-                out.printf(Locale.ROOT, "training:  %s, batch %d, %d epochs, schedule %s, %d thread(s), %d shard(s)%n", opt, batch,
-                        epochs, schedule, trainer.threads(), trainer.shards());
+                out.printf(Locale.ROOT, "training:  %s, batch %d, %d epochs, schedule %s, %d thread(s), %d shard(s)%n", opt,
+                        batchRows, epochs, sched, trainer.threads(), trainer.shards());
                 out.flush();
                 long t0 = System.nanoTime();
                 TrainingHistory history;
@@ -199,7 +213,7 @@ public final class TrainCommand implements Callable<Integer> {
                 }
                 Map<String, String> meta = new LinkedHashMap<>();
                 meta.put("trained.on", source.toString());
-                meta.put("trained.recipe", opt + ", batch " + batch + ", " + history.epochs().size() + " epochs, seed " + seed);
+                meta.put("trained.recipe", opt + ", batch " + batchRows + ", " + history.epochs().size() + " epochs, seed " + seed);
                 if (testFigures != null) {
                     meta.put("test.loss", Double.toString(testFigures.loss()));
                     if (!Double.isNaN(testFigures.accuracy())) {
@@ -235,6 +249,15 @@ public final class TrainCommand implements Callable<Integer> {
         if (!(validation >= 0 && validation < 1)) {
             throw new IllegalArgumentException("--validation: expected a fraction in [0, 1), found " + validation);
         }
+        if (patience < 0) {
+            throw new IllegalArgumentException("--patience: expected 0 (no early stopping) or more epochs, found " + patience);
+        }
+        if (threads != null && (threads < 1 || threads > 256)) {
+            throw new IllegalArgumentException("--threads: expected 1 to 256, found " + threads);
+        }
+        if (shards < 1 || shards > 256) {
+            throw new IllegalArgumentException("--shards: expected 1 to 256, found " + shards);
+        }
         if (patience > 0 && validation == 0) {
             throw new IllegalArgumentException("--patience: early stopping needs a validation set; add --validation 0.1, for example");
         }
@@ -243,15 +266,26 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private Mlp network(Dataset train) {
-        Loss lossFn = loss != null ? NetworkText.loss(loss) : train.isClassification() ? Loss.SOFTMAX_CROSS_ENTROPY : Loss.SQUARED_ERROR;
+    private Mlp network(Dataset train, NetworkText.LayerText[] hidden, Activation outAct, Loss chosenLoss) {
+        Loss lossFn = chosenLoss != null ? chosenLoss : train.isClassification() ? Loss.SOFTMAX_CROSS_ENTROPY : Loss.SQUARED_ERROR;
         int outputs = train.isClassification() ? train.classes() : train.targetColumns();
         Mlp.Builder b = Mlp.input(train.features());
-        for (NetworkText.LayerText l : NetworkText.hiddenLayers(layers)) {
+        for (NetworkText.LayerText l : hidden) {
             b.dense(l.width(), l.activation());
         }
-        Activation outAct = NetworkText.activation(outputActivation);
         return b.dense(outputs, outAct).loss(lossFn).l2(l2).build();
+    }
+
+    /** Throws before training if the test set could not be evaluated after it. */
+    private static void checkFits(Dataset testSet, Mlp net) {
+        if (testSet.features() != net.inputs()) {
+            throw new IllegalArgumentException(testSet.name() + ": the test set has " + testSet.features()
+                    + " features per row, expected " + net.inputs() + " like the training set");
+        }
+        String why = testSet.targetMismatch(net.outputs());
+        if (why != null) {
+            throw new IllegalArgumentException("test set: " + why);
+        }
     }
 
     private Optimizer optimizer() {

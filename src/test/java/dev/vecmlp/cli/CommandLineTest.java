@@ -160,6 +160,55 @@ class CommandLineTest {
     }
 
     @Test
+    void aTestFileMissingSomeClassesIsEvaluatedWithTheTrainingClasses() throws IOException {
+        List<String> lines = Files.readAllLines(testCsv);
+        StringBuilder fewer = new StringBuilder(lines.get(0)).append('\n');
+        for (String line : lines.subList(1, lines.size())) {
+            if (line.endsWith(",0") || line.endsWith(",1")) {
+                fewer.append(line).append('\n');
+            }
+        }
+        Path twoClasses = dir.resolve("two-classes.csv");
+        Files.writeString(twoClasses, fewer);
+        Path model = dir.resolve("four.safetensors");
+        Run r = run("train", "--data", trainCsv.toString(), "--test", twoClasses.toString(), "--layers", "8:tanh",
+                "--epochs", "3", "--output", model.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.lastLine().startsWith("test accuracy: "), r.out());
+        Run eval = run("eval", "--model", model.toString(), "--data", twoClasses.toString());
+        assertEquals(0, eval.exit(), eval.err());
+    }
+
+    @Test
+    void picturesNeverReplaceAnotherFile() throws IOException {
+        Path model = dir.resolve("pictures.safetensors");
+        Path notes = dir.resolve("notes.png");
+        Files.writeString(notes, "not a picture");
+        Run r = run("train", "--data", trainCsv.toString(), "--layers", "4", "--epochs", "1", "--output", model.toString(),
+                "--plot", notes.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("not a PNG"), r.err());
+        assertEquals("not a picture", Files.readString(notes));
+        r = run("train", "--data", trainCsv.toString(), "--layers", "4", "--epochs", "1", "--output", model.toString(),
+                "--plot", model.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("also this command's"), r.err());
+        r = run("train", "--data", trainCsv.toString(), "--layers", "4", "--epochs", "1", "--output", model.toString());
+        assertEquals(0, r.exit(), r.err());
+        byte[] before = Files.readAllBytes(model);
+        r = run("features", "--model", model.toString(), "--output", model.toString(), "--image", "4x4");
+        assertEquals(1, r.exit());
+        assertArrayEquals(before, Files.readAllBytes(model), "the model is still there");
+    }
+
+    @Test
+    void csvOptionsAreRejectedForAnIdxDirectory() {
+        Run r = run("train", "--label", "kind", "--epochs", "1", "--output", dir.resolve("idx.safetensors").toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("IDX directory"), r.err());
+    }
+
+    @Test
     void malformedDataIsReportedWithItsLineAndNoStackTrace() throws IOException {
         Path broken = dir.resolve("broken.csv");
         Files.writeString(broken, "a,b,label\n1,2,0\n3,x,1\n");
