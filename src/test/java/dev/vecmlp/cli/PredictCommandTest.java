@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,8 +17,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import picocli.CommandLine;
-
 /** {@code vecmlp predict} on labelled files and on files of features only ({@code --no-label}). */
 class PredictCommandTest {
     @TempDir
@@ -32,16 +28,8 @@ class PredictCommandTest {
     private static Path features;
     private static Path model;
 
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+    private static CommandLineTest.Run run(String... args) {
+        return CommandLineTest.run(args);
     }
 
     /** Three classes, each with a high mean in its own feature. */
@@ -61,7 +49,7 @@ class PredictCommandTest {
         labelled = Files.writeString(dir.resolve("f.csv"), withLabel);
         features = Files.writeString(dir.resolve("features.csv"), without);
         model = dir.resolve("m.safetensors");
-        Run train = run("train", "--data", labelled.toString(), "--label", "y", "--layers", "8:tanh", "--epochs", "3",
+        CommandLineTest.Run train = run("train", "--data", labelled.toString(), "--label", "y", "--layers", "8:tanh", "--epochs", "3",
                 "--output", model.toString());
         assertEquals(0, train.exit(), train.err());
     }
@@ -69,10 +57,10 @@ class PredictCommandTest {
     @Test
     void noLabelPredictsTheSameAsTheLabelledFile() throws IOException {
         Path withLabel = dir.resolve("labelled-predictions.csv"), out = dir.resolve("out.csv");
-        Run a = run("predict", "--model", model.toString(), "--data", labelled.toString(), "--label", "y",
+        CommandLineTest.Run a = run("predict", "--model", model.toString(), "--data", labelled.toString(), "--label", "y",
                 "--output", withLabel.toString());
         assertEquals(0, a.exit(), a.err());
-        Run b = run("predict", "--model", model.toString(), "--data", features.toString(), "--no-label",
+        CommandLineTest.Run b = run("predict", "--model", model.toString(), "--data", features.toString(), "--no-label",
                 "--output", out.toString());
         assertEquals(0, b.exit(), b.err());
         assertTrue(b.out().contains("(90 rows)"), b.out());
@@ -90,10 +78,10 @@ class PredictCommandTest {
     void noLabelReadsAFileWithoutHeaderAndPrintsWithoutOutput() throws IOException {
         List<String> rows = Files.readAllLines(features, StandardCharsets.UTF_8);
         Path noHeader = Files.write(dir.resolve("no-header.csv"), rows.subList(1, rows.size()));
-        Run printed = run("predict", "--model", model.toString(), "--data", noHeader.toString(), "--no-label");
+        CommandLineTest.Run printed = run("predict", "--model", model.toString(), "--data", noHeader.toString(), "--no-label");
         assertEquals(0, printed.exit(), printed.err());
         Path out = dir.resolve("from-header.csv");
-        Run written = run("predict", "--model", model.toString(), "--data", features.toString(), "--no-label",
+        CommandLineTest.Run written = run("predict", "--model", model.toString(), "--data", features.toString(), "--no-label",
                 "--output", out.toString());
         assertEquals(0, written.exit(), written.err());
         assertEquals(Files.readAllLines(out, StandardCharsets.UTF_8), printed.out().lines().toList());
@@ -102,17 +90,17 @@ class PredictCommandTest {
     @Test
     void withoutLabelsTheClassColumnFollowsTheModelsOutputs() throws IOException {
         Path squared = dir.resolve("squared.safetensors"), regression = dir.resolve("regression.safetensors");
-        Run a = run("train", "--data", labelled.toString(), "--label", "y", "--loss", "squared", "--layers", "8:tanh",
+        CommandLineTest.Run a = run("train", "--data", labelled.toString(), "--label", "y", "--loss", "squared", "--layers", "8:tanh",
                 "--epochs", "3", "--output", squared.toString());
         assertEquals(0, a.exit(), a.err());
-        Run b = run("train", "--data", labelled.toString(), "--label", "y", "--regression", "--layers", "8:tanh",
+        CommandLineTest.Run b = run("train", "--data", labelled.toString(), "--label", "y", "--regression", "--layers", "8:tanh",
                 "--epochs", "3", "--output", regression.toString());
         assertEquals(0, b.exit(), b.err());
 
-        Run classes = run("predict", "--model", squared.toString(), "--data", features.toString(), "--no-label");
+        CommandLineTest.Run classes = run("predict", "--model", squared.toString(), "--data", features.toString(), "--no-label");
         assertEquals(0, classes.exit(), classes.err());
         assertEquals("row,class,y0,y1,y2", classes.out().lines().findFirst().orElseThrow(), "three outputs: class scores");
-        Run values = run("predict", "--model", regression.toString(), "--data", features.toString(), "--no-label");
+        CommandLineTest.Run values = run("predict", "--model", regression.toString(), "--data", features.toString(), "--no-label");
         assertEquals(0, values.exit(), values.err());
         assertEquals("row,y0", values.out().lines().findFirst().orElseThrow(), "one output: a value, no class");
     }
@@ -121,7 +109,7 @@ class PredictCommandTest {
     void noLabelIsRejectedForAnIdxDirectory() throws IOException {
         Path idx = Files.createDirectories(dir.resolve("idx"));
         Path out = dir.resolve("never.csv");
-        Run r = run("predict", "--model", model.toString(), "--data", idx.toString(), "--no-label", "--output", out.toString());
+        CommandLineTest.Run r = run("predict", "--model", model.toString(), "--data", idx.toString(), "--no-label", "--output", out.toString());
         assertEquals(1, r.exit());
         assertEquals("vecmlp predict: --no-label: " + idx + " is an IDX directory, whose images always come with a labels file;"
                 + " --no-label is for a CSV file of features only (give one with --data)", r.err().strip());
@@ -130,30 +118,30 @@ class PredictCommandTest {
 
     @Test
     void noLabelExcludesLabelAndRegression() {
-        Run label = run("predict", "--model", model.toString(), "--data", features.toString(), "--no-label", "--label", "y");
+        CommandLineTest.Run label = run("predict", "--model", model.toString(), "--data", features.toString(), "--no-label", "--label", "y");
         assertEquals(1, label.exit());
         assertTrue(label.err().contains("--no-label: every column is a feature, so there is no label column for --label 'y'"),
                 label.err());
-        Run regression = run("predict", "--model", model.toString(), "--data", features.toString(), "--no-label", "--regression");
+        CommandLineTest.Run regression = run("predict", "--model", model.toString(), "--data", features.toString(), "--no-label", "--regression");
         assertEquals(1, regression.exit());
         assertTrue(regression.err().contains("--no-label: there is no label column for --regression"), regression.err());
     }
 
     @Test
     void aFeatureCountThatDoesNotFitTheModelSaysWhatWasExpectedAndFound() throws IOException {
-        Run labelColumnKept = run("predict", "--model", model.toString(), "--data", labelled.toString(), "--no-label");
+        CommandLineTest.Run labelColumnKept = run("predict", "--model", model.toString(), "--data", labelled.toString(), "--no-label");
         assertEquals(1, labelColumnKept.exit());
         assertEquals("vecmlp predict: " + labelled + ": the model expects 3 features per row, found 4 (with --no-label every"
                 + " column is a feature; if one of them is a label, name it with --label instead)", labelColumnKept.err().strip());
 
         Path wholeNumbers = Files.writeString(dir.resolve("whole.csv"), "a,b,c\n1,2,0\n3,4,1\n");
-        Run lastColumnTaken = run("predict", "--model", model.toString(), "--data", wholeNumbers.toString());
+        CommandLineTest.Run lastColumnTaken = run("predict", "--model", model.toString(), "--data", wholeNumbers.toString());
         assertEquals(1, lastColumnTaken.exit());
         assertEquals("vecmlp predict: " + wholeNumbers + ": the model expects 3 features per row, found 2 (one column was"
                 + " taken as the label; if every column is a feature, add --no-label)", lastColumnTaken.err().strip());
 
         Path narrow = Files.writeString(dir.resolve("narrow.csv"), "1\n2\n");
-        Run oneColumn = run("predict", "--model", model.toString(), "--data", narrow.toString(), "--no-label");
+        CommandLineTest.Run oneColumn = run("predict", "--model", model.toString(), "--data", narrow.toString(), "--no-label");
         assertEquals(1, oneColumn.exit());
         assertEquals("vecmlp predict: " + narrow + ": the model expects 3 features per row, found 1", oneColumn.err().strip());
     }
