@@ -141,7 +141,7 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Model file to write (default: ${DEFAULT-VALUE}). An existing file is replaced only if it is a vecmlp model, or with --force.")
     Path output;
 
-    @Option(names = "--force", description = "Replace --output even if it is not a vecmlp model file, and --plot even if it is not a PNG.")
+    @Option(names = "--force", description = "Replace --output and --checkpoint even if they are not vecmlp model files, and --plot even if it is not a PNG.")
     boolean force;
 
     @Option(names = "--plot", paramLabel = "PNG", description = "Also write the loss and accuracy curves to this PNG file.")
