@@ -63,17 +63,18 @@ final class OutputGuard {
     }
 
     /**
-     * Throws if {@code file} exists and is not a vecmlp model file, unless {@code force}: a model
-     * is replaced freely (training again is the point), anything else is kept.
+     * Throws if {@code file}, given as {@code option}, exists and is not a vecmlp model file (a
+     * checkpoint is one too), unless {@code force}: a model is replaced freely (training again is
+     * the point), anything else is kept.
      */
-    static void checkReplaceable(Path file, boolean force) {
+    static void checkReplaceable(Path file, boolean force, String option) {
         checkParent(file);
         if (force || !Files.exists(file)) {
             return;
         }
         if (!isVecmlpModel(file)) {
-            throw new IllegalArgumentException(file + ": exists and is not a vecmlp model file; choose another --output or"
-                    + " add --force to replace it");
+            throw new IllegalArgumentException(file + ": exists and is not a vecmlp model file; choose another " + option
+                    + " or add --force to replace it");
         }
     }
 

@@ -2,15 +2,18 @@ package dev.vecmlp.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 
 import dev.vecmlp.data.Dataset;
 import dev.vecmlp.data.Scaling;
+import dev.vecmlp.io.CheckpointFile;
 import dev.vecmlp.io.ModelFile;
 import dev.vecmlp.nn.Activation;
 import dev.vecmlp.nn.Loss;
@@ -26,8 +29,11 @@ import dev.vecmlp.train.Schedule;
 import dev.vecmlp.train.Trainer;
 import dev.vecmlp.train.TrainingDivergedException;
 import dev.vecmlp.train.TrainingHistory;
+import dev.vecmlp.train.TrainingListener;
+import dev.vecmlp.train.TrainingState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -36,6 +42,12 @@ import picocli.CommandLine.Spec;
  * network A (784-512-512-10, ReLU, softmax cross-entropy) on the bundled MNIST subset with the
  * recipe PyTorch is timed with (SGD, lr 0.05, momentum 0.9, weight decay 1e-4, batch 64, 20
  * epochs) and prints the test accuracy on its last line.
+ *
+ * <p>{@code --checkpoint FILE} writes a {@link CheckpointFile} after every epoch, with the options
+ * that define the run ({@link #RUN_OPTIONS}) in its metadata as {@code train.<option>}.
+ * {@code --resume FILE} takes those options from the checkpoint, so that the command alone
+ * continues the run; an option given again must have the checkpoint's value. The model file and
+ * the last line are then the same bits as those of the run that was never stopped.
  */
 @Command(
         name = "train",
@@ -129,15 +141,47 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Model file to write (default: ${DEFAULT-VALUE}). An existing file is replaced only if it is a vecmlp model, or with --force.")
     Path output;
 
-    @Option(names = "--force", description = "Replace --output even if it is not a vecmlp model file, and --plot even if it is not a PNG.")
+    @Option(names = "--force", description = "Replace --output and --checkpoint even if they are not vecmlp model files, and --plot even if it is not a PNG.")
     boolean force;
 
     @Option(names = "--plot", paramLabel = "PNG", description = "Also write the loss and accuracy curves to this PNG file.")
     Path plot;
 
+    @Option(names = "--checkpoint", paramLabel = "FILE",
+            description = "Write a training checkpoint to this file after every epoch (atomically), to continue from with --resume.")
+    Path checkpoint;
+
+    @Option(names = "--resume", paramLabel = "FILE",
+            description = "Continue the run saved in this checkpoint: the options that define the run are taken from it (one given"
+                    + " again must match), and checkpoints go on to this file unless --checkpoint names another.")
+    Path resume;
+
+    /**
+     * The options that define a run: its data, network, optimizer and schedule. A resume takes
+     * them from the checkpoint. {@code --test}, {@code --threads} and the output files may change.
+     */
+    static final List<String> RUN_OPTIONS = List.of("--data", "--label", "--regression", "--scaling", "--layers",
+            "--output-activation", "--loss", "--l2", "--optimizer", "--lr", "--momentum", "--weight-decay", "--schedule",
+            "--batch", "--epochs", "--seed", "--shards", "--validation", "--patience");
+
+    /** Checkpoint metadata: {@code train.batch} holds {@code --batch}, and so on. */
+    private static final String OPTION_KEY = "train.";
+    /** Checkpoint metadata: the last epoch's training figures, for the last line of a resume with no epoch left. */
+    private static final String LAST_LOSS = "train.last.loss";
+    private static final String LAST_ACCURACY = "train.last.accuracy";
+
+    /** A checkpoint to resume, with the last epoch's training figures from its metadata. */
+    private record Resumed(CheckpointFile.Contents contents, double lastLoss, double lastAccuracy) {
+        TrainingState state() {
+            return contents.state();
+        }
+    }
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        // First, so that the checkpoint's options are in place before any is checked or used.
+        Resumed resumed = resume != null ? readCheckpoint() : null;
         Path source = data != null ? data : DataSource.bundledMnist();
         checkSettings(source);
         // Every option is parsed before the data is read, so a typo costs no waiting.
@@ -147,9 +191,17 @@ public final class TrainCommand implements Callable<Integer> {
         Optimizer opt = optimizer();
         Schedule sched = Schedule.parse(schedule);
         Scaling.Kind kind = scaling != null ? Scaling.Kind.parse(scaling) : DataSource.defaultScaling(source);
-        OutputGuard.checkReplaceable(output, force);
+        OutputGuard.checkReplaceable(output, force, "--output");
+        Path checkpointFile = checkpoint != null ? checkpoint : resume;
+        if (checkpointFile != null) {
+            if (checkpointFile.toAbsolutePath().normalize().equals(output.toAbsolutePath().normalize())) {
+                throw new IllegalArgumentException(checkpointFile + ": the checkpoint file (--checkpoint, or --resume's) is also"
+                        + " --output; choose another file name for one of them");
+            }
+            OutputGuard.checkReplaceable(checkpointFile, force, "--checkpoint");
+        }
         if (plot != null) {
-            OutputGuard.checkPicture(plot, force, output, source, test);
+            OutputGuard.checkPicture(plot, force, output, source, test, checkpointFile);
         }
         DataSource.CsvSpec csv = new DataSource.CsvSpec(label, regression);
         Dataset train = null, testSet = null, trainPart = null, validationSet = null;
@@ -179,6 +231,9 @@ public final class TrainCommand implements Callable<Integer> {
                     scale.apply(d);
                 }
             }
+            if (resumed != null) {
+                checkResumable(resumed, net, scale);
+            }
             // A batch larger than the set would only size workspaces for rows that never come.
             int batchRows = Math.min(batch, fitOn.size());
             out.printf(Locale.ROOT, "data:      %s (%,d rows) -> %,d training, %s validation, %s test%n", source, train.size(),
@@ -186,34 +241,40 @@ public final class TrainCommand implements Callable<Integer> {
                     testSet == null ? "no" : String.format(Locale.ROOT, "%,d", testSet.size()));
             out.printf(Locale.ROOT, "network:   %s, %,d parameters%n", net, net.parameterCount());
             out.flush();
-            try (Model model = net.init(seed);
-                 Trainer trainer = Trainer.builder(model, opt).batch(batchRows).epochs(epochs).seed(seed)
-                         .threads(threads != null ? threads : Runtime.getRuntime().availableProcessors())
-                         .shards(shards).schedule(sched).earlyStopping(patience)
-                         .listener(new ProgressBar(out, ProgressBar.stdoutIsTerminal())).build()) {
+            try (Model model = resumed != null ? resumed.state().newModel() : net.init(seed);
+                 Trainer trainer = trainer(model, opt, batchRows, sched, out, checkpointFile, scale)) {
                 out.printf(Locale.ROOT, "training:  %s, batch %d, %d epochs, schedule %s, %d thread(s), %d shard(s)%n", opt,
                         batchRows, epochs, sched, trainer.threads(), trainer.shards());
+                if (resumed != null) {
+                    TrainingState st = resumed.state();
+                    out.printf("resuming:  %s after epoch %d of %d%s%n", resume, st.epochsDone(), st.settings().epochs(),
+                            st.finished() ? "; the run is complete, nothing is left to train" : "");
+                }
                 out.flush();
                 long t0 = System.nanoTime();
                 TrainingHistory history;
                 try {
-                    history = trainer.fit(fitOn, validationSet);
+                    history = resumed != null ? trainer.resume(resumed.state(), fitOn, validationSet)
+                            : trainer.fit(fitOn, validationSet);
                 } catch (TrainingDivergedException e) {
                     spec.commandLine().getErr().println("vecmlp train: " + e.getMessage() + " No model file was written.");
                     return 1;
                 }
                 double wall = (System.nanoTime() - t0) / 1e9;
                 Evaluation testFigures = testSet != null ? trainer.evaluate(testSet) : null;
-                long steps = trainer.steps();
-                out.printf(Locale.ROOT, "training loop: %.2f s (%,d steps, %.0f samples/s; %.2f s with validation)%n",
-                        history.seconds(), steps, (double) fitOn.size() * history.epochs().size() / history.seconds(), wall);
+                if (!history.epochs().isEmpty()) {
+                    out.printf(Locale.ROOT, "training loop: %.2f s (%,d steps, %.0f samples/s; %.2f s with validation%s)%n",
+                            history.seconds(), trainer.steps(),
+                            (double) fitOn.size() * history.epochs().size() / history.seconds(), wall,
+                            checkpointFile != null ? " and checkpoints" : "");
+                }
                 if (history.stoppedEarly()) {
-                    out.printf("stopped early after epoch %d; kept the weights of epoch %d%n", history.epochs().size(),
+                    out.printf("stopped early after epoch %d; kept the weights of epoch %d%n", trainer.epochsDone(),
                             history.bestEpoch() + 1);
                 }
                 Map<String, String> meta = new LinkedHashMap<>();
                 meta.put("trained.on", source.toString());
-                meta.put("trained.recipe", opt + ", batch " + batchRows + ", " + history.epochs().size() + " epochs, seed " + seed);
+                meta.put("trained.recipe", opt + ", batch " + batchRows + ", " + trainer.epochsDone() + " epochs, seed " + seed);
                 if (testFigures != null) {
                     meta.put("test.loss", Double.toString(testFigures.loss()));
                     if (!Double.isNaN(testFigures.accuracy())) {
@@ -222,11 +283,11 @@ public final class TrainCommand implements Callable<Integer> {
                 }
                 ModelFile.write(output, model, scale, meta);
                 out.printf("model:     %s%n", output);
-                if (plot != null) {
+                if (plot != null && !history.epochs().isEmpty()) {
                     writePlot(plot, history, testFigures);
                     out.printf("plot:      %s%n", plot);
                 }
-                out.println(lastLine(history, testFigures));
+                out.println(lastLine(history, testFigures, trainer, validationSet, resumed));
                 out.flush();
             }
             return 0;
@@ -236,6 +297,139 @@ public final class TrainCommand implements Callable<Integer> {
                     d.close();
                 }
             }
+        }
+    }
+
+    /** The trainer of the run, with a checkpoint after every epoch when there is a checkpoint file. */
+    private Trainer trainer(Model model, Optimizer opt, int batchRows, Schedule sched, PrintWriter out, Path checkpointFile,
+                            Scaling scale) {
+        Trainer.Builder b = Trainer.builder(model, opt).batch(batchRows).epochs(epochs).seed(seed)
+                .threads(threads != null ? threads : Runtime.getRuntime().availableProcessors())
+                .shards(shards).schedule(sched).earlyStopping(patience)
+                .listener(new ProgressBar(out, ProgressBar.stdoutIsTerminal()));
+        if (checkpointFile != null) {
+            Map<String, String> options = runOptions();
+            EpochStats[] last = new EpochStats[1];
+            b.listener(new TrainingListener() {
+                @Override
+                public void epochEnd(EpochStats stats) {
+                    last[0] = stats;
+                }
+            });
+            b.checkpoints(state -> {
+                Map<String, String> meta = new LinkedHashMap<>(options);
+                meta.put(LAST_LOSS, Double.toString(last[0].trainLoss()));
+                meta.put(LAST_ACCURACY, Double.toString(last[0].trainAccuracy()));
+                CheckpointFile.write(checkpointFile, state, scale, meta);
+            });
+        }
+        return b.build();
+    }
+
+    /** The run's options as a checkpoint keeps them: those set, each as its text. */
+    private Map<String, String> runOptions() {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String name : RUN_OPTIONS) {
+            Object v = spec.findOption(name).getValue();
+            if (v != null) {
+                m.put(OPTION_KEY + name.substring(2), String.valueOf(v));
+            }
+        }
+        return m;
+    }
+
+    /**
+     * Reads {@code --resume}'s checkpoint and sets the run's options from it; an option given on
+     * the command line must have the checkpoint's value already.
+     */
+    private Resumed readCheckpoint() throws IOException {
+        if (!Files.isRegularFile(resume)) {
+            throw new IllegalArgumentException("--resume: expected a checkpoint file, found " + (Files.exists(resume)
+                    ? "a directory" : "no file") + " at " + resume);
+        }
+        CheckpointFile.Contents c = CheckpointFile.read(resume);
+        Map<String, String> meta = c.metadata();
+        double lastLoss = number(meta, LAST_LOSS), lastAccuracy = number(meta, LAST_ACCURACY);
+        for (String name : RUN_OPTIONS) {
+            OptionSpec o = spec.findOption(name);
+            String key = OPTION_KEY + name.substring(2);
+            String saved = meta.get(key);
+            if (saved == null && o.type().isPrimitive()) {
+                throw notFromTrain(key);
+            }
+            Object value = saved == null ? null : parse(o.type(), key, saved);
+            if (spec.commandLine().getParseResult().hasMatchedOption(name)
+                    && !Objects.equals(canonical(value), canonical(o.getValue()))) {
+                throw new IllegalArgumentException(name + ": expected " + (saved == null
+                        ? "no value, as the run in " + resume + " was started without one (the default)"
+                        : saved + ", as the run in " + resume + " was started with")
+                        + ", found " + o.getValue() + "; leave it out to take the checkpoint's");
+            }
+            o.setValue(value);
+        }
+        return new Resumed(c, lastLoss, lastAccuracy);
+    }
+
+    private IllegalArgumentException notFromTrain(String key) {
+        return new IllegalArgumentException(resume + ": expected a checkpoint written by train --checkpoint (metadata "
+                + key + "), found none; resume a checkpoint of your own with Trainer.resume");
+    }
+
+    private double number(Map<String, String> meta, String key) {
+        String s = meta.get(key);
+        if (s == null) {
+            throw notFromTrain(key);
+        }
+        try {
+            return Double.parseDouble(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(resume + ": metadata " + key + ": expected a number, found '" + s + "'");
+        }
+    }
+
+    /** An option's value from its text in a checkpoint, as picocli would have converted it. */
+    private Object parse(Class<?> type, String key, String text) {
+        try {
+            if (type == Path.class) {
+                return Path.of(text);
+            } else if (type == String.class) {
+                return text;
+            } else if (type == boolean.class) {
+                if (!text.equals("true") && !text.equals("false")) {
+                    throw new NumberFormatException(text);
+                }
+                return Boolean.valueOf(text);
+            } else if (type == int.class) {
+                return Integer.valueOf(text);
+            } else if (type == long.class) {
+                return Long.valueOf(text);
+            } else if (type == double.class || type == Double.class) {
+                return Double.valueOf(text);
+            }
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(resume + ": metadata " + key + ": expected a " + type.getSimpleName()
+                    + ", found '" + text + "'");
+        }
+        throw new IllegalStateException("no conversion from a checkpoint's text to " + type + " (for " + key + ")");
+    }
+
+    /** The value an option stands for: a path as an absolute one, anything else as its text. */
+    private static String canonical(Object value) {
+        return value == null ? null : value instanceof Path p ? p.toAbsolutePath().normalize().toString() : String.valueOf(value);
+    }
+
+    /**
+     * Throws unless the network and the scaling made from the options and the data are the
+     * checkpoint's: the options matched, so a difference means the data changed.
+     */
+    private void checkResumable(Resumed resumed, Mlp net, Scaling scale) {
+        if (!resumed.state().spec().equals(net)) {
+            throw new IllegalArgumentException(resume + ": architecture: expected " + net + " (from the options and the data),"
+                    + " found " + resumed.state().spec() + "; did the training data change?");
+        }
+        if (!resumed.contents().scaling().equals(scale)) {
+            throw new IllegalArgumentException(resume + ": the input scaling fitted on the training rows differs from the"
+                    + " checkpoint's; the training data changed since the checkpoint was written");
         }
     }
 
@@ -301,19 +495,29 @@ public final class TrainCommand implements Callable<Integer> {
         return weightDecay != 0 ? o.weightDecay(weightDecay) : o;
     }
 
-    private static String lastLine(TrainingHistory h, Evaluation test) {
+    private static String lastLine(TrainingHistory h, Evaluation test, Trainer trainer, Dataset validationSet,
+                                   Resumed resumed) {
         if (test != null) {
             return Double.isNaN(test.accuracy()) ? String.format(Locale.ROOT, "test loss: %.4f", test.loss())
                     : String.format(Locale.ROOT, "test accuracy: %.4f", test.accuracy());
         }
-        EpochStats last = h.epochs().get(h.bestEpoch());
-        if (last.validation() != null) {
-            return Double.isNaN(last.validation().accuracy())
-                    ? String.format(Locale.ROOT, "validation loss: %.4f", last.validation().loss())
-                    : String.format(Locale.ROOT, "validation accuracy: %.4f", last.validation().accuracy());
+        EpochStats kept = null;
+        for (EpochStats s : h.epochs()) {
+            if (s.epoch() == h.bestEpoch()) {
+                kept = s;
+            }
         }
-        return Double.isNaN(last.trainAccuracy()) ? String.format(Locale.ROOT, "training loss: %.4f", last.trainLoss())
-                : String.format(Locale.ROOT, "training accuracy: %.4f", last.trainAccuracy());
+        if (validationSet != null) {
+            // The kept epoch may precede a resume; the model holds its weights, so evaluating again gives its figures.
+            Evaluation v = kept != null ? kept.validation() : trainer.evaluate(validationSet);
+            return Double.isNaN(v.accuracy()) ? String.format(Locale.ROOT, "validation loss: %.4f", v.loss())
+                    : String.format(Locale.ROOT, "validation accuracy: %.4f", v.accuracy());
+        }
+        // Without validation the last epoch is kept; only a resume with no epoch left has not run it.
+        double loss = kept != null ? kept.trainLoss() : resumed.lastLoss();
+        double accuracy = kept != null ? kept.trainAccuracy() : resumed.lastAccuracy();
+        return Double.isNaN(accuracy) ? String.format(Locale.ROOT, "training loss: %.4f", loss)
+                : String.format(Locale.ROOT, "training accuracy: %.4f", accuracy);
     }
 
     /** Loss and accuracy per epoch, training and validation, side by side. */
@@ -325,7 +529,7 @@ public final class TrainCommand implements Callable<Integer> {
         boolean classes = !Double.isNaN(e.get(0).trainAccuracy());
         for (int i = 0; i < n; i++) {
             EpochStats s = e.get(i);
-            x[i] = i + 1;
+            x[i] = s.epoch() + 1;
             trainLoss[i] = s.trainLoss();
             trainAcc[i] = s.trainAccuracy();
             if (hasVal) {
@@ -339,7 +543,7 @@ public final class TrainCommand implements Callable<Integer> {
             lossChart = lossChart.series("validation", x, valLoss, Style.DASHED);
         }
         if (test != null) {
-            lossChart = lossChart.series("test (final)", new double[] {n}, new double[] {test.loss()});
+            lossChart = lossChart.series("test (final)", new double[] {x[n - 1]}, new double[] {test.loss()});
         }
         if (!classes) {
             Charts.writePng(file, 1, 640, 420, lossChart);
@@ -351,7 +555,7 @@ public final class TrainCommand implements Callable<Integer> {
             accChart = accChart.series("validation", x, valAcc, Style.DASHED);
         }
         if (test != null) {
-            accChart = accChart.series("test (final)", new double[] {n}, new double[] {test.accuracy()});
+            accChart = accChart.series("test (final)", new double[] {x[n - 1]}, new double[] {test.accuracy()});
         }
         Charts.writePng(file, 2, 640, 420, lossChart, accChart);
     }

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.StringJoiner;
+import java.util.function.Predicate;
 
 import dev.vecmlp.data.Scaling;
 import dev.vecmlp.kernel.KernelProvider;
@@ -64,7 +65,9 @@ import dev.vecmlp.nn.Model;
  * rejected), and a file without vecmlp metadata, such as one saved by PyTorch, when the caller
  * gives the architecture. Every tensor must be there with its exact shape, no other tensor may
  * be, and every value must be finite; anything else is a {@link ModelFormatException} naming
- * the tensor and, where there is one, the byte offset.
+ * the tensor and, where there is one, the byte offset. The one exception is a training
+ * checkpoint ({@link CheckpointFile}): its model is stored as here, and its {@code optimizer.*}
+ * and {@code best.*} tensors are passed over, so a checkpoint loads as the model it holds.
  */
 public final class ModelFile {
     /** The version of this metadata layout. */
@@ -128,35 +131,24 @@ public final class ModelFile {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(extraMetadata, "extraMetadata");
         Mlp spec = model.spec();
+        Map<String, String> metadata = metadata(spec, scaling);
+        checkExtra(extraMetadata, ModelFile::isReserved, FORMAT + " or starting with " + PREFIX);
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        putTensors(tensors, "", spec, model.parametersToArray());
+        metadata.putAll(extraMetadata);
+        Safetensors.write(file, tensors, metadata);
+    }
+
+    /**
+     * The metadata of a model of {@code spec} with input {@code scaling} (null for none):
+     * {@code format} and the {@code vecmlp.*} keys, in the order {@link #write} puts them.
+     */
+    static Map<String, String> metadata(Mlp spec, Scaling scaling) {
         Scaling s = scaling == null ? Scaling.none(spec.inputs()) : scaling;
         if (s.features() != spec.inputs()) {
             throw new IllegalArgumentException("scaling: expected one for " + spec.inputs()
                     + " features (the model's inputs), found " + s.features());
         }
-        for (Map.Entry<String, String> e : extraMetadata.entrySet()) {
-            String key = Objects.requireNonNull(e.getKey(), "metadata key");
-            Objects.requireNonNull(e.getValue(), () -> "metadata value of " + Json.describe(key));
-            if (isReserved(key)) {
-                throw new IllegalArgumentException("metadata key: expected none named " + FORMAT + " or starting with "
-                        + PREFIX + " (vecmlp's own), found " + Json.describe(key));
-            }
-        }
-        float[] parameters = model.parametersToArray();
-
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        List<String> names = tensorNames(spec);
-        int at = 0;
-        for (int l = 0; l < spec.depth(); l++) {
-            Layer layer = spec.layer(l);
-            int weights = layer.outputs() * layer.inputs();
-            tensors.put(names.get(2 * l),
-                    Tensor.f32(Arrays.copyOfRange(parameters, at, at + weights), layer.outputs(), layer.inputs()));
-            at += weights;
-            tensors.put(names.get(2 * l + 1),
-                    Tensor.f32(Arrays.copyOfRange(parameters, at, at + layer.outputs()), layer.outputs()));
-            at += layer.outputs();
-        }
-
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(FORMAT, "pt");
         metadata.put(KEY_VERSION, VERSION);
@@ -171,8 +163,38 @@ public final class ModelFile {
         metadata.put(KEY_SCALING, lower(s.kind()));
         metadata.put(KEY_OFFSET, floatArray(s.offsets()));
         metadata.put(KEY_FACTOR, floatArray(s.factors()));
-        metadata.putAll(extraMetadata);
-        Safetensors.write(file, tensors, metadata);
+        return metadata;
+    }
+
+    /** Throws unless every entry of {@code extra} has a key and a value, and no key is {@code reserved}. */
+    static void checkExtra(Map<String, String> extra, Predicate<String> reserved, String reservedText) {
+        for (Map.Entry<String, String> e : extra.entrySet()) {
+            String key = Objects.requireNonNull(e.getKey(), "metadata key");
+            Objects.requireNonNull(e.getValue(), () -> "metadata value of " + Json.describe(key));
+            if (reserved.test(key)) {
+                throw new IllegalArgumentException("metadata key: expected none named " + reservedText
+                        + " (vecmlp's own), found " + Json.describe(key));
+            }
+        }
+    }
+
+    /**
+     * Puts {@code values}, in {@link Model#parametersToArray()} order, into {@code tensors} as
+     * {@code spec}'s weight and bias tensors, each name preceded by {@code prefix}.
+     */
+    static void putTensors(Map<String, Tensor> tensors, String prefix, Mlp spec, float[] values) {
+        List<String> names = tensorNames(spec);
+        int at = 0;
+        for (int l = 0; l < spec.depth(); l++) {
+            Layer layer = spec.layer(l);
+            int weights = layer.outputs() * layer.inputs();
+            tensors.put(prefix + names.get(2 * l),
+                    Tensor.f32(Arrays.copyOfRange(values, at, at + weights), layer.outputs(), layer.inputs()));
+            at += weights;
+            tensors.put(prefix + names.get(2 * l + 1),
+                    Tensor.f32(Arrays.copyOfRange(values, at, at + layer.outputs()), layer.outputs()));
+            at += layer.outputs();
+        }
     }
 
     /** Reads a model written by {@link #write}, onto the best kernels of this JVM. */
@@ -252,7 +274,7 @@ public final class ModelFile {
         return new Contents(model, scaling, extra);
     }
 
-    private static Mlp specOf(TensorFile f) throws ModelFormatException {
+    static Mlp specOf(TensorFile f) throws ModelFormatException {
         // The version first: a newer file is better told apart by its version than by a new key.
         String version = required(f, KEY_VERSION);
         if (!version.equals(VERSION)) {
@@ -310,7 +332,7 @@ public final class ModelFile {
         }
     }
 
-    private static Scaling scalingOf(TensorFile f, int inputs) throws ModelFormatException {
+    static Scaling scalingOf(TensorFile f, int inputs) throws ModelFormatException {
         Map<String, String> m = f.metadata();
         String kindName = m.get(KEY_SCALING), offset = m.get(KEY_OFFSET), factor = m.get(KEY_FACTOR);
         if (kindName == null && offset == null && factor == null) {
@@ -330,28 +352,52 @@ public final class ModelFile {
         return Scaling.of(kind, floatArray(f, KEY_OFFSET, offset, inputs), floatArray(f, KEY_FACTOR, factor, inputs));
     }
 
-    /** The parameters in {@link Model#setParameters} order, each tensor checked against {@code spec}. */
+    /**
+     * The parameters in {@link Model#setParameters} order, each tensor checked against
+     * {@code spec}. A training checkpoint's own tensors ({@link CheckpointFile}) are passed over:
+     * the model in a checkpoint is stored as in a model file.
+     */
     private static float[] parametersOf(TensorFile f, Mlp spec) throws ModelFormatException {
+        List<String> names = tensorNames(spec);
+        requireTensors(f, spec, "");
+        boolean checkpoint = f.metadata().containsKey(CheckpointFile.VERSION_KEY);
+        Set<String> expected = new HashSet<>(names);
+        for (String name : f.tensors().keySet()) {
+            if (!expected.contains(name) && !(checkpoint && CheckpointFile.isTrainingTensor(name))) {
+                throw f.tensorError(name, "expected only the tensors " + names + " of " + spec
+                        + (checkpoint ? " and a checkpoint's training state" : "") + ", found this one too");
+            }
+        }
+        return tensorsOf(f, spec, "");
+    }
+
+    /** Throws unless the file has every tensor of {@code spec}, each name preceded by {@code prefix}. */
+    static void requireTensors(TensorFile f, Mlp spec, String prefix) throws ModelFormatException {
         List<String> names = tensorNames(spec);
         Map<String, Tensor> tensors = f.tensors();
         for (int i = 0; i < names.size(); i++) {
-            if (!tensors.containsKey(names.get(i))) {
-                throw new ModelFormatException(f.path(), names.get(i), -1, "expected the tensor of layer " + i / 2 + "'s "
+            String name = prefix + names.get(i);
+            if (!tensors.containsKey(name)) {
+                throw new ModelFormatException(f.path(), name, -1, "expected the tensor of layer " + i / 2 + "'s "
                         + (i % 2 == 0 ? "weights" : "bias") + " " + Arrays.toString(expectedShape(spec, i)) + " for " + spec
                         + ", found none; the file has " + sample(tensors.keySet()));
             }
         }
-        Set<String> expected = new HashSet<>(names);
-        for (String name : tensors.keySet()) {
-            if (!expected.contains(name)) {
-                throw f.tensorError(name, "expected only the tensors " + names + " of " + spec + ", found this one too");
-            }
-        }
+    }
+
+    /**
+     * The values of {@code spec}'s tensors named with {@code prefix}, in {@link Model#setParameters}
+     * order, each shape checked; {@link #requireTensors} must have passed.
+     */
+    static float[] tensorsOf(TensorFile f, Mlp spec, String prefix) throws ModelFormatException {
+        List<String> names = tensorNames(spec);
+        Map<String, Tensor> tensors = f.tensors();
         for (int i = 0; i < names.size(); i++) {
+            String name = prefix + names.get(i);
             long[] want = expectedShape(spec, i);
-            long[] found = tensors.get(names.get(i)).shape();
+            long[] found = tensors.get(name).shape();
             if (!Arrays.equals(want, found)) {
-                throw f.tensorError(names.get(i), "shape: expected " + Arrays.toString(want) + " (layer " + i / 2 + "'s "
+                throw f.tensorError(name, "shape: expected " + Arrays.toString(want) + " (layer " + i / 2 + "'s "
                         + (i % 2 == 0 ? "weights, outputs x inputs" : "bias") + "), found " + Arrays.toString(found));
             }
         }
@@ -364,7 +410,7 @@ public final class ModelFile {
         float[] out = new float[(int) count];
         int at = 0;
         for (String name : names) {
-            float[] v = f.floats(name);
+            float[] v = f.floats(prefix + name);
             System.arraycopy(v, 0, out, at, v.length);
             at += v.length;
         }
@@ -397,7 +443,7 @@ public final class ModelFile {
     }
 
     /** A JSON number that is a finite float32 ({@link Float#parseFloat} alone takes "NaN", hex and suffixes). */
-    private static float floatValue(TensorFile f, String key, String s) throws ModelFormatException {
+    static float floatValue(TensorFile f, String key, String s) throws ModelFormatException {
         if (!Json.isNumber(s)) {
             throw f.metadataError(key, "expected a decimal number, found " + Json.describe(s));
         }
@@ -441,7 +487,7 @@ public final class ModelFile {
         return j.toString();
     }
 
-    private static boolean isReserved(String key) {
+    static boolean isReserved(String key) {
         return key.equals(FORMAT) || key.startsWith(PREFIX);
     }
 

@@ -2,6 +2,7 @@ package dev.vecmlp.train;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Locale;
+import java.util.Objects;
 
 import dev.vecmlp.kernel.Kernels;
 
@@ -124,6 +125,21 @@ public final class Optimizer {
         return weightDecay;
     }
 
+    /** Adam's β1; 0 for SGD. */
+    public float beta1Value() {
+        return beta1;
+    }
+
+    /** Adam's β2; 0 for SGD. */
+    public float beta2Value() {
+        return beta2;
+    }
+
+    /** Adam's ε; 0 for SGD. */
+    public float epsilonValue() {
+        return epsilon;
+    }
+
     /** Slabs of state the update keeps: 0 for plain SGD, 1 (velocity) with momentum, 2 (m, v) for Adam. */
     public int stateSlabs() {
         return switch (kind) {
@@ -176,6 +192,20 @@ public final class Optimizer {
             throw new IllegalArgumentException(what + ": expected a value in [0, 1), found " + v);
         }
         return (float) v;
+    }
+
+    /** The same update rule with the same settings, compared as float bits. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Optimizer x && x.kind == kind && Float.compare(x.learningRate, learningRate) == 0
+                && Float.compare(x.momentum, momentum) == 0 && x.nesterov == nesterov
+                && Float.compare(x.weightDecay, weightDecay) == 0 && Float.compare(x.beta1, beta1) == 0
+                && Float.compare(x.beta2, beta2) == 0 && Float.compare(x.epsilon, epsilon) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(kind, learningRate, momentum, nesterov, weightDecay, beta1, beta2, epsilon);
     }
 
     @Override

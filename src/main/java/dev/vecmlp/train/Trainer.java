@@ -1,5 +1,7 @@
 package dev.vecmlp.train;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
@@ -11,7 +13,9 @@ import java.util.SplittableRandom;
 import dev.vecmlp.data.Dataset;
 import dev.vecmlp.kernel.Kernels;
 import dev.vecmlp.memory.Slab;
+import dev.vecmlp.nn.Layer;
 import dev.vecmlp.nn.Model;
+import dev.vecmlp.nn.ParameterLayout;
 import dev.vecmlp.nn.Workspace;
 
 /**
@@ -32,6 +36,10 @@ import dev.vecmlp.nn.Workspace;
  * <p><b>Divergence.</b> The loss and the gradient are checked before each update; a NaN or
  * infinity throws {@link TrainingDivergedException}, naming the step, layer and tensor, and the
  * model keeps the weights from before that step.
+ *
+ * <p><b>Checkpoints.</b> {@link #state()} (or a {@link CheckpointSink}, after every epoch) gives
+ * a {@link TrainingState}; {@link #resume} continues from it to the same bits as a run that
+ * never stopped. See {@link TrainingState} for what it holds.
  *
  * <pre>{@code
  * try (Model model = spec.init(42L);
@@ -72,6 +80,7 @@ public final class Trainer implements AutoCloseable {
     private final Schedule schedule;
     private final int patience;
     private final TrainingListener[] listeners;
+    private final CheckpointSink sink;
 
     private final WorkerPool pool;
     private final Workspace[] ws;
@@ -98,6 +107,16 @@ public final class Trainer implements AutoCloseable {
     private long compileMillis = -1;
     private long quietSince;
 
+    // Where the run stands, for state(): set by fit and resume, kept after they return.
+    private int trainRows;
+    private int epochsDone;
+    private boolean stopped;
+    private int bestEpoch;
+    private double bestLoss;
+    private int sinceBest;
+    // Whether the parameters and optimizer state are those of the end of epoch epochsDone.
+    private boolean atBoundary;
+
     private final WorkerPool.Job shardJob = this::runShard;
     private final WorkerPool.Job reduceJob = this::reduceRange;
     private final WorkerPool.Job updateJob = this::updateRange;
@@ -113,6 +132,7 @@ public final class Trainer implements AutoCloseable {
         this.schedule = b.schedule;
         this.patience = b.patience;
         this.listeners = b.listeners.toArray(new TrainingListener[0]);
+        this.sink = b.sink;
         int threads = Math.min(b.threads, shards);
         this.ws = new Workspace[shards];
         this.grads = new Slab[shards];
@@ -161,6 +181,16 @@ public final class Trainer implements AutoCloseable {
         return new Builder(model, optimizer);
     }
 
+    /**
+     * Starts a trainer for {@code model} with the settings {@code state} was trained with, ready
+     * for {@link #resume}; threads and listeners are yours to add.
+     */
+    public static Builder builder(Model model, TrainingState state) {
+        TrainingState.Settings s = state.settings();
+        return new Builder(model, s.optimizer()).batch(s.batch()).epochs(s.epochs()).seed(s.seed()).shards(s.shards())
+                .schedule(s.schedule()).earlyStopping(s.patience());
+    }
+
     public Model model() {
         return model;
     }
@@ -175,7 +205,7 @@ public final class Trainer implements AutoCloseable {
         return shards;
     }
 
-    /** Steps taken so far, over all calls to {@link #fit}. */
+    /** Steps taken so far, over all calls to {@link #fit}; {@link #resume} sets it to the state's count. */
     public long steps() {
         return step;
     }
@@ -185,6 +215,114 @@ public final class Trainer implements AutoCloseable {
      * null) after each epoch.
      */
     public TrainingHistory fit(Dataset train, Dataset validation) {
+        int n = checkData(train, validation);
+        this.trainRows = n;
+        this.epochsDone = 0;
+        this.stopped = false;
+        this.bestEpoch = -1;
+        this.bestLoss = Double.POSITIVE_INFINITY;
+        this.sinceBest = 0;
+        return run(train, validation, identity(n), new SplittableRandom(seed));
+    }
+
+    /**
+     * Continues the run {@code saved} was taken from: restores the model's parameters, the
+     * optimizer state, the step count and the early-stopping bookkeeping, then trains the
+     * remaining epochs on {@code train} as {@link #fit} would have. The parameters end as the same
+     * bits as those of an uninterrupted {@code fit} with the same data. A finished state (all
+     * epochs done, or stopped early) trains nothing and only restores, with early stopping, the
+     * best epoch's weights, as {@code fit} does at its end.
+     *
+     * <pre>{@code
+     * TrainingState state = CheckpointFile.read(path).state();
+     * try (Model model = state.newModel();
+     *      Trainer trainer = Trainer.builder(model, state).threads(2).build()) {
+     *     TrainingHistory rest = trainer.resume(state, train, validation);   // epochs numbered from state.epochsDone()
+     * }
+     * }</pre>
+     *
+     * @param saved      the state, from {@link #state()} or a checkpoint file
+     * @param train      the same training rows, in the same order, as the run was started on
+     * @param validation the validation set of the run, or null
+     * @return the epochs this call trained; {@link TrainingHistory#bestEpoch()} counts from the
+     *         start of the run
+     * @throws IllegalArgumentException if the state's architecture, settings or training rows
+     *                                  differ from this trainer's model, settings and {@code train}
+     */
+    public TrainingHistory resume(TrainingState saved, Dataset train, Dataset validation) {
+        Objects.requireNonNull(saved, "state");
+        int n = checkData(train, validation);
+        if (!saved.spec().equals(model.spec())) {
+            throw new IllegalArgumentException("resume: architecture: expected " + model.spec() + " (this trainer's model),"
+                    + " found " + saved.spec() + " in the state");
+        }
+        String difference = settings().difference(saved.settings());
+        if (difference != null) {
+            throw new IllegalArgumentException("resume: the state's settings differ from this trainer's: " + difference
+                    + " in the state (Trainer.builder(model, state) takes the state's)");
+        }
+        if (saved.rows() != n) {
+            throw new IllegalArgumentException("resume: " + train.name() + ": expected " + saved.rows()
+                    + " training rows, as the run was started on, found " + n);
+        }
+        model.setParameters(saved.parameters());
+        List<float[]> slabs = saved.optimizerState();
+        for (int i = 0; i < this.state.length; i++) {
+            fromArray(slabs.get(i), this.state[i]);
+        }
+        TrainingState.EarlyStopping e = saved.earlyStopping();
+        if (e.bestParameters() != null) {
+            fromArray(e.bestParameters(), best);
+        }
+        this.step = saved.steps();
+        this.trainRows = n;
+        this.epochsDone = saved.epochsDone();
+        this.stopped = saved.stopped();
+        this.bestEpoch = e.bestEpoch();
+        this.bestLoss = e.bestLoss();
+        this.sinceBest = e.epochsSinceBest();
+        int[] perm = identity(n);
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (int epoch = 0; epoch < epochsDone; epoch++) {
+            Dataset.shuffle(perm, rng);
+        }
+        return run(train, validation, perm, rng);
+    }
+
+    /**
+     * The state of the run at the end of its last completed epoch, for a checkpoint: call it
+     * after {@link #fit} or {@link #resume} returned, or from a {@link CheckpointSink}.
+     *
+     * @throws IllegalStateException if the trainer is not at the end of an epoch: no run yet, a
+     *                               step stopped by an exception, or {@link #trainBatch} since
+     */
+    public TrainingState state() {
+        if (!atBoundary) {
+            throw new IllegalStateException("state: expected a trainer at the end of an epoch of fit or resume, found"
+                    + (trainRows == 0 ? " one that has not run fit" : " one inside epoch " + epochsDone
+                    + " (a step threw, or trainBatch ran since)"));
+        }
+        List<float[]> slabs = new ArrayList<>(state.length);
+        for (Slab s : state) {
+            slabs.add(toArray(s));
+        }
+        TrainingState.EarlyStopping e = bestEpoch < 0 && sinceBest == 0 ? TrainingState.EarlyStopping.NONE
+                : new TrainingState.EarlyStopping(bestEpoch, bestLoss, sinceBest, bestEpoch >= 0 ? toArray(best) : null);
+        return new TrainingState(model.spec(), model.parametersToArray(), settings(), trainRows, epochsDone, stopped, step,
+                slabs, e);
+    }
+
+    /** The settings that fix this trainer's arithmetic, as a {@link TrainingState} records them. */
+    public TrainingState.Settings settings() {
+        return new TrainingState.Settings(optimizer, batch, epochs, seed, shards, schedule, patience);
+    }
+
+    /** Epochs of the current run completed so far, those before a {@link #resume} included. */
+    public int epochsDone() {
+        return epochsDone;
+    }
+
+    private int checkData(Dataset train, Dataset validation) {
         Objects.requireNonNull(train, "train");
         checkFits(model, train);
         if (validation != null) {
@@ -194,20 +332,23 @@ public final class Trainer implements AutoCloseable {
         if (n == 0) {
             throw new IllegalArgumentException(train.name() + ": expected at least one training row, found none");
         }
-        int[] perm = identity(n);
-        SplittableRandom rng = new SplittableRandom(seed);
+        return n;
+    }
+
+    /** The epochs from {@code epochsDone} on, with {@code perm} and {@code rng} as the previous epoch left them. */
+    private TrainingHistory run(Dataset train, Dataset validation, int[] perm, SplittableRandom rng) {
+        int n = perm.length;
         int batches = (n + batch - 1) / batch;
         long totalSteps = (long) batches * epochs;
-        double bestLoss = Double.POSITIVE_INFINITY;
-        int bestEpoch = -1;
-        int sinceBest = 0;
-        boolean stoppedEarly = false;
         double totalSeconds = 0;
         List<EpochStats> history = new ArrayList<>();
         this.data = train;
         this.order = perm;
+        int kept;
         try {
-            for (int epoch = 0; epoch < epochs; epoch++) {
+            while (!stopped && epochsDone < epochs) {
+                int epoch = epochsDone;
+                this.atBoundary = false;
                 Dataset.shuffle(perm, rng);
                 double lossSum = 0;
                 long correct = 0;
@@ -242,22 +383,66 @@ public final class Trainer implements AutoCloseable {
                         sinceBest = 0;
                         copy(model.parameters(), best);
                     } else if (++sinceBest >= patience) {
-                        stoppedEarly = epoch < epochs - 1;
-                        break;
+                        stopped = true;
                     }
                 }
+                epochsDone = epoch + 1;
+                atBoundary = true;
+                if (sink != null) {
+                    save();
+                }
             }
+            atBoundary = true;
             // Restore only a snapshot that was taken: a validation loss that was never finite took none.
-            if (patience > 0 && validation != null && bestEpoch >= 0 && bestEpoch != history.size() - 1) {
+            int last = epochsDone - 1;
+            if (patience > 0 && validation != null && bestEpoch >= 0 && bestEpoch != last) {
                 copy(best, model.parameters());
+                kept = bestEpoch;
             } else {
-                bestEpoch = history.size() - 1;
+                kept = last;
             }
         } finally {
             this.data = null;
             this.order = null;
         }
-        return new TrainingHistory(history, stoppedEarly, bestEpoch, totalSeconds);
+        return new TrainingHistory(history, stopped && epochsDone < epochs, kept, totalSeconds);
+    }
+
+    private void save() {
+        try {
+            sink.save(state());
+        } catch (IOException e) {
+            throw new UncheckedIOException("checkpoint after epoch " + epochsDone + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A slab of the model's layout as an array in {@link Model#parametersToArray()} order. */
+    private float[] toArray(Slab slab) {
+        ParameterLayout layout = model.layout();
+        float[] out = new float[Math.toIntExact(model.spec().parameterCount())];
+        int at = 0;
+        for (int l = 0; l < model.spec().depth(); l++) {
+            Layer layer = model.spec().layer(l);
+            slab.matrix(layout.weightOffset(l), layer.outputs(), layer.inputs(), layout.weightStride(l)).copyTo(out, at);
+            at += layer.outputs() * layer.inputs();
+            slab.matrix(layout.biasOffset(l), 1, layer.outputs()).copyTo(out, at);
+            at += layer.outputs();
+        }
+        return out;
+    }
+
+    /** The inverse of {@link #toArray}; the padding is zero, as in a fresh slab. */
+    private void fromArray(float[] values, Slab slab) {
+        ParameterLayout layout = model.layout();
+        slab.clear();
+        int at = 0;
+        for (int l = 0; l < model.spec().depth(); l++) {
+            Layer layer = model.spec().layer(l);
+            slab.matrix(layout.weightOffset(l), layer.outputs(), layer.inputs(), layout.weightStride(l)).copyFrom(values, at);
+            at += layer.outputs() * layer.inputs();
+            slab.matrix(layout.biasOffset(l), 1, layer.outputs()).copyFrom(values, at);
+            at += layer.outputs();
+        }
     }
 
     /**
@@ -276,6 +461,7 @@ public final class Trainer implements AutoCloseable {
         checkFits(model, data);
         this.data = data;
         this.order = order;
+        this.atBoundary = false;
         try {
             return trainStep(from, count, optimizer.learningRate(), 0, 0, 1) / count;
         } finally {
@@ -435,6 +621,7 @@ public final class Trainer implements AutoCloseable {
         private Schedule schedule = Schedule.constant();
         private int patience;
         private final List<TrainingListener> listeners = new ArrayList<>();
+        private CheckpointSink sink;
 
         private Builder(Model model, Optimizer optimizer) {
             this.model = Objects.requireNonNull(model, "model");
@@ -489,6 +676,12 @@ public final class Trainer implements AutoCloseable {
 
         public Builder listener(TrainingListener l) {
             listeners.add(Objects.requireNonNull(l, "listener"));
+            return this;
+        }
+
+        /** Hands a {@link TrainingState} to {@code s} after every epoch; see {@link CheckpointSink}. */
+        public Builder checkpoints(CheckpointSink s) {
+            this.sink = Objects.requireNonNull(s, "sink");
             return this;
         }
 

@@ -16,24 +16,33 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.vecmlp.data.Dataset;
 import dev.vecmlp.data.Scaling;
 import dev.vecmlp.nn.Activation;
 import dev.vecmlp.nn.Loss;
 import dev.vecmlp.nn.Mlp;
 import dev.vecmlp.nn.Model;
+import dev.vecmlp.train.Optimizer;
+import dev.vecmlp.train.Trainer;
+import dev.vecmlp.train.TrainingState;
 
 /**
- * Seeded mutations of a valid model file: each must load correctly or fail with a
- * {@link ModelFormatException}; never another exception, an error, or a hang. Rerun a failure
- * with {@code -Dvecmlp.fuzz.seed=<seed>}; {@code -Dvecmlp.fuzz.cases=<n>} runs more cases.
+ * Seeded mutations of a valid model file, and of a valid training checkpoint: each must load
+ * correctly or fail with a {@link ModelFormatException}; never another exception, an error, or a
+ * hang. Each test prints how many cases it ran and how they ended. Rerun a failure with
+ * {@code -Dvecmlp.fuzz.seed=<seed>}; {@code -Dvecmlp.fuzz.cases=<n>} runs {@code n} cases of the
+ * model file ({@code ./build fuzz [n]} does, a million by default) and {@code n / 2} of the
+ * checkpoint.
  */
 class ModelFileFuzzTest {
     private static final long SEED = Long.getLong("vecmlp.fuzz.seed", 0x5AFE_7E45L);
@@ -46,6 +55,7 @@ class ModelFileFuzzTest {
     private static final Pattern DTYPE = Pattern.compile("\"F32\"");
     private static final Pattern OFFSETS = Pattern.compile("\"data_offsets\":\\[[0-9]+,[0-9]+\\]");
     private static final Pattern VECMLP_VALUE = Pattern.compile("\"vecmlp\\.[a-z0-9.]+\":\"([^\"]*)\"");
+    private static final Pattern CHECKPOINT_VALUE = Pattern.compile("\"(?:vecmlp|checkpoint)\\.[a-z0-9._]+\":\"([^\"]*)\"");
 
     private static final String[] NUMBERS = {"0", "-1", "1.5", "1e3", "01", "-0", "18446744073709551615",
         "9223372036854775807", "9223372036854775808", "4294967296", "2147483648", "1048577", "99999999999999999999999"};
@@ -57,6 +67,22 @@ class ModelFileFuzzTest {
     private static final String[] VALUES = {"", "0", "-1", "1e39", "NaN", "Infinity", "[", "[1,2", "[0,0,0]", "[0.0,0.0]",
         "4:relu,2:linear", "4:gelu,2:linear", "2:linear", "4:tanh,2:linear,", "1048576:relu,2:linear", "none", "divide",
         "standardize", "squared_error", "softmax_cross_entropy", "2", "1", "3", "4", "0x1p3", "1.0E-3", "[1e-50,0,0]"};
+    private static final String[] CHECKPOINT_VALUES = {"sgd", "adam", "true", "false", "-1", "01", "-0", "1.0", "0.999",
+        "cosine", "cosine:0.0", "step:1:0.5", "constant", "9223372036854775807", "2147483648", "1e-300", "0.5"};
+
+    /** Where a file's metadata values are, and what to put there. */
+    private record Dictionary(Pattern metadataValue, String[] values) {
+    }
+
+    private static final Dictionary MODEL = new Dictionary(VECMLP_VALUE, VALUES);
+    private static final Dictionary CHECKPOINT = new Dictionary(CHECKPOINT_VALUE,
+            Stream.concat(Arrays.stream(VALUES), Arrays.stream(CHECKPOINT_VALUES)).toArray(String[]::new));
+
+    /** Reads mutant {@code i}; returns normally only for a correct load. */
+    @FunctionalInterface
+    private interface Reader {
+        void read(Path mutant, int i, boolean unchanged, String where) throws IOException;
+    }
 
     @TempDir
     Path dir;
@@ -70,32 +96,75 @@ class ModelFileFuzzTest {
             ModelFile.write(original, model, Scaling.of(Scaling.Kind.STANDARDIZE, new float[] {1, 2, 3},
                     new float[] {0.5f, 0.25f, 4}), Map.of("acc", "0.9", "note", "\u00e9t\u00e9"));
         }
-        byte[] valid = Files.readAllBytes(original);
+        fuzz("model file", Files.readAllBytes(original), CASES, MODEL, (p, i, unchanged, where) -> {
+            boolean withSpec = i % 2 == 1;
+            try (ModelFile.Contents c = withSpec ? ModelFile.read(p, SPEC) : ModelFile.read(p)) {
+                float[] loaded = c.model().parametersToArray();
+                for (int k = 0; k < loaded.length; k++) {
+                    assertTrue(Float.isFinite(loaded[k]), where + ": parameter " + k + " = " + loaded[k]);
+                }
+                assertEquals(c.model().spec().inputs(), c.scaling().features(), where);
+                if (unchanged) {
+                    assertArrayEquals(parameters, loaded, where);
+                }
+            }
+        });
+    }
+
+    @Test
+    void everyMutationOfACheckpointLoadsCorrectlyOrFailsWithAModelFormatException() throws IOException {
+        Path original = dir.resolve("original.safetensors");
+        TrainingState state;
+        try (Dataset d = Dataset.ofClassification("d", new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8}, 3, new int[] {0, 1, 0}, 2);
+             Model model = SPEC.init(9L);
+             Trainer t = Trainer.builder(model, Optimizer.adam(0.01)).batch(2).epochs(3).seed(1).earlyStopping(1).threads(1)
+                     .build()) {
+            t.fit(d, d);
+            state = t.state();
+        }
+        CheckpointFile.write(original, state, Scaling.of(Scaling.Kind.STANDARDIZE, new float[] {1, 2, 3},
+                new float[] {0.5f, 0.25f, 4}), Map.of("note", "\u00e9t\u00e9"));
+        fuzz("checkpoint", Files.readAllBytes(original), Math.max(1, CASES / 2), CHECKPOINT, (p, i, unchanged, where) -> {
+            // Odd cases read it as the model file a checkpoint also is.
+            if (i % 2 == 1) {
+                try (ModelFile.Contents c = ModelFile.read(p)) {
+                    assertEquals(c.model().spec().inputs(), c.scaling().features(), where);
+                }
+                return;
+            }
+            CheckpointFile.Contents c = CheckpointFile.read(p);
+            TrainingState loaded = c.state();
+            assertEquals(loaded.spec().inputs(), c.scaling().features(), where);
+            if (unchanged) {
+                assertArrayEquals(state.parameters(), loaded.parameters(), where);
+                assertEquals(state.steps(), loaded.steps(), where);
+            }
+        });
+    }
+
+    /**
+     * Runs {@code cases} seeded mutations of {@code valid} through {@code reader}, and prints
+     * how many loaded and how many were rejected.
+     */
+    private void fuzz(String kind, byte[] valid, int cases, Dictionary dictionary, Reader reader) {
         Path p = dir.resolve("mutant.safetensors");
-        int[] outcomes = new int[2];
-        // The cases take a few seconds; the guard is loose because the build shares its cores,
+        long[] outcomes = new long[2];
+        long t0 = System.nanoTime();
+        // About a millisecond a case; the guard is loose because the build shares its cores,
         // and it is there to turn a hang into a failure.
-        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-            for (int i = 0; i < CASES; i++) {
+        assertTimeoutPreemptively(Duration.ofSeconds(60).plusMillis(10L * cases), () -> {
+            for (int i = 0; i < cases; i++) {
                 SplittableRandom rng = new SplittableRandom(SEED ^ (i * 0x9E37_79B9_7F4A_7C15L));
                 List<String> what = new ArrayList<>();
                 byte[] mutant = valid;
                 int rounds = 1 + (rng.nextInt(4) == 0 ? 1 + rng.nextInt(2) : 0);
                 for (int r = 0; r < rounds; r++) {
-                    mutant = mutate(mutant, rng, what);
+                    mutant = mutate(mutant, rng, what, dictionary);
                 }
                 Files.write(p, mutant);
-                String where = "seed " + SEED + ", case " + i + ", mutations " + what;
-                boolean withSpec = i % 2 == 1;
-                try (ModelFile.Contents c = withSpec ? ModelFile.read(p, SPEC) : ModelFile.read(p)) {
-                    float[] loaded = c.model().parametersToArray();
-                    for (int k = 0; k < loaded.length; k++) {
-                        assertTrue(Float.isFinite(loaded[k]), where + ": parameter " + k + " = " + loaded[k]);
-                    }
-                    assertEquals(c.model().spec().inputs(), c.scaling().features(), where);
-                    if (Arrays.equals(mutant, valid)) {
-                        assertArrayEquals(parameters, loaded, where);
-                    }
+                String where = kind + ": seed " + SEED + ", case " + i + ", mutations " + what;
+                try {
+                    reader.read(p, i, Arrays.equals(mutant, valid), where);
                     outcomes[0]++;
                 } catch (ModelFormatException e) {
                     assertTrue(e.getMessage().startsWith(p + ":"), where + ": " + e.getMessage());
@@ -104,13 +173,17 @@ class ModelFileFuzzTest {
                     fail(where + ": expected a correct load or a ModelFormatException, found " + t, t);
                 }
             }
-        }, "seed " + SEED + ": the fuzz cases did not finish in time (a hang?)");
-        assertTrue(outcomes[0] > 0 && outcomes[1] > 0, "seed " + SEED + ": expected both loads and rejections, found "
+        }, kind + ", seed " + SEED + ": the fuzz cases did not finish in time (a hang?)");
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(Locale.ROOT, "fuzz %s: %,d cases (seed %d): %,d loaded correctly, %,d rejected with a"
+                        + " ModelFormatException, none ended otherwise; %.1f s, %,.0f cases/s%n", kind, cases, SEED,
+                outcomes[0], outcomes[1], seconds, cases / seconds);
+        assertTrue(outcomes[0] > 0 && outcomes[1] > 0, kind + ", seed " + SEED + ": expected both loads and rejections, found "
                 + outcomes[0] + " loads and " + outcomes[1] + " rejections");
     }
 
     /** One seeded mutation of {@code b}, described in {@code what}. */
-    private static byte[] mutate(byte[] b, SplittableRandom rng, List<String> what) {
+    private static byte[] mutate(byte[] b, SplittableRandom rng, List<String> what, Dictionary dictionary) {
         int kind = rng.nextInt(11);
         switch (kind) {
             case 0 -> {
@@ -168,13 +241,13 @@ class ModelFileFuzzTest {
                 return m;
             }
             default -> {
-                return editHeader(b, kind, rng, what);
+                return editHeader(b, kind, rng, what, dictionary);
             }
         }
     }
 
     /** Edits the header text; usually fixes the length field, so that the edit itself is what is read. */
-    private static byte[] editHeader(byte[] b, int kind, SplittableRandom rng, List<String> what) {
+    private static byte[] editHeader(byte[] b, int kind, SplittableRandom rng, List<String> what, Dictionary dictionary) {
         long n = headerLength(b);
         if (b.length < 8 || n < 0 || n > b.length - 8) {
             what.add("header edit skipped: no header");
@@ -215,7 +288,7 @@ class ModelFileFuzzTest {
                     what.add("copy [" + from + ", " + to + ") to " + at);
                     yield h.substring(0, at) + h.substring(from, to) + h.substring(at);
                 }
-                yield replaceValue(h, VALUES[rng.nextInt(VALUES.length)], rng, what);
+                yield replaceValue(h, dictionary, rng, what);
             }
         };
         byte[] header = edited.getBytes(StandardCharsets.ISO_8859_1);
@@ -242,9 +315,10 @@ class ModelFileFuzzTest {
         return h.substring(0, s[0]) + replacement + h.substring(s[1]);
     }
 
-    private static String replaceValue(String h, String value, SplittableRandom rng, List<String> what) {
+    private static String replaceValue(String h, Dictionary dictionary, SplittableRandom rng, List<String> what) {
+        String value = dictionary.values()[rng.nextInt(dictionary.values().length)];
         List<int[]> spans = new ArrayList<>();
-        Matcher m = VECMLP_VALUE.matcher(h);
+        Matcher m = dictionary.metadataValue().matcher(h);
         while (m.find()) {
             spans.add(new int[] {m.start(1), m.end(1)});
         }

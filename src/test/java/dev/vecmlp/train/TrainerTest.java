@@ -236,6 +236,59 @@ class TrainerTest {
     }
 
     @Test
+    void aStateIsTakenOnlyAtTheEndOfAnEpoch() {
+        List<IllegalStateException> midEpoch = new ArrayList<>();
+        Trainer[] self = new Trainer[1];
+        try (Dataset d = blobs(64, 14); Model m = NET.init(14);
+             Trainer t = Trainer.builder(m, Optimizer.sgd(0.1).momentum(0.9)).batch(16).epochs(2).seed(14)
+                     .listener(new TrainingListener() {
+                         @Override
+                         public void batchEnd(int epoch, int batch, int batches, double loss) {
+                             if (batch == 1) {
+                                 midEpoch.add(assertThrows(IllegalStateException.class, self[0]::state));
+                             }
+                         }
+                     }).build()) {
+            self[0] = t;
+            IllegalStateException before = assertThrows(IllegalStateException.class, t::state);
+            assertTrue(before.getMessage().contains("one that has not run fit"), before.getMessage());
+            t.fit(d, null);
+            assertEquals(2, midEpoch.size());
+            assertTrue(midEpoch.get(1).getMessage().contains("inside epoch 1"), midEpoch.get(1).getMessage());
+            TrainingState s = t.state();
+            assertEquals(2, s.epochsDone());
+            assertEquals(8, s.steps());
+            assertEquals(64, s.rows());
+            assertArrayEquals(m.parametersToArray(), s.parameters());
+            t.trainBatch(d, Trainer.identity(64), 0, 16);
+            IllegalStateException after = assertThrows(IllegalStateException.class, t::state);
+            assertTrue(after.getMessage().contains("trainBatch ran since"), after.getMessage());
+        }
+    }
+
+    @Test
+    void resumingAStateInMemoryContinuesTheSameRun() {
+        Optimizer o = Optimizer.adam(1e-2);
+        try (Dataset d = blobs(101, 15); Model straight = NET.init(15); Model halves = NET.init(15)) {
+            try (Trainer t = Trainer.builder(straight, o).batch(16).epochs(4).seed(3).schedule(Schedule.cosine(0)).build()) {
+                t.fit(d, null);
+            }
+            List<TrainingState> states = new ArrayList<>();
+            try (Trainer t = Trainer.builder(halves, o).batch(16).epochs(4).seed(3).schedule(Schedule.cosine(0))
+                    .checkpoints(states::add).build()) {
+                t.fit(d, null);
+            }
+            TrainingState second = states.get(1);
+            try (Model m = second.newModel(); Trainer t = Trainer.builder(m, second).build()) {
+                TrainingHistory h = t.resume(second, d, null);
+                assertEquals(2, h.epochs().getFirst().epoch());
+                assertEquals(4, h.epochs().getFirst().epochs());
+                assertArrayEquals(straight.parametersToArray(), m.parametersToArray());
+            }
+        }
+    }
+
+    @Test
     void aNaNInTheDataIsTracedToTheInput() {
         try (Dataset d = blobs(32, 9); Model m = NET.init(9)) {
             d.featureMatrix().set(5, 3, Float.NaN);
