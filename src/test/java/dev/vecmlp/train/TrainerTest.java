@@ -355,7 +355,7 @@ class TrainerTest {
                     // A step of this small network is a few microseconds, so its kernels reach C2
                     // only after thousands of steps (until then the Vector API boxes): allow for a
                     // JIT queue still busy with the tests that ran before.
-                    long deadline = System.nanoTime() + 60_000_000_000L;
+                    long deadline = System.nanoTime() + 120_000_000_000L;
                     long bytes;
                     do {
                         long before = threads.getCurrentThreadAllocatedBytes();
