@@ -29,7 +29,7 @@ public final class Predictor implements AutoCloseable {
 
     Predictor(Model model, int maxBatch) {
         this.model = model;
-        this.ws = new Workspace(model.spec(), model.kernels(), maxBatch, false);
+        this.ws = new Workspace(model.spec(), model.kernels(), maxBatch, false, null);
         this.inputs = model.spec().inputs();
         this.outputs = model.spec().outputs();
     }
@@ -127,13 +127,21 @@ public final class Predictor implements AutoCloseable {
     }
 
     private void ensureOpen() {
-        ws.ensureOpen();
+        if (ws.isClosed()) {
+            throw new IllegalStateException("predictor for " + model.spec() + ": closed; it can no longer be used");
+        }
         model.ensureOpen();
     }
 
-    /** Frees the workspace. The model stays open. */
+    /** Frees the workspace, and lets the model close once nothing else of it is open. Idempotent. */
     @Override
     public void close() {
-        ws.close();
+        synchronized (this) {
+            if (ws.isClosed()) {
+                return;
+            }
+            ws.close();
+        }
+        model.released(true);
     }
 }
