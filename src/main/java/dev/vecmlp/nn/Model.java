@@ -214,13 +214,29 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * A predictor for batches of up to {@code maxBatch} rows; one per thread. The model stays
-     * open until it is closed ({@link #close()}).
+     * A predictor for batches of up to {@code maxBatch} rows, one per thread, that computes
+     * inputs holding NaN or infinities and reports them ({@link Predictor.NonFiniteInput#REPORT}).
+     * The model stays open until it is closed ({@link #close()}).
      */
     public Predictor predictor(int maxBatch) {
+        return predictor(maxBatch, Predictor.NonFiniteInput.REPORT);
+    }
+
+    /**
+     * A predictor for batches of up to {@code maxBatch} rows, one per thread, with the given
+     * handling of inputs that hold NaN or infinities.
+     *
+     * <pre>{@code
+     * try (Predictor p = model.predictor(1, Predictor.NonFiniteInput.REJECT)) {
+     *     p.predict(pixels, scores);   // IllegalArgumentException naming the row and column of a NaN
+     * }
+     * }</pre>
+     */
+    public Predictor predictor(int maxBatch, Predictor.NonFiniteInput nonFinite) {
+        Objects.requireNonNull(nonFinite, "nonFinite");
         synchronized (lifecycle) {
             ensureOpen();
-            Predictor p = new Predictor(this, maxBatch);
+            Predictor p = new Predictor(this, maxBatch, nonFinite);
             openPredictors++;
             return p;
         }
@@ -273,6 +289,7 @@ public final class Model implements AutoCloseable {
      * step ({@link #forwardBackwardShard}) or for optimizer state. The caller closes it.
      */
     public Slab newParameterSlab(String name) {
+        Objects.requireNonNull(name, "name");
         ensureOpen();
         return Slab.allocate(name + "(" + spec + ")", layout.totalFloats());
     }

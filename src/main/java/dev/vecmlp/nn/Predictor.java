@@ -18,20 +18,50 @@ import dev.vecmlp.memory.Matrix;
  *     float[] scores = new float[10];
  *     p.predict(pixels, scores);     // pixels.length == 784
  *     int digit = p.classify(pixels);
+ *     if (p.lastCallHadNonFiniteInput()) {
+ *         log("NaN or infinity at column " + p.lastNonFiniteColumn());
+ *     }
  * }
  * }</pre>
+ *
+ * <p>Every input is scanned for NaN and infinities (one vector pass over the copied rows, a small
+ * fraction of a prediction). What happens next is the predictor's {@link NonFiniteInput} policy,
+ * chosen when it is made ({@link Model#predictor(int, NonFiniteInput)}).
  */
 public final class Predictor implements AutoCloseable {
+    /** What a predictor does with an input that holds NaN or an infinity. */
+    public enum NonFiniteInput {
+        /**
+         * Computes it as any other input: IEEE arithmetic carries NaN and infinities wherever they
+         * lead (a ReLU may turn a NaN into 0, so the outputs need not show it), and the call
+         * returns normally. The predictor records where the first one was
+         * ({@link #lastCallHadNonFiniteInput()}, {@link #lastNonFiniteRow()},
+         * {@link #lastNonFiniteColumn()}) and counts such calls ({@link #nonFiniteInputCalls()}).
+         */
+        REPORT,
+        /**
+         * Records it as {@link #REPORT} does, then throws {@link IllegalArgumentException} naming
+         * the row, the column and the value, before computing anything: the outputs keep what they
+         * held.
+         */
+        REJECT
+    }
+
     private final Model model;
     private final Workspace ws;
     private final int inputs;
     private final int outputs;
+    private final NonFiniteInput nonFinite;
+    private int lastBadRow = -1;
+    private int lastBadColumn = -1;
+    private long badCalls;
 
-    Predictor(Model model, int maxBatch) {
+    Predictor(Model model, int maxBatch, NonFiniteInput nonFinite) {
         this.model = model;
         this.ws = new Workspace(model.spec(), model.kernels(), maxBatch, false, null);
         this.inputs = model.spec().inputs();
         this.outputs = model.spec().outputs();
+        this.nonFinite = nonFinite;
     }
 
     public Model model() {
@@ -42,9 +72,19 @@ public final class Predictor implements AutoCloseable {
         return ws.maxBatch();
     }
 
+    /** What this predictor does with NaN and infinities in an input. */
+    public NonFiniteInput nonFiniteInput() {
+        return nonFinite;
+    }
+
     /**
      * Predicts a batch given row-major without padding: {@code input.length = batch * inputs},
      * {@code output.length = batch * outputs}.
+     *
+     * @throws IllegalArgumentException on a wrong length, a batch above {@link #maxBatch()}, or
+     *         (with {@link NonFiniteInput#REJECT}) a NaN or infinite input, leaving
+     *         {@code output} untouched
+     * @throws IllegalStateException if this predictor or its model is closed
      */
     public void predict(float[] input, float[] output) {
         Objects.requireNonNull(input, "input");
@@ -56,13 +96,14 @@ public final class Predictor implements AutoCloseable {
         }
         ensureOpen();
         ws.inputView().copyRowsFrom(input, 0, batch);
-        model.plan().predict(model, ws, batch);
+        run(batch);
         ws.h(model.spec().depth() - 1).copyRowsTo(output, 0, batch);
     }
 
     /**
      * Predicts {@code batch} rows of native-order floats, row-major without padding, from
-     * {@code input} into {@code output}.
+     * {@code input} into {@code output}. Throws as {@link #predict(float[], float[])} does, and
+     * also on a read-only {@code output} or a segment whose arena is closed.
      */
     public void predict(MemorySegment input, MemorySegment output, int batch) {
         Objects.requireNonNull(input, "input");
@@ -70,13 +111,16 @@ public final class Predictor implements AutoCloseable {
         ws.checkBatch(batch);
         checkSegment("input", input, (long) batch * inputs);
         checkSegment("output", output, (long) batch * outputs);
+        if (output.isReadOnly()) {
+            throw new IllegalArgumentException("output: expected a writable segment, found a read-only one");
+        }
         ensureOpen();
         Matrix x = ws.inputView();
         long rowBytes = (long) inputs * Float.BYTES;
         for (int r = 0; r < batch; r++) {
             MemorySegment.copy(input, r * rowBytes, x.segment(), (x.offset() + (long) r * x.stride()) * Float.BYTES, rowBytes);
         }
-        model.plan().predict(model, ws, batch);
+        run(batch);
         Matrix y = ws.h(model.spec().depth() - 1);
         long outBytes = (long) outputs * Float.BYTES;
         for (int r = 0; r < batch; r++) {
@@ -84,7 +128,10 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
-    /** The index of the largest output for one example ({@code input.length == inputs}). */
+    /**
+     * The index of the largest output for one example ({@code input.length == inputs}). Throws as
+     * {@link #predict(float[], float[])} does.
+     */
     public int classify(float[] input) {
         Objects.requireNonNull(input, "input");
         if (input.length != inputs) {
@@ -92,7 +139,7 @@ public final class Predictor implements AutoCloseable {
         }
         ensureOpen();
         ws.inputView().copyRowsFrom(input, 0, 1);
-        model.plan().predict(model, ws, 1);
+        run(1);
         Matrix y = ws.h(model.spec().depth() - 1);
         int best = 0;
         float bestValue = y.get(0, 0);
@@ -106,6 +153,58 @@ public final class Predictor implements AutoCloseable {
         return best;
     }
 
+    /** Whether the input of the last call that read one held a NaN or an infinity. */
+    public boolean lastCallHadNonFiniteInput() {
+        return lastBadRow >= 0;
+    }
+
+    /** The row of the first NaN or infinity in the last call's input (rows in order, then columns), or -1. */
+    public int lastNonFiniteRow() {
+        return lastBadRow;
+    }
+
+    /** The column (feature) of the first NaN or infinity in the last call's input, or -1. */
+    public int lastNonFiniteColumn() {
+        return lastBadColumn;
+    }
+
+    /** How many calls since this predictor was made had a NaN or an infinity in their input. */
+    public long nonFiniteInputCalls() {
+        return badCalls;
+    }
+
+    /** The input is in the workspace: checks it, then runs the network over it. */
+    private void run(int batch) {
+        Matrix x = ws.inputView();
+        // The padding of every row is zero, so the whole padded block scans in one flat pass.
+        if (model.kernels().allFinite((long) batch * x.stride(), x.segment(), x.offset())) {
+            lastBadRow = -1;
+            lastBadColumn = -1;
+        } else {
+            locateNonFinite(batch);
+        }
+        model.plan().predict(model, ws, batch);
+    }
+
+    private void locateNonFinite(int batch) {
+        Matrix x = ws.inputView();
+        for (int r = 0; r < batch; r++) {
+            for (int c = 0; c < inputs; c++) {
+                float v = x.get(r, c);
+                if (!Float.isFinite(v)) {
+                    lastBadRow = r;
+                    lastBadColumn = c;
+                    badCalls++;
+                    if (nonFinite == NonFiniteInput.REJECT) {
+                        throw new IllegalArgumentException("input: expected finite floats, found " + v + " at row " + r
+                                + ", column " + c + " (NonFiniteInput.REJECT)");
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
     private int batchOf(int length) {
         if (length == 0 || length % inputs != 0) {
             throw new IllegalArgumentException("input: expected a positive multiple of " + inputs
@@ -117,6 +216,9 @@ public final class Predictor implements AutoCloseable {
     }
 
     private static void checkSegment(String what, MemorySegment s, long floats) {
+        if (!s.scope().isAlive()) {
+            throw new IllegalStateException(what + ": expected a segment of an open arena, found one whose arena is closed");
+        }
         if (s.byteSize() < floats * Float.BYTES) {
             throw new IllegalArgumentException(what + ": expected at least " + floats + " floats (" + (floats * Float.BYTES)
                     + " bytes), found a segment of " + s.byteSize() + " bytes");

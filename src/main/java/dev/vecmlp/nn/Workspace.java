@@ -1,6 +1,7 @@
 package dev.vecmlp.nn;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Objects;
 
 import dev.vecmlp.kernel.Kernels;
 import dev.vecmlp.memory.Matrix;
@@ -143,6 +144,7 @@ public final class Workspace implements AutoCloseable {
 
     /** Copies {@code batch} rows of inputs, row-major without padding ({@code x.length == batch * inputs}). */
     public void setInputs(float[] x, int batch) {
+        Objects.requireNonNull(x, "inputs");
         checkBatch(batch);
         checkLength("inputs", x, batch, spec.inputs());
         inputs().copyRowsFrom(x, 0, batch);
@@ -150,6 +152,7 @@ public final class Workspace implements AutoCloseable {
 
     /** Copies {@code batch} rows of targets ({@code t.length == batch * outputs}). */
     public void setTargets(float[] t, int batch) {
+        Objects.requireNonNull(t, "targets");
         checkBatch(batch);
         checkLength("targets", t, batch, spec.outputs());
         targets().copyRowsFrom(t, 0, batch);
@@ -157,6 +160,7 @@ public final class Workspace implements AutoCloseable {
 
     /** Sets one-hot targets from class labels in {@code [0, outputs)}. */
     public void setLabels(int[] labels, int batch) {
+        Objects.requireNonNull(labels, "labels");
         checkBatch(batch);
         if (labels.length != batch) {
             throw new IllegalArgumentException("labels: expected " + batch + " labels for a batch of " + batch

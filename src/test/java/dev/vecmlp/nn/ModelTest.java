@@ -242,7 +242,7 @@ class ModelTest {
         float[] x = uniform(new SplittableRandom(5), 17);
         Model model = SPEC.init(1L);
         Predictor p1 = model.predictor(1);
-        Predictor p2 = model.predictor(1);
+        Predictor p2 = model.predictor(1, Predictor.NonFiniteInput.REJECT);
         Workspace ws = model.workspace(1);
         float[] before = new float[3];
         p2.predict(x, before);
