@@ -1,8 +1,13 @@
 package dev.vecmlp.nn;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Objects;
+import java.util.SplittableRandom;
 
 import dev.vecmlp.memory.Matrix;
 
@@ -15,6 +20,7 @@ import dev.vecmlp.memory.Matrix;
  *
  * <pre>{@code
  * try (Predictor p = model.predictor(1)) {
+ *     p.warmUp();                    // before the first timed or served call
  *     float[] scores = new float[10];
  *     p.predict(pixels, scores);     // pixels.length == 784
  *     int digit = p.classify(pixels);
@@ -46,6 +52,14 @@ public final class Predictor implements AutoCloseable {
          */
         REJECT
     }
+
+    /** {@link #warmUp()} ends once the JVM's total compilation time has not grown for this long. */
+    public static final long WARM_UP_QUIET_MILLIS = 200;
+    /** {@link #warmUp()} gives up after this long (plus the round under way). */
+    public static final long WARM_UP_LIMIT_MILLIS = 10_000;
+
+    private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private final Model model;
     private final Workspace ws;
@@ -171,6 +185,98 @@ public final class Predictor implements AutoCloseable {
     /** How many calls since this predictor was made had a NaN or an infinity in their input. */
     public long nonFiniteInputCalls() {
         return badCalls;
+    }
+
+    /**
+     * Runs this predictor's kernels until the JIT has compiled them, so that the calls that follow
+     * run at full speed and allocate nothing. Until C2 has compiled them the Vector API kernels
+     * run in code that boxes every vector: tens of times slower, and allocating.
+     *
+     * <p>The rule: rounds of predictions on scratch inputs (a fixed pseudo-random batch in memory
+     * of its own; the caller's data is not touched and the model's parameters are only read), one
+     * round being {@link #classify} and {@link #predict(float[], float[])} of one row, then
+     * {@link #predict(MemorySegment, MemorySegment, int)} at batches 1, 3, 7, ..., 2^k - 1 below
+     * {@link #maxBatch()}, and {@code maxBatch()} (so that the kernels' edge rows, full tiles and
+     * large-batch paths are all compiled), repeated until a whole round has allocated nothing on
+     * this thread and the JVM's total compilation time ({@link CompilationMXBean}) has not grown
+     * for {@value #WARM_UP_QUIET_MILLIS} ms. Both, because a C2 compilation counts only when it
+     * ends: a long one can leave the total still for a while, but the code it replaces still
+     * allocates. It gives up after {@value #WARM_UP_LIMIT_MILLIS} ms, plus the round under way.
+     * Where the JVM cannot tell (no JIT, or no allocation counter) the missing half of the rule
+     * is left out.
+     *
+     * <p>Compiled code belongs to the JVM, not to this predictor: warming one predictor of a
+     * network warms the others of the same network. The reports of non-finite inputs are left
+     * as they were before the call.
+     *
+     * <pre>{@code
+     * try (Predictor p = model.predictor(64)) {
+     *     if (!p.warmUp()) {
+     *         log("JIT still busy after " + Predictor.WARM_UP_LIMIT_MILLIS + " ms; first calls may be slow");
+     *     }
+     *     serve(p);
+     * }
+     * }</pre>
+     *
+     * @return true if the JIT settled, false if the time limit ended the warm-up first
+     * @throws IllegalStateException if this predictor or its model is closed
+     */
+    public boolean warmUp() {
+        ensureOpen();
+        int badRow = lastBadRow, badColumn = lastBadColumn;
+        long bad = badCalls;
+        int max = maxBatch();
+        SplittableRandom rng = new SplittableRandom(0x5EED);
+        float[] one = new float[inputs];
+        for (int i = 0; i < inputs; i++) {
+            one[i] = (float) rng.nextGaussian();
+        }
+        float[] oneOut = new float[outputs];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocate(ValueLayout.JAVA_FLOAT, (long) max * inputs);
+            for (long i = 0; i < (long) max * inputs; i++) {
+                in.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rng.nextGaussian());
+            }
+            MemorySegment out = arena.allocate(ValueLayout.JAVA_FLOAT, (long) max * outputs);
+            long start = System.nanoTime();
+            long compiled = compilationMillis();
+            long quietSince = start;
+            while (true) {
+                long allocated = allocatedBytes();
+                classify(one);
+                predict(one, oneOut);
+                for (int b = 1; b < max; b = 2 * b + 1) {
+                    predict(in, out, b);
+                }
+                predict(in, out, max);
+                long now = System.nanoTime();
+                boolean clean = allocated < 0 || allocatedBytes() == allocated;
+                long c = compilationMillis();
+                if (c != compiled) {
+                    compiled = c;
+                    quietSince = now;
+                }
+                if (clean && now - quietSince >= WARM_UP_QUIET_MILLIS * 1_000_000) {
+                    return true;
+                }
+                if (now - start >= WARM_UP_LIMIT_MILLIS * 1_000_000) {
+                    return false;
+                }
+            }
+        } finally {
+            lastBadRow = badRow;
+            lastBadColumn = badColumn;
+            badCalls = bad;
+        }
+    }
+
+    private static long compilationMillis() {
+        return JIT != null && JIT.isCompilationTimeMonitoringSupported() ? JIT.getTotalCompilationTime() : 0;
+    }
+
+    /** Bytes this thread has allocated on the heap, or -1 where the JVM does not count them. */
+    private static long allocatedBytes() {
+        return THREADS instanceof com.sun.management.ThreadMXBean t ? t.getCurrentThreadAllocatedBytes() : -1;
     }
 
     /** The input is in the workspace: checks it, then runs the network over it. */

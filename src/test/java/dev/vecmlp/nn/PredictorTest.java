@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -21,7 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import dev.vecmlp.kernel.KernelProvider;
 import dev.vecmlp.kernel.Kernels;
 
-/** The predictor's handling of NaN and infinite inputs, and its checks. */
+/** The predictor's handling of NaN and infinite inputs, its warm-up and its checks. */
 class PredictorTest {
     /** 17 inputs: a padded row holds one full 16-float vector and a tail of one. */
     private static final Mlp SPEC = Mlp.input(17).dense(33, Activation.TANH).dense(5, Activation.RELU)
@@ -136,6 +137,39 @@ class PredictorTest {
     }
 
     @Test
+    void warmUpLeavesParametersResultsAndReportsAsTheyWereAndThenNothingAllocates() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        int maxBatch = 9, in = SPEC.inputs(), out = SPEC.outputs();
+        float[] x = uniform(new SplittableRandom(23), maxBatch * in);
+        try (Model model = SPEC.init(4L, KernelProvider.simd());
+             Predictor p = model.predictor(maxBatch)) {
+            float[] params = model.parametersToArray();
+            float[] before = new float[maxBatch * out];
+            p.predict(x, before);
+            float[] bad = x.clone();
+            bad[2 * in + 7] = Float.NaN;
+            p.predict(bad, new float[maxBatch * out]);
+
+            assertTrue(p.warmUp(), "the JIT settled within " + Predictor.WARM_UP_LIMIT_MILLIS + " ms");
+
+            assertEquals(2, p.lastNonFiniteRow(), "the report of the last call before the warm-up");
+            assertEquals(7, p.lastNonFiniteColumn());
+            assertEquals(1, p.nonFiniteInputCalls());
+            assertArrayEquals(params, model.parametersToArray(), "parameters after the warm-up");
+            float[] after = new float[maxBatch * out];
+            float[] one = Arrays.copyOf(x, in), oneOut = new float[out];
+            long tid = Thread.currentThread().threadId();
+            long allocated = threads.getThreadAllocatedBytes(tid);
+            for (int i = 0; i < 200; i++) {
+                p.predict(x, after);
+                p.predict(one, oneOut);
+            }
+            assertEquals(0, threads.getThreadAllocatedBytes(tid) - allocated, "bytes allocated by the first calls after warmUp()");
+            assertArrayEquals(before, after, "the same input gives the same bits after the warm-up");
+        }
+    }
+
+    @Test
     void everyEntryPointNamesWhatIsMissingOrWrong() {
         try (Model model = SPEC.init(1L);
              Predictor p = model.predictor(2);
@@ -164,6 +198,15 @@ class PredictorTest {
             float[] ok = new float[3];
             p.predict(new float[17], ok);
             assertFalse(p.lastCallHadNonFiniteInput(), "the predictor still works after the rejected calls");
+        }
+    }
+
+    @Test
+    void aClosedPredictorRefusesToWarmUp() {
+        try (Model model = SPEC.init(1L)) {
+            Predictor p = model.predictor(1);
+            p.close();
+            assertRejected(IllegalStateException.class, p::warmUp, "predictor for " + SPEC, "closed");
         }
     }
 }
