@@ -8,6 +8,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.vecmlp.memory.Matrix;
 
@@ -33,6 +34,10 @@ import dev.vecmlp.memory.Matrix;
  * <p>Every input is scanned for NaN and infinities (one vector pass over the copied rows, a small
  * fraction of a prediction). What happens next is the predictor's {@link NonFiniteInput} policy,
  * chosen when it is made ({@link Model#predictor(int, NonFiniteInput)}).
+ *
+ * <p>A predictor serves one thread at a time. A call that overlaps another call on the same
+ * predictor from a second thread throws {@link IllegalStateException} instead of mixing the two
+ * batches in the one workspace.
  */
 public final class Predictor implements AutoCloseable {
     /** What a predictor does with an input that holds NaN or an infinity. */
@@ -66,6 +71,7 @@ public final class Predictor implements AutoCloseable {
     private final int inputs;
     private final int outputs;
     private final NonFiniteInput nonFinite;
+    private final AtomicBoolean busy = new AtomicBoolean();
     private int lastBadRow = -1;
     private int lastBadColumn = -1;
     private long badCalls;
@@ -98,7 +104,8 @@ public final class Predictor implements AutoCloseable {
      * @throws IllegalArgumentException on a wrong length, a batch above {@link #maxBatch()}, or
      *         (with {@link NonFiniteInput#REJECT}) a NaN or infinite input, leaving
      *         {@code output} untouched
-     * @throws IllegalStateException if this predictor or its model is closed
+     * @throws IllegalStateException if this predictor or its model is closed, or another thread
+     *         is using this predictor
      */
     public void predict(float[] input, float[] output) {
         Objects.requireNonNull(input, "input");
@@ -108,10 +115,14 @@ public final class Predictor implements AutoCloseable {
             throw new IllegalArgumentException("output: expected " + ((long) batch * outputs) + " floats (" + batch
                     + " rows x " + outputs + "), found " + output.length);
         }
-        ensureOpen();
-        ws.inputView().copyRowsFrom(input, 0, batch);
-        run(batch);
-        ws.h(model.spec().depth() - 1).copyRowsTo(output, 0, batch);
+        enter();
+        try {
+            ws.inputView().copyRowsFrom(input, 0, batch);
+            run(batch);
+            ws.h(model.spec().depth() - 1).copyRowsTo(output, 0, batch);
+        } finally {
+            busy.setRelease(false);
+        }
     }
 
     /**
@@ -128,17 +139,21 @@ public final class Predictor implements AutoCloseable {
         if (output.isReadOnly()) {
             throw new IllegalArgumentException("output: expected a writable segment, found a read-only one");
         }
-        ensureOpen();
-        Matrix x = ws.inputView();
-        long rowBytes = (long) inputs * Float.BYTES;
-        for (int r = 0; r < batch; r++) {
-            MemorySegment.copy(input, r * rowBytes, x.segment(), (x.offset() + (long) r * x.stride()) * Float.BYTES, rowBytes);
-        }
-        run(batch);
-        Matrix y = ws.h(model.spec().depth() - 1);
-        long outBytes = (long) outputs * Float.BYTES;
-        for (int r = 0; r < batch; r++) {
-            MemorySegment.copy(y.segment(), (y.offset() + (long) r * y.stride()) * Float.BYTES, output, r * outBytes, outBytes);
+        enter();
+        try {
+            Matrix x = ws.inputView();
+            long rowBytes = (long) inputs * Float.BYTES;
+            for (int r = 0; r < batch; r++) {
+                MemorySegment.copy(input, r * rowBytes, x.segment(), (x.offset() + (long) r * x.stride()) * Float.BYTES, rowBytes);
+            }
+            run(batch);
+            Matrix y = ws.h(model.spec().depth() - 1);
+            long outBytes = (long) outputs * Float.BYTES;
+            for (int r = 0; r < batch; r++) {
+                MemorySegment.copy(y.segment(), (y.offset() + (long) r * y.stride()) * Float.BYTES, output, r * outBytes, outBytes);
+            }
+        } finally {
+            busy.setRelease(false);
         }
     }
 
@@ -151,20 +166,24 @@ public final class Predictor implements AutoCloseable {
         if (input.length != inputs) {
             throw new IllegalArgumentException("input: expected " + inputs + " floats (one example), found " + input.length);
         }
-        ensureOpen();
-        ws.inputView().copyRowsFrom(input, 0, 1);
-        run(1);
-        Matrix y = ws.h(model.spec().depth() - 1);
-        int best = 0;
-        float bestValue = y.get(0, 0);
-        for (int c = 1; c < outputs; c++) {
-            float v = y.get(0, c);
-            if (v > bestValue) {
-                best = c;
-                bestValue = v;
+        enter();
+        try {
+            ws.inputView().copyRowsFrom(input, 0, 1);
+            run(1);
+            Matrix y = ws.h(model.spec().depth() - 1);
+            int best = 0;
+            float bestValue = y.get(0, 0);
+            for (int c = 1; c < outputs; c++) {
+                float v = y.get(0, c);
+                if (v > bestValue) {
+                    best = c;
+                    bestValue = v;
+                }
             }
+            return best;
+        } finally {
+            busy.setRelease(false);
         }
-        return best;
     }
 
     /** Whether the input of the last call that read one held a NaN or an infinity. */
@@ -219,7 +238,8 @@ public final class Predictor implements AutoCloseable {
      * }</pre>
      *
      * @return true if the JIT settled, false if the time limit ended the warm-up first
-     * @throws IllegalStateException if this predictor or its model is closed
+     * @throws IllegalStateException if this predictor or its model is closed, or another thread
+     *         is using this predictor
      */
     public boolean warmUp() {
         ensureOpen();
@@ -308,6 +328,20 @@ public final class Predictor implements AutoCloseable {
                     return;
                 }
             }
+        }
+    }
+
+    /** Claims the predictor for the calling thread's call; the caller releases it in a finally. */
+    private void enter() {
+        if (!busy.compareAndSet(false, true)) {
+            throw new IllegalStateException("predictor: in use by another thread; a predictor serves one thread at a"
+                    + " time, so make one per thread (Model.predictor)");
+        }
+        try {
+            ensureOpen();
+        } catch (RuntimeException e) {
+            busy.setRelease(false);
+            throw e;
         }
     }
 

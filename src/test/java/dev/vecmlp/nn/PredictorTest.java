@@ -12,6 +12,9 @@ import java.lang.foreign.ValueLayout;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -22,7 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import dev.vecmlp.kernel.KernelProvider;
 import dev.vecmlp.kernel.Kernels;
 
-/** The predictor's handling of NaN and infinite inputs, its warm-up and its checks. */
+/** The predictor's handling of NaN and infinite inputs, its warm-up, its checks and its use by one thread at a time. */
 class PredictorTest {
     /** 17 inputs: a padded row holds one full 16-float vector and a tail of one. */
     private static final Mlp SPEC = Mlp.input(17).dense(33, Activation.TANH).dense(5, Activation.RELU)
@@ -166,6 +169,66 @@ class PredictorTest {
             }
             assertEquals(0, threads.getThreadAllocatedBytes(tid) - allocated, "bytes allocated by the first calls after warmUp()");
             assertArrayEquals(before, after, "the same input gives the same bits after the warm-up");
+        }
+    }
+
+    @Test
+    void aPredictorUsedByTwoThreadsAtOnceRefusesTheSecondAndNeverMixesTheirBatches() throws InterruptedException {
+        Mlp wide = Mlp.input(64).dense(64, Activation.RELU).dense(64, Activation.RELU).dense(10, Activation.LINEAR)
+                .loss(Loss.SOFTMAX_CROSS_ENTROPY).build();
+        int batch = 16, in = wide.inputs(), out = wide.outputs();
+        float[] a = uniform(new SplittableRandom(24), batch * in);
+        float[] b = uniform(new SplittableRandom(25), batch * in);
+        try (Model model = wide.init(5L);
+             Predictor p = model.predictor(batch)) {
+            float[] expectedA = new float[batch * out], expectedB = new float[batch * out];
+            p.predict(a, expectedA);
+            p.predict(b, expectedB);
+
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong wrong = new AtomicLong(), refused = new AtomicLong();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread other = Thread.ofPlatform().start(() -> {
+                float[] y = new float[batch * out];
+                try {
+                    while (!stop.get()) {
+                        try {
+                            p.predict(b, y);
+                            if (!Arrays.equals(expectedB, y)) {
+                                wrong.incrementAndGet();
+                            }
+                        } catch (IllegalStateException e) {
+                            assertTrue(e.getMessage().contains("in use by another thread"), e.getMessage());
+                            refused.incrementAndGet();
+                        }
+                    }
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+            float[] y = new float[batch * out];
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            int calls = 0;
+            // Each refusal is a call that overlapped one on the other thread; both threads' calls
+            // that got through are checked against their own batch.
+            while ((calls < 50 || refused.get() < 5) && System.nanoTime() < deadline) {
+                try {
+                    p.predict(a, y);
+                    calls++;
+                    if (!Arrays.equals(expectedA, y)) {
+                        wrong.incrementAndGet();
+                    }
+                } catch (IllegalStateException e) {
+                    assertTrue(e.getMessage().contains("in use by another thread"), e.getMessage());
+                    refused.incrementAndGet();
+                }
+            }
+            stop.set(true);
+            other.join();
+            assertEquals(null, failure.get(), "the other thread's failure");
+            assertEquals(0, wrong.get(), "outputs that differ from the batch's own answer");
+            assertTrue(calls >= 50, "calls that got through on this thread: " + calls);
+            assertTrue(refused.get() >= 5, "overlapping calls refused: " + refused.get());
         }
     }
 
