@@ -62,6 +62,15 @@ public final class Predictor implements AutoCloseable {
     public static final long WARM_UP_QUIET_MILLIS = 200;
     /** {@link #warmUp()} gives up after this long (plus the round under way). */
     public static final long WARM_UP_LIMIT_MILLIS = 10_000;
+    /**
+     * {@link #warmUp()} makes at least this many batch-1 calls through each entry point. C2
+     * compiles a method after about 5,000 calls (more when its queue is long), and the JIT can
+     * be quiet for 200 ms before that: with 7,000 calls, a warm-up of network A ended as C2
+     * began to compile {@code predict} itself.
+     */
+    public static final int WARM_UP_MIN_CALLS = 10_000;
+    /** Batch-1 calls of each entry point in a round of {@link #warmUp()}. */
+    private static final int WARM_UP_SINGLES = 16;
 
     private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -213,16 +222,18 @@ public final class Predictor implements AutoCloseable {
      *
      * <p>The rule: rounds of predictions on scratch inputs (a fixed pseudo-random batch in memory
      * of its own; the caller's data is not touched and the model's parameters are only read), one
-     * round being {@link #classify} and {@link #predict(float[], float[])} of one row, then
-     * {@link #predict(MemorySegment, MemorySegment, int)} at batches 1, 3, 7, ..., 2^k - 1 below
-     * {@link #maxBatch()}, and {@code maxBatch()} (so that the kernels' edge rows, full tiles and
-     * large-batch paths are all compiled), repeated until a whole round has allocated nothing on
-     * this thread and the JVM's total compilation time ({@link CompilationMXBean}) has not grown
-     * for {@value #WARM_UP_QUIET_MILLIS} ms. Both, because a C2 compilation counts only when it
-     * ends: a long one can leave the total still for a while, but the code it replaces still
-     * allocates. It gives up after {@value #WARM_UP_LIMIT_MILLIS} ms, plus the round under way.
-     * Where the JVM cannot tell (no JIT, or no allocation counter) the missing half of the rule
-     * is left out.
+     * round being 16 calls of one row through each entry point ({@link #classify},
+     * {@link #predict(float[], float[])}, {@link #predict(MemorySegment, MemorySegment, int)}),
+     * then one call at batches 3, 7, ..., 2^k - 1 below {@link #maxBatch()} and one at
+     * {@code maxBatch()} (so that the kernels' edge rows, full tiles and large-batch paths are all
+     * compiled). The rounds repeat until each entry point has had {@value #WARM_UP_MIN_CALLS}
+     * calls of one row, the last whole round has allocated nothing on this thread, and the JVM's
+     * total compilation time ({@link CompilationMXBean}) has not grown for
+     * {@value #WARM_UP_QUIET_MILLIS} ms. Allocation as well as compilation time, because a C2
+     * compilation counts only when it ends: a long one can leave the total still for a while, but
+     * the code it replaces still allocates. It gives up after {@value #WARM_UP_LIMIT_MILLIS} ms,
+     * plus the round under way. Where the JVM cannot tell (no JIT, or no allocation counter), that
+     * part of the rule is left out.
      *
      * <p>Compiled code belongs to the JVM, not to this predictor: warming one predictor of a
      * network warms the others of the same network. The reports of non-finite inputs are left
@@ -261,14 +272,19 @@ public final class Predictor implements AutoCloseable {
             long start = System.nanoTime();
             long compiled = compilationMillis();
             long quietSince = start;
-            while (true) {
+            for (int singles = WARM_UP_SINGLES; ; singles += WARM_UP_SINGLES) {
                 long allocated = allocatedBytes();
-                classify(one);
-                predict(one, oneOut);
-                for (int b = 1; b < max; b = 2 * b + 1) {
+                for (int i = 0; i < WARM_UP_SINGLES; i++) {
+                    classify(one);
+                    predict(one, oneOut);
+                    predict(in, out, 1);
+                }
+                for (int b = 3; b < max; b = 2 * b + 1) {
                     predict(in, out, b);
                 }
-                predict(in, out, max);
+                if (max > 1) {
+                    predict(in, out, max);
+                }
                 long now = System.nanoTime();
                 boolean clean = allocated < 0 || allocatedBytes() == allocated;
                 long c = compilationMillis();
@@ -276,7 +292,7 @@ public final class Predictor implements AutoCloseable {
                     compiled = c;
                     quietSince = now;
                 }
-                if (clean && now - quietSince >= WARM_UP_QUIET_MILLIS * 1_000_000) {
+                if (clean && singles >= WARM_UP_MIN_CALLS && now - quietSince >= WARM_UP_QUIET_MILLIS * 1_000_000) {
                     return true;
                 }
                 if (now - start >= WARM_UP_LIMIT_MILLIS * 1_000_000) {
