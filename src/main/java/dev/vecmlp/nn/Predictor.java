@@ -46,8 +46,9 @@ public final class Predictor implements AutoCloseable {
          * Computes it as any other input: IEEE arithmetic carries NaN and infinities wherever they
          * lead (a ReLU may turn a NaN into 0, so the outputs need not show it), and the call
          * returns normally. The predictor records where the first one was
-         * ({@link #lastCallHadNonFiniteInput()}, {@link #lastNonFiniteRow()},
-         * {@link #lastNonFiniteColumn()}) and counts such calls ({@link #nonFiniteInputCalls()}).
+         * ({@link Predictor#lastCallHadNonFiniteInput()}, {@link Predictor#lastNonFiniteRow()},
+         * {@link Predictor#lastNonFiniteColumn()}) and counts such calls
+         * ({@link Predictor#nonFiniteInputCalls()}).
          */
         REPORT,
         /**
