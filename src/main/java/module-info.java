@@ -11,6 +11,7 @@ module dev.vecmlp {
     requires jdk.incubator.vector;
     requires java.desktop;
     requires java.management;
+    requires jdk.management;
     requires static info.picocli;
 
     exports dev.vecmlp.memory;

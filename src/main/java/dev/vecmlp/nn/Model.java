@@ -16,6 +16,11 @@ import dev.vecmlp.memory.Slab;
  * through its own {@link Predictor} or {@link Workspace}. {@link #forwardBackward} writes the
  * model's one gradient slab, so training runs one backward pass at a time per model.
  *
+ * <p>The model counts the predictors and workspaces it has made and not yet seen closed, and
+ * {@link #close()} refuses while any is open: a predictor in use on another thread never finds
+ * the parameters freed under it. Close them first, as try-with-resources does when they are
+ * declared after the model.
+ *
  * <pre>{@code
  * try (Model model = spec.init(42L);
  *      Predictor p = model.predictor(1)) {
@@ -30,6 +35,10 @@ public final class Model implements AutoCloseable {
     private final Plan plan;
     private final Slab parameters;
     private final Slab gradients;
+    /** Guards the counts below and the closing of the slabs, so no predictor is made during a close. */
+    private final Object lifecycle = new Object();
+    private int openPredictors;
+    private int openWorkspaces;
 
     Model(Mlp spec, Kernels kernels) {
         this.spec = Objects.requireNonNull(spec, "spec");
@@ -83,13 +92,13 @@ public final class Model implements AutoCloseable {
 
     /** The parameter slab: {@code [W0 | b0 | W1 | b1 | ...]}. */
     public Slab parameters() {
-        parameters.ensureOpen();
+        ensureOpen();
         return parameters;
     }
 
     /** The gradient slab, same layout as {@link #parameters()}, written by {@link #forwardBackward}. */
     public Slab gradients() {
-        gradients.ensureOpen();
+        ensureOpen();
         return gradients;
     }
 
@@ -191,16 +200,57 @@ public final class Model implements AutoCloseable {
         return out;
     }
 
-    /** A workspace for training passes of up to {@code maxBatch} rows. */
+    /**
+     * A workspace for training passes of up to {@code maxBatch} rows. The model stays open until
+     * it is closed ({@link #close()}).
+     */
     public Workspace workspace(int maxBatch) {
-        ensureOpen();
-        return new Workspace(spec, kernels, maxBatch, true);
+        synchronized (lifecycle) {
+            ensureOpen();
+            Workspace ws = new Workspace(spec, kernels, maxBatch, true, this);
+            openWorkspaces++;
+            return ws;
+        }
     }
 
-    /** A predictor for batches of up to {@code maxBatch} rows; one per thread. */
+    /**
+     * A predictor for batches of up to {@code maxBatch} rows, one per thread, that computes
+     * inputs holding NaN or infinities and reports them ({@link Predictor.NonFiniteInput#REPORT}).
+     * The model stays open until it is closed ({@link #close()}).
+     */
     public Predictor predictor(int maxBatch) {
-        ensureOpen();
-        return new Predictor(this, maxBatch);
+        return predictor(maxBatch, Predictor.NonFiniteInput.REPORT);
+    }
+
+    /**
+     * A predictor for batches of up to {@code maxBatch} rows, one per thread, with the given
+     * handling of inputs that hold NaN or infinities.
+     *
+     * <pre>{@code
+     * try (Predictor p = model.predictor(1, Predictor.NonFiniteInput.REJECT)) {
+     *     p.predict(pixels, scores);   // IllegalArgumentException naming the row and column of a NaN
+     * }
+     * }</pre>
+     */
+    public Predictor predictor(int maxBatch, Predictor.NonFiniteInput nonFinite) {
+        Objects.requireNonNull(nonFinite, "nonFinite");
+        synchronized (lifecycle) {
+            ensureOpen();
+            Predictor p = new Predictor(this, maxBatch, nonFinite);
+            openPredictors++;
+            return p;
+        }
+    }
+
+    /** Called once by each predictor and workspace this model made, when it is closed. */
+    void released(boolean predictor) {
+        synchronized (lifecycle) {
+            if (predictor) {
+                openPredictors--;
+            } else {
+                openWorkspaces--;
+            }
+        }
     }
 
     /**
@@ -239,6 +289,7 @@ public final class Model implements AutoCloseable {
      * step ({@link #forwardBackwardShard}) or for optimizer state. The caller closes it.
      */
     public Slab newParameterSlab(String name) {
+        Objects.requireNonNull(name, "name");
         ensureOpen();
         return Slab.allocate(name + "(" + spec + ")", layout.totalFloats());
     }
@@ -295,7 +346,9 @@ public final class Model implements AutoCloseable {
     }
 
     void ensureOpen() {
-        parameters.ensureOpen();
+        if (parameters.isClosed()) {
+            throw new IllegalStateException("model " + spec + ": closed; it can no longer be used");
+        }
     }
 
     boolean isClosed() {
@@ -334,11 +387,41 @@ public final class Model implements AutoCloseable {
         }
     }
 
-    /** Frees the parameter and gradient memory. Predictors and workspaces have their own and stay open. */
+    /**
+     * Frees the parameter and gradient memory, once every predictor and workspace made by this
+     * model has been closed. Idempotent.
+     *
+     * <pre>{@code
+     * try (Model model = spec.init(42L);
+     *      Predictor p = model.predictor(1)) {   // closed before the model
+     *     p.predict(pixels, scores);
+     * }
+     * }</pre>
+     *
+     * @throws IllegalStateException if predictors or workspaces of this model are still open;
+     *         the model then stays open and usable, and a later close succeeds once they are closed
+     */
     @Override
     public void close() {
-        parameters.close();
-        gradients.close();
+        synchronized (lifecycle) {
+            if (parameters.isClosed()) {
+                return;
+            }
+            if (openPredictors > 0 || openWorkspaces > 0) {
+                throw new IllegalStateException("model " + spec + ": " + openText() + " still open; close them first");
+            }
+            parameters.close();
+            gradients.close();
+        }
+    }
+
+    private String openText() {
+        String predictors = openPredictors + (openPredictors == 1 ? " predictor" : " predictors");
+        String workspaces = openWorkspaces + (openWorkspaces == 1 ? " workspace" : " workspaces");
+        if (openWorkspaces == 0) {
+            return predictors;
+        }
+        return openPredictors == 0 ? workspaces : predictors + " and " + workspaces;
     }
 
     @Override

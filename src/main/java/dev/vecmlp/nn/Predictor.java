@@ -1,8 +1,14 @@
 package dev.vecmlp.nn;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.vecmlp.memory.Matrix;
 
@@ -15,23 +21,77 @@ import dev.vecmlp.memory.Matrix;
  *
  * <pre>{@code
  * try (Predictor p = model.predictor(1)) {
+ *     p.warmUp();                    // before the first timed or served call
  *     float[] scores = new float[10];
  *     p.predict(pixels, scores);     // pixels.length == 784
  *     int digit = p.classify(pixels);
+ *     if (p.lastCallHadNonFiniteInput()) {
+ *         log("NaN or infinity at column " + p.lastNonFiniteColumn());
+ *     }
  * }
  * }</pre>
+ *
+ * <p>Every input is scanned for NaN and infinities (one vector pass over the copied rows, a small
+ * fraction of a prediction). What happens next is the predictor's {@link NonFiniteInput} policy,
+ * chosen when it is made ({@link Model#predictor(int, NonFiniteInput)}).
+ *
+ * <p>A predictor serves one thread at a time. A call that overlaps another call on the same
+ * predictor from a second thread throws {@link IllegalStateException} instead of mixing the two
+ * batches in the one workspace.
  */
 public final class Predictor implements AutoCloseable {
+    /** What a predictor does with an input that holds NaN or an infinity. */
+    public enum NonFiniteInput {
+        /**
+         * Computes it as any other input: IEEE arithmetic carries NaN and infinities wherever they
+         * lead (a ReLU may turn a NaN into 0, so the outputs need not show it), and the call
+         * returns normally. The predictor records where the first one was
+         * ({@link Predictor#lastCallHadNonFiniteInput()}, {@link Predictor#lastNonFiniteRow()},
+         * {@link Predictor#lastNonFiniteColumn()}) and counts such calls
+         * ({@link Predictor#nonFiniteInputCalls()}).
+         */
+        REPORT,
+        /**
+         * Records it as {@link #REPORT} does, then throws {@link IllegalArgumentException} naming
+         * the row, the column and the value, before computing anything: the outputs keep what they
+         * held.
+         */
+        REJECT
+    }
+
+    /** {@link #warmUp()} ends once the JVM's total compilation time has not grown for this long. */
+    public static final long WARM_UP_QUIET_MILLIS = 200;
+    /** {@link #warmUp()} gives up after this long (plus the round under way). */
+    public static final long WARM_UP_LIMIT_MILLIS = 10_000;
+    /**
+     * {@link #warmUp()} makes at least this many batch-1 calls through each entry point. C2
+     * compiles a method after about 5,000 calls (more when its queue is long), and the JIT can
+     * be quiet for 200 ms before that: with 7,000 calls, a warm-up of network A ended as C2
+     * began to compile {@code predict} itself.
+     */
+    public static final int WARM_UP_MIN_CALLS = 10_000;
+    /** Batch-1 calls of each entry point in a round of {@link #warmUp()}. */
+    private static final int WARM_UP_SINGLES = 16;
+
+    private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
     private final Model model;
     private final Workspace ws;
     private final int inputs;
     private final int outputs;
+    private final NonFiniteInput nonFinite;
+    private final AtomicBoolean busy = new AtomicBoolean();
+    private int lastBadRow = -1;
+    private int lastBadColumn = -1;
+    private long badCalls;
 
-    Predictor(Model model, int maxBatch) {
+    Predictor(Model model, int maxBatch, NonFiniteInput nonFinite) {
         this.model = model;
-        this.ws = new Workspace(model.spec(), model.kernels(), maxBatch, false);
+        this.ws = new Workspace(model.spec(), model.kernels(), maxBatch, false, null);
         this.inputs = model.spec().inputs();
         this.outputs = model.spec().outputs();
+        this.nonFinite = nonFinite;
     }
 
     public Model model() {
@@ -42,9 +102,20 @@ public final class Predictor implements AutoCloseable {
         return ws.maxBatch();
     }
 
+    /** What this predictor does with NaN and infinities in an input. */
+    public NonFiniteInput nonFiniteInput() {
+        return nonFinite;
+    }
+
     /**
      * Predicts a batch given row-major without padding: {@code input.length = batch * inputs},
      * {@code output.length = batch * outputs}.
+     *
+     * @throws IllegalArgumentException on a wrong length, a batch above {@link #maxBatch()}, or
+     *         (with {@link NonFiniteInput#REJECT}) a NaN or infinite input, leaving
+     *         {@code output} untouched
+     * @throws IllegalStateException if this predictor or its model is closed, or another thread
+     *         is using this predictor
      */
     public void predict(float[] input, float[] output) {
         Objects.requireNonNull(input, "input");
@@ -54,15 +125,20 @@ public final class Predictor implements AutoCloseable {
             throw new IllegalArgumentException("output: expected " + ((long) batch * outputs) + " floats (" + batch
                     + " rows x " + outputs + "), found " + output.length);
         }
-        ensureOpen();
-        ws.inputView().copyRowsFrom(input, 0, batch);
-        model.plan().predict(model, ws, batch);
-        ws.h(model.spec().depth() - 1).copyRowsTo(output, 0, batch);
+        enter();
+        try {
+            ws.inputView().copyRowsFrom(input, 0, batch);
+            run(batch);
+            ws.h(model.spec().depth() - 1).copyRowsTo(output, 0, batch);
+        } finally {
+            busy.setRelease(false);
+        }
     }
 
     /**
      * Predicts {@code batch} rows of native-order floats, row-major without padding, from
-     * {@code input} into {@code output}.
+     * {@code input} into {@code output}. Throws as {@link #predict(float[], float[])} does, and
+     * also on a read-only {@code output} or a segment whose arena is closed.
      */
     public void predict(MemorySegment input, MemorySegment output, int batch) {
         Objects.requireNonNull(input, "input");
@@ -70,40 +146,220 @@ public final class Predictor implements AutoCloseable {
         ws.checkBatch(batch);
         checkSegment("input", input, (long) batch * inputs);
         checkSegment("output", output, (long) batch * outputs);
-        ensureOpen();
-        Matrix x = ws.inputView();
-        long rowBytes = (long) inputs * Float.BYTES;
-        for (int r = 0; r < batch; r++) {
-            MemorySegment.copy(input, r * rowBytes, x.segment(), (x.offset() + (long) r * x.stride()) * Float.BYTES, rowBytes);
+        if (output.isReadOnly()) {
+            throw new IllegalArgumentException("output: expected a writable segment, found a read-only one");
         }
-        model.plan().predict(model, ws, batch);
-        Matrix y = ws.h(model.spec().depth() - 1);
-        long outBytes = (long) outputs * Float.BYTES;
-        for (int r = 0; r < batch; r++) {
-            MemorySegment.copy(y.segment(), (y.offset() + (long) r * y.stride()) * Float.BYTES, output, r * outBytes, outBytes);
+        enter();
+        try {
+            Matrix x = ws.inputView();
+            long rowBytes = (long) inputs * Float.BYTES;
+            for (int r = 0; r < batch; r++) {
+                MemorySegment.copy(input, r * rowBytes, x.segment(), (x.offset() + (long) r * x.stride()) * Float.BYTES, rowBytes);
+            }
+            run(batch);
+            Matrix y = ws.h(model.spec().depth() - 1);
+            long outBytes = (long) outputs * Float.BYTES;
+            for (int r = 0; r < batch; r++) {
+                MemorySegment.copy(y.segment(), (y.offset() + (long) r * y.stride()) * Float.BYTES, output, r * outBytes, outBytes);
+            }
+        } finally {
+            busy.setRelease(false);
         }
     }
 
-    /** The index of the largest output for one example ({@code input.length == inputs}). */
+    /**
+     * The index of the largest output for one example ({@code input.length == inputs}). Throws as
+     * {@link #predict(float[], float[])} does.
+     */
     public int classify(float[] input) {
         Objects.requireNonNull(input, "input");
         if (input.length != inputs) {
             throw new IllegalArgumentException("input: expected " + inputs + " floats (one example), found " + input.length);
         }
+        enter();
+        try {
+            ws.inputView().copyRowsFrom(input, 0, 1);
+            run(1);
+            Matrix y = ws.h(model.spec().depth() - 1);
+            int best = 0;
+            float bestValue = y.get(0, 0);
+            for (int c = 1; c < outputs; c++) {
+                float v = y.get(0, c);
+                if (v > bestValue) {
+                    best = c;
+                    bestValue = v;
+                }
+            }
+            return best;
+        } finally {
+            busy.setRelease(false);
+        }
+    }
+
+    /** Whether the input of the last call that read one held a NaN or an infinity. */
+    public boolean lastCallHadNonFiniteInput() {
+        return lastBadRow >= 0;
+    }
+
+    /** The row of the first NaN or infinity in the last call's input (rows in order, then columns), or -1. */
+    public int lastNonFiniteRow() {
+        return lastBadRow;
+    }
+
+    /** The column (feature) of the first NaN or infinity in the last call's input, or -1. */
+    public int lastNonFiniteColumn() {
+        return lastBadColumn;
+    }
+
+    /** How many calls since this predictor was made had a NaN or an infinity in their input. */
+    public long nonFiniteInputCalls() {
+        return badCalls;
+    }
+
+    /**
+     * Runs this predictor's kernels until the JIT has compiled them, so that the calls that follow
+     * run at full speed and allocate nothing. Until C2 has compiled them the Vector API kernels
+     * run in code that boxes every vector: tens of times slower, and allocating.
+     *
+     * <p>The rule: rounds of predictions on scratch inputs (a fixed pseudo-random batch in memory
+     * of its own; the caller's data is not touched and the model's parameters are only read), one
+     * round being 16 calls of one row through each entry point ({@link #classify},
+     * {@link #predict(float[], float[])}, {@link #predict(MemorySegment, MemorySegment, int)}),
+     * then one call at batches 3, 7, ..., 2^k - 1 below {@link #maxBatch()} and one at
+     * {@code maxBatch()} (so that the kernels' edge rows, full tiles and large-batch paths are all
+     * compiled). The rounds repeat until each entry point has had {@value #WARM_UP_MIN_CALLS}
+     * calls of one row, the last whole round has allocated nothing on this thread, and the JVM's
+     * total compilation time ({@link CompilationMXBean}) has not grown for
+     * {@value #WARM_UP_QUIET_MILLIS} ms. Allocation as well as compilation time, because a C2
+     * compilation counts only when it ends: a long one can leave the total still for a while, but
+     * the code it replaces still allocates. It gives up after {@value #WARM_UP_LIMIT_MILLIS} ms,
+     * plus the round under way. Where the JVM cannot tell (no JIT, or no allocation counter), that
+     * part of the rule is left out.
+     *
+     * <p>Compiled code belongs to the JVM, not to this predictor: warming one predictor of a
+     * network warms the others of the same network. The reports of non-finite inputs are left
+     * as they were before the call.
+     *
+     * <pre>{@code
+     * try (Predictor p = model.predictor(64)) {
+     *     if (!p.warmUp()) {
+     *         log("JIT still busy after " + Predictor.WARM_UP_LIMIT_MILLIS + " ms; first calls may be slow");
+     *     }
+     *     serve(p);
+     * }
+     * }</pre>
+     *
+     * @return true if the JIT settled, false if the time limit ended the warm-up first
+     * @throws IllegalStateException if this predictor or its model is closed, or another thread
+     *         is using this predictor
+     */
+    public boolean warmUp() {
         ensureOpen();
-        ws.inputView().copyRowsFrom(input, 0, 1);
-        model.plan().predict(model, ws, 1);
-        Matrix y = ws.h(model.spec().depth() - 1);
-        int best = 0;
-        float bestValue = y.get(0, 0);
-        for (int c = 1; c < outputs; c++) {
-            float v = y.get(0, c);
-            if (v > bestValue) {
-                best = c;
-                bestValue = v;
+        int badRow = lastBadRow, badColumn = lastBadColumn;
+        long bad = badCalls;
+        int max = maxBatch();
+        SplittableRandom rng = new SplittableRandom(0x5EED);
+        float[] one = new float[inputs];
+        for (int i = 0; i < inputs; i++) {
+            one[i] = (float) rng.nextGaussian();
+        }
+        float[] oneOut = new float[outputs];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocate(ValueLayout.JAVA_FLOAT, (long) max * inputs);
+            for (long i = 0; i < (long) max * inputs; i++) {
+                in.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rng.nextGaussian());
+            }
+            MemorySegment out = arena.allocate(ValueLayout.JAVA_FLOAT, (long) max * outputs);
+            long start = System.nanoTime();
+            long compiled = compilationMillis();
+            long quietSince = start;
+            for (int singles = WARM_UP_SINGLES; ; singles += WARM_UP_SINGLES) {
+                long allocated = allocatedBytes();
+                for (int i = 0; i < WARM_UP_SINGLES; i++) {
+                    classify(one);
+                    predict(one, oneOut);
+                    predict(in, out, 1);
+                }
+                for (int b = 3; b < max; b = 2 * b + 1) {
+                    predict(in, out, b);
+                }
+                if (max > 1) {
+                    predict(in, out, max);
+                }
+                long now = System.nanoTime();
+                boolean clean = allocated < 0 || allocatedBytes() == allocated;
+                long c = compilationMillis();
+                if (c != compiled) {
+                    compiled = c;
+                    quietSince = now;
+                }
+                if (clean && singles >= WARM_UP_MIN_CALLS && now - quietSince >= WARM_UP_QUIET_MILLIS * 1_000_000) {
+                    return true;
+                }
+                if (now - start >= WARM_UP_LIMIT_MILLIS * 1_000_000) {
+                    return false;
+                }
+            }
+        } finally {
+            lastBadRow = badRow;
+            lastBadColumn = badColumn;
+            badCalls = bad;
+        }
+    }
+
+    private static long compilationMillis() {
+        return JIT != null && JIT.isCompilationTimeMonitoringSupported() ? JIT.getTotalCompilationTime() : 0;
+    }
+
+    /** Bytes this thread has allocated on the heap, or -1 where the JVM does not count them. */
+    private static long allocatedBytes() {
+        return THREADS instanceof com.sun.management.ThreadMXBean t ? t.getCurrentThreadAllocatedBytes() : -1;
+    }
+
+    /** The input is in the workspace: checks it, then runs the network over it. */
+    private void run(int batch) {
+        Matrix x = ws.inputView();
+        // The padding of every row is zero, so the whole padded block scans in one flat pass.
+        if (model.kernels().allFinite((long) batch * x.stride(), x.segment(), x.offset())) {
+            lastBadRow = -1;
+            lastBadColumn = -1;
+        } else {
+            locateNonFinite(batch);
+        }
+        model.plan().predict(model, ws, batch);
+    }
+
+    private void locateNonFinite(int batch) {
+        Matrix x = ws.inputView();
+        for (int r = 0; r < batch; r++) {
+            for (int c = 0; c < inputs; c++) {
+                float v = x.get(r, c);
+                if (!Float.isFinite(v)) {
+                    lastBadRow = r;
+                    lastBadColumn = c;
+                    badCalls++;
+                    if (nonFinite == NonFiniteInput.REJECT) {
+                        throw new IllegalArgumentException("input: expected finite floats, found " + v + " at row " + r
+                                + ", column " + c + " (NonFiniteInput.REJECT)");
+                    }
+                    return;
+                }
             }
         }
-        return best;
+    }
+
+    /** Claims the predictor for the calling thread's call; the caller releases it in a finally. */
+    private void enter() {
+        if (!busy.compareAndSet(false, true)) {
+            throw new IllegalStateException("predictor: in use by another thread; a predictor serves one thread at a"
+                    + " time, so make one per thread (Model.predictor)");
+        }
+        try {
+            ensureOpen();
+        } catch (RuntimeException e) {
+            busy.setRelease(false);
+            throw e;
+        }
     }
 
     private int batchOf(int length) {
@@ -117,6 +373,9 @@ public final class Predictor implements AutoCloseable {
     }
 
     private static void checkSegment(String what, MemorySegment s, long floats) {
+        if (!s.scope().isAlive()) {
+            throw new IllegalStateException(what + ": expected a segment of an open arena, found one whose arena is closed");
+        }
         if (s.byteSize() < floats * Float.BYTES) {
             throw new IllegalArgumentException(what + ": expected at least " + floats + " floats (" + (floats * Float.BYTES)
                     + " bytes), found a segment of " + s.byteSize() + " bytes");
@@ -127,13 +386,21 @@ public final class Predictor implements AutoCloseable {
     }
 
     private void ensureOpen() {
-        ws.ensureOpen();
+        if (ws.isClosed()) {
+            throw new IllegalStateException("predictor for " + model.spec() + ": closed; it can no longer be used");
+        }
         model.ensureOpen();
     }
 
-    /** Frees the workspace. The model stays open. */
+    /** Frees the workspace, and lets the model close once nothing else of it is open. Idempotent. */
     @Override
     public void close() {
-        ws.close();
+        synchronized (this) {
+            if (ws.isClosed()) {
+                return;
+            }
+            ws.close();
+        }
+        model.released(true);
     }
 }

@@ -1,6 +1,7 @@
 package dev.vecmlp.nn;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Objects;
 
 import dev.vecmlp.kernel.Kernels;
 import dev.vecmlp.memory.Matrix;
@@ -13,6 +14,7 @@ import dev.vecmlp.memory.Slab;
  * to 16 floats, in one slab.
  *
  * <p>A workspace belongs to one thread at a time. Many workspaces may share one {@link Model}.
+ * The model that made it cannot be closed while it is open ({@link Model#close()}).
  *
  * <pre>{@code
  * try (Workspace ws = model.workspace(64)) {
@@ -27,6 +29,8 @@ public final class Workspace implements AutoCloseable {
     private final int maxBatch;
     private final boolean training;
     private final Slab slab;
+    /** The model to tell when this closes, or null for a predictor's own workspace. */
+    private final Model owner;
     private final MemorySegment seg;
     private final Matrix input;
     private final Matrix[] z;
@@ -36,13 +40,14 @@ public final class Workspace implements AutoCloseable {
     private final long scratchOffset;
     private final long scratchFloats;
 
-    Workspace(Mlp spec, Kernels kernels, int maxBatch, boolean training) {
+    Workspace(Mlp spec, Kernels kernels, int maxBatch, boolean training, Model owner) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("workspace: expected a maximum batch >= 1, found " + maxBatch);
         }
         this.spec = spec;
         this.maxBatch = maxBatch;
         this.training = training;
+        this.owner = owner;
         int depth = spec.depth();
         long floats = (long) maxBatch * Matrix.paddedStride(spec.inputs());
         for (Layer layer : spec.layers()) {
@@ -102,26 +107,26 @@ public final class Workspace implements AutoCloseable {
 
     /** The input X, {@code maxBatch x inputs}. */
     public Matrix inputs() {
-        slab.ensureOpen();
+        ensureOpen();
         return input;
     }
 
     /** The targets T, {@code maxBatch x outputs}. */
     public Matrix targets() {
-        slab.ensureOpen();
+        ensureOpen();
         requireTraining("targets");
         return targets;
     }
 
     /** Pre-activation Z of layer {@code l}. */
     public Matrix preActivation(int l) {
-        slab.ensureOpen();
+        ensureOpen();
         return z[checkLayer(l)];
     }
 
     /** Activation H = φ(Z) of layer {@code l}; for the last layer, the network's output. */
     public Matrix activation(int l) {
-        slab.ensureOpen();
+        ensureOpen();
         return h[checkLayer(l)];
     }
 
@@ -132,13 +137,14 @@ public final class Workspace implements AutoCloseable {
 
     /** Error signal Z̄ = ∂loss/∂Z of layer {@code l}, valid after a backward pass. */
     public Matrix errorSignal(int l) {
-        slab.ensureOpen();
+        ensureOpen();
         requireTraining("error signals");
         return g[checkLayer(l)];
     }
 
     /** Copies {@code batch} rows of inputs, row-major without padding ({@code x.length == batch * inputs}). */
     public void setInputs(float[] x, int batch) {
+        Objects.requireNonNull(x, "inputs");
         checkBatch(batch);
         checkLength("inputs", x, batch, spec.inputs());
         inputs().copyRowsFrom(x, 0, batch);
@@ -146,6 +152,7 @@ public final class Workspace implements AutoCloseable {
 
     /** Copies {@code batch} rows of targets ({@code t.length == batch * outputs}). */
     public void setTargets(float[] t, int batch) {
+        Objects.requireNonNull(t, "targets");
         checkBatch(batch);
         checkLength("targets", t, batch, spec.outputs());
         targets().copyRowsFrom(t, 0, batch);
@@ -153,6 +160,7 @@ public final class Workspace implements AutoCloseable {
 
     /** Sets one-hot targets from class labels in {@code [0, outputs)}. */
     public void setLabels(int[] labels, int batch) {
+        Objects.requireNonNull(labels, "labels");
         checkBatch(batch);
         if (labels.length != batch) {
             throw new IllegalArgumentException("labels: expected " + batch + " labels for a batch of " + batch
@@ -207,7 +215,13 @@ public final class Workspace implements AutoCloseable {
     }
 
     void ensureOpen() {
-        slab.ensureOpen();
+        if (slab.isClosed()) {
+            throw new IllegalStateException("workspace for " + spec + ": closed; it can no longer be used");
+        }
+    }
+
+    boolean isClosed() {
+        return slab.isClosed();
     }
 
     /** Throws unless {@code 1 <= batch <= maxBatch}. */
@@ -239,9 +253,17 @@ public final class Workspace implements AutoCloseable {
         }
     }
 
-    /** Frees the memory. */
+    /** Frees the memory, and lets the model that made it close once nothing else of it is open. Idempotent. */
     @Override
     public void close() {
-        slab.close();
+        synchronized (this) {
+            if (slab.isClosed()) {
+                return;
+            }
+            slab.close();
+        }
+        if (owner != null) {
+            owner.released(false);
+        }
     }
 }

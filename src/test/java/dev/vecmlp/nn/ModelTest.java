@@ -212,14 +212,14 @@ class ModelTest {
     @Test
     void closedModelThrowsIllegalStateExceptionEverywhere() {
         Model model = SPEC.init(1L);
-        Workspace ws = model.workspace(2);
-        Predictor p = model.predictor(2);
-        try {
+        // A workspace of the same network from another model: one of this model's own would keep it open.
+        try (Model other = SPEC.init(2L); Workspace ws = other.workspace(2)) {
             ws.setInputs(new float[2 * 17], 2);
             ws.setLabels(new int[] {0, 1}, 2);
             model.close();
-            assertThrows(IllegalStateException.class, () -> model.forwardBackward(ws, 2));
+            assertRejected(IllegalStateException.class, () -> model.forwardBackward(ws, 2), "model " + SPEC, "closed");
             assertThrows(IllegalStateException.class, () -> model.forward(ws, 2));
+            assertThrows(IllegalStateException.class, () -> model.lossSum(ws, 2));
             assertThrows(IllegalStateException.class, () -> model.weights(0));
             assertThrows(IllegalStateException.class, () -> model.bias(0));
             assertThrows(IllegalStateException.class, () -> model.weightGradient(0));
@@ -229,17 +229,41 @@ class ModelTest {
             assertThrows(IllegalStateException.class, model::gradientsToArray);
             assertThrows(IllegalStateException.class, () -> model.setParameters(new float[(int) SPEC.parameterCount()]));
             assertThrows(IllegalStateException.class, model::sumOfSquaredWeights);
-            assertThrows(IllegalStateException.class, () -> model.workspace(1));
-            assertThrows(IllegalStateException.class, () -> model.predictor(1));
-            // A predictor made before the close shares the freed parameters.
-            assertThrows(IllegalStateException.class, () -> p.predict(new float[17], new float[3]));
-            assertThrows(IllegalStateException.class, () -> p.classify(new float[17]));
+            assertThrows(IllegalStateException.class, () -> model.newParameterSlab("state"));
+            assertRejected(IllegalStateException.class, () -> model.workspace(1), "model " + SPEC, "closed");
+            assertRejected(IllegalStateException.class, () -> model.predictor(1), "model " + SPEC, "closed");
             model.close();
             assertTrue(model.toString().contains("closed"), model.toString());
-        } finally {
-            p.close();
-            ws.close();
         }
+    }
+
+    @Test
+    void closeIsRefusedWhilePredictorsOrWorkspacesOfTheModelAreOpen() {
+        float[] x = uniform(new SplittableRandom(5), 17);
+        Model model = SPEC.init(1L);
+        Predictor p1 = model.predictor(1);
+        Predictor p2 = model.predictor(1, Predictor.NonFiniteInput.REJECT);
+        Workspace ws = model.workspace(1);
+        float[] before = new float[3];
+        p2.predict(x, before);
+        assertRejected(IllegalStateException.class, model::close,
+                "model " + SPEC, "2 predictors and 1 workspace still open; close them first");
+
+        float[] after = new float[3];
+        p2.predict(x, after);
+        assertArrayEquals(before, after, "a prediction after the refused close");
+        p1.close();
+        p1.close();
+        assertRejected(IllegalStateException.class, model::close, "1 predictor and 1 workspace still open");
+        ws.close();
+        ws.close();
+        assertRejected(IllegalStateException.class, model::close, ": 1 predictor still open");
+        assertRejected(IllegalArgumentException.class, () -> model.predictor(0), "expected a maximum batch >= 1");
+        p2.close();
+        model.close();
+        assertTrue(model.toString().contains("closed"), model.toString());
+        assertRejected(IllegalStateException.class, () -> p2.predict(x, after), "predictor for " + SPEC, "closed");
+        assertRejected(IllegalStateException.class, () -> ws.setInputs(x, 1), "workspace for " + SPEC, "closed");
     }
 
     @Test
