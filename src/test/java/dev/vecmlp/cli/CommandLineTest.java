@@ -51,23 +51,30 @@ class CommandLineTest {
         return new Run(exit, out.toString(), err.toString());
     }
 
-    /** Four classes of points around the corners of a square in 16 dimensions, with a header. */
-    private static void writeBlobs(Path file, int rows, long seed) throws IOException {
+    /**
+     * {@code classes} classes of points in {@code features} dimensions, each class with a high
+     * mean in every {@code classes}-th feature; a header of feature names and {@code kind}.
+     */
+    static void writeBlobs(Path file, int rows, long seed, int classes, int features) throws IOException {
         SplittableRandom rng = new SplittableRandom(seed);
         StringBuilder s = new StringBuilder();
-        for (int c = 0; c < 16; c++) {
+        for (int c = 0; c < features; c++) {
             s.append("f").append(c).append(',');
         }
         s.append("kind\n");
         for (int r = 0; r < rows; r++) {
-            int label = rng.nextInt(4);
-            for (int c = 0; c < 16; c++) {
-                double centre = (c % 4 == label) ? 3 : 0;
+            int label = rng.nextInt(classes);
+            for (int c = 0; c < features; c++) {
+                double centre = (c % classes == label) ? 3 : 0;
                 s.append(String.format(Locale.ROOT, "%.4f,", centre + rng.nextGaussian()));
             }
             s.append(label).append('\n');
         }
         Files.writeString(file, s.toString());
+    }
+
+    private static void writeBlobs(Path file, int rows, long seed) throws IOException {
+        writeBlobs(file, rows, seed, 4, 16);
     }
 
     @BeforeAll

@@ -13,9 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -44,16 +42,7 @@ class TrainCheckpointTest {
 
     /** Three classes of points in 5 dimensions, with a header. */
     private static void writeBlobs(Path file, int rows, long seed) throws IOException {
-        SplittableRandom rng = new SplittableRandom(seed);
-        StringBuilder s = new StringBuilder("a,b,c,d,e,class\n");
-        for (int r = 0; r < rows; r++) {
-            int label = rng.nextInt(3);
-            for (int c = 0; c < 5; c++) {
-                s.append(String.format(Locale.ROOT, "%.4f,", (c % 3 == label ? 2 : 0) + rng.nextGaussian()));
-            }
-            s.append(label).append('\n');
-        }
-        Files.writeString(file, s.toString());
+        CommandLineTest.writeBlobs(file, rows, seed, 3, 5);
     }
 
     @BeforeAll
