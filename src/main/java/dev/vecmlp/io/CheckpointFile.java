@@ -360,11 +360,7 @@ public final class CheckpointFile {
     }
 
     private static String required(TensorFile f, String key) throws ModelFormatException {
-        String v = f.metadata().get(key);
-        if (v == null) {
-            throw f.error("metadata: expected a key " + key + " (checkpoint version " + VERSION + "), found none");
-        }
-        return v;
+        return f.requiredMetadata(key, "checkpoint version " + VERSION);
     }
 
     private static void requireAbsent(TensorFile f, String key, String why) throws ModelFormatException {

@@ -423,11 +423,7 @@ public final class ModelFile {
     }
 
     private static String required(TensorFile f, String key) throws ModelFormatException {
-        String v = f.metadata().get(key);
-        if (v == null) {
-            throw f.error("metadata: expected a key " + key + " (vecmlp version " + VERSION + "), found none");
-        }
-        return v;
+        return f.requiredMetadata(key, "vecmlp version " + VERSION);
     }
 
     /** A layer width: digits only, range left to {@link Mlp}, which names the limit. */

@@ -115,6 +115,18 @@ public final class TensorFile {
                 "metadata " + Json.describe(key) + ": " + message);
     }
 
+    /**
+     * The value of metadata entry {@code key}, which the file's format (described by
+     * {@code format}, e.g. "vecmlp version 1") requires.
+     */
+    String requiredMetadata(String key, String format) throws ModelFormatException {
+        String v = metadata.get(key);
+        if (v == null) {
+            throw error("metadata: expected a key " + key + " (" + format + "), found none");
+        }
+        return v;
+    }
+
     /** A problem with the file as a whole. */
     ModelFormatException error(String message) {
         return new ModelFormatException(path, null, -1, message);
