@@ -27,7 +27,7 @@ class HarnessTest {
 
     private static Property<NetCase> wideTanh() {
         return Property.forAll("no wide tanh", NetGen.defaults(), HarnessTest::noWideTanh)
-                .reproduceWith("HarnessTest.noWideTanh(c, Coverage.ignored());").tries(50);
+                .reproduceWith("HarnessTest.noWideTanh(c, Coverage.ignored());").tries(50).ignoringSystemProperties();
     }
 
     @Test
@@ -102,7 +102,7 @@ class HarnessTest {
     @Test
     void aPassingPropertyReportsNoFailure() {
         Property.Result r = Property.forAll("batch within limits", NetGen.defaults().maxBatch(5),
-                (c, cov) -> assertTrue(c.batch() <= 5)).tries(30).run();
+                (c, cov) -> assertTrue(c.batch() <= 5)).tries(30).ignoringSystemProperties().run();
         assertNull(r.failure());
         assertEquals(30, r.tries());
     }
@@ -113,7 +113,7 @@ class HarnessTest {
         Property.Result r = Property.forAll("all dead", NetGen.defaults().activations(Activation.RELU),
                 (c, cov) -> cov.deadUnits(c.withParameters(new float[c.parameters().length])
                         .deadUnits(c.withParameters(new float[c.parameters().length]).run(dev.vecmlp.kernel.KernelProvider.scalar()))))
-                .tries(5).run();
+                .tries(5).ignoringSystemProperties().run();
         assertNotNull(r.failure());
         assertTrue(r.failure().getMessage().contains("dead ReLU units hid 100.0%"), r.failure().getMessage());
     }

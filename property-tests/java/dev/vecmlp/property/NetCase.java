@@ -124,24 +124,28 @@ public record NetCase(Mlp spec, int batch, float[] parameters, float[] inputs, f
 
     /**
      * The results of one forward and backward pass: the loss (batch mean plus L2 term), every
-     * gradient in the order of {@link #parameters()}, the outputs ({@code batch x outputs}) and
-     * each layer's pre-activation ({@code batch x width}).
+     * gradient in the order of {@link #parameters()}, the outputs ({@code batch x outputs}), and
+     * per layer its pre-activation Z, activation H and error signal Z̄ ({@code batch x width}).
      */
-    public record Pass(double loss, float[] gradients, float[] outputs, float[][] preActivations) {
+    public record Pass(double loss, float[] gradients, float[] outputs, float[][] preActivations,
+                       float[][] activations, float[][] errorSignals) {
     }
 
     /** One {@link Model#forwardBackward} on {@code kernels}. */
     public Pass run(Kernels kernels) {
         try (Model m = model(kernels); Workspace ws = workspace(m)) {
             double loss = m.forwardBackward(ws, batch);
-            float[][] z = new float[depth()][];
+            float[][] z = new float[depth()][], h = new float[depth()][], g = new float[depth()][];
             for (int l = 0; l < depth(); l++) {
-                z[l] = new float[batch * spec.layer(l).outputs()];
+                int size = batch * spec.layer(l).outputs();
+                z[l] = new float[size];
+                h[l] = new float[size];
+                g[l] = new float[size];
                 ws.preActivation(l).copyRowsTo(z[l], 0, batch);
+                ws.activation(l).copyRowsTo(h[l], 0, batch);
+                ws.errorSignal(l).copyRowsTo(g[l], 0, batch);
             }
-            float[] out = new float[batch * spec.outputs()];
-            ws.outputs().copyRowsTo(out, 0, batch);
-            return new Pass(loss, m.gradientsToArray(), out, z);
+            return new Pass(loss, m.gradientsToArray(), h[depth() - 1].clone(), z, h, g);
         }
     }
 

@@ -57,9 +57,12 @@ public final class Property<T> {
     private final String call;
     private final int tries;
     private final Long seed;
+    /** Whether -Dvecmlp.prop.seed and -Dvecmlp.prop.tries apply; not for the harness's own tests. */
+    private final boolean overridable;
 
     private Property(String name, Gen<T> gen, Check<T> check, Function<T, List<T>> shrinker, Function<T, String> printer,
-                     String call, int tries, Long seed) {
+                     String call, int tries, Long seed, boolean overridable) {
+        this.overridable = overridable;
         this.name = name;
         this.gen = gen;
         this.check = check;
@@ -75,7 +78,7 @@ public final class Property<T> {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(gen, "gen");
         Objects.requireNonNull(check, "check");
-        return new Property<>(name, gen, check, v -> List.of(), String::valueOf, null, 100, null);
+        return new Property<>(name, gen, check, v -> List.of(), String::valueOf, null, 100, null, true);
     }
 
     /** A property over networks: shrinks with {@link NetGen#shrinks} and prints {@link NetCase#toJava}. */
@@ -85,12 +88,12 @@ public final class Property<T> {
 
     /** Candidates simpler than a value, simplest first. */
     public Property<T> shrinkWith(Function<T, List<T>> s) {
-        return new Property<>(name, gen, check, Objects.requireNonNull(s), printer, call, tries, seed);
+        return new Property<>(name, gen, check, Objects.requireNonNull(s), printer, call, tries, seed, overridable);
     }
 
     /** A Java expression that rebuilds a value. */
     public Property<T> printWith(Function<T, String> p) {
-        return new Property<>(name, gen, check, shrinker, Objects.requireNonNull(p), call, tries, seed);
+        return new Property<>(name, gen, check, shrinker, Objects.requireNonNull(p), call, tries, seed, overridable);
     }
 
     /**
@@ -98,7 +101,7 @@ public final class Property<T> {
      * failure report, e.g. {@code "AlgebraPropertiesTest.l2AddsLambdaW(c, Coverage.ignored());"}.
      */
     public Property<T> reproduceWith(String statement) {
-        return new Property<>(name, gen, check, shrinker, printer, Objects.requireNonNull(statement), tries, seed);
+        return new Property<>(name, gen, check, shrinker, printer, Objects.requireNonNull(statement), tries, seed, overridable);
     }
 
     /** Tries per run, unless {@code -Dvecmlp.prop.tries} says otherwise. */
@@ -106,17 +109,22 @@ public final class Property<T> {
         if (n < 1) {
             throw new IllegalArgumentException("tries: expected at least 1, found " + n);
         }
-        return new Property<>(name, gen, check, shrinker, printer, call, n, seed);
+        return new Property<>(name, gen, check, shrinker, printer, call, n, seed, overridable);
     }
 
     /** A base seed of its own, ahead of the property's default; {@code -Dvecmlp.prop.seed} still wins. */
     public Property<T> seed(long base) {
-        return new Property<>(name, gen, check, shrinker, printer, call, tries, base);
+        return new Property<>(name, gen, check, shrinker, printer, call, tries, base, overridable);
+    }
+
+    /** This property with its own seed and tries whatever the system properties say: for testing the harness. */
+    Property<T> ignoringSystemProperties() {
+        return new Property<>(name, gen, check, shrinker, printer, call, tries, seed, false);
     }
 
     /** The tries this run will make. */
     public int effectiveTries() {
-        String s = System.getProperty("vecmlp.prop.tries");
+        String s = overridable ? System.getProperty("vecmlp.prop.tries") : null;
         if (s == null || s.isBlank()) {
             return tries;
         }
@@ -133,7 +141,7 @@ public final class Property<T> {
 
     /** The base seed of this run. */
     public long baseSeed() {
-        String s = System.getProperty("vecmlp.prop.seed");
+        String s = overridable ? System.getProperty("vecmlp.prop.seed") : null;
         if (s != null && !s.isBlank()) {
             return parseSeed(s.trim());
         }
