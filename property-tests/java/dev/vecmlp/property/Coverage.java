@@ -25,6 +25,7 @@ public final class Coverage {
     private long kinkSkipped;
     private double minMagnitude = Double.POSITIVE_INFINITY;
     private double maxMagnitude;
+    private double maxBoundUsed = -1;
 
     /** A coverage whose records nobody reads: for reruns while shrinking and for pasted reproductions. */
     public static Coverage ignored() {
@@ -60,6 +61,16 @@ public final class Coverage {
         }
     }
 
+    /**
+     * Records how much of a tolerance a comparison used, {@code |difference| / bound}; the summary
+     * shows the largest, so a run says how close it came to failing.
+     */
+    public void boundUsed(double share) {
+        if (!Double.isNaN(share)) {
+            maxBoundUsed = Math.max(maxBoundUsed, share);
+        }
+    }
+
     /** Records a case's dead units and the parameters they hide (see {@link NetCase#deadUnits}). */
     public void deadUnits(NetCase.DeadUnits d) {
         units(d.reluUnits(), d.dead());
@@ -87,6 +98,9 @@ public final class Coverage {
             sb.append("none recorded");
         } else {
             sb.append(String.format("1e%.1f .. 1e%.1f", Math.log10(minMagnitude), Math.log10(maxMagnitude)));
+        }
+        if (maxBoundUsed >= 0) {
+            sb.append(String.format(", largest share of a bound used %.3g", maxBoundUsed));
         }
         return sb.toString();
     }

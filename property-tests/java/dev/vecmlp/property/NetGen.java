@@ -43,9 +43,11 @@ public final class NetGen implements Gen<NetCase> {
     private final boolean l2Allowed;
     private final boolean l2Required;
     private final int maxBatch;
+    /** The last layer's activations; null for the same as the others. */
+    private final Set<Activation> outputActivations;
 
     private NetGen(int minDepth, int maxDepth, int maxWidth, Set<Activation> activations, Set<Loss> losses,
-                   boolean l2Allowed, boolean l2Required, int maxBatch) {
+                   boolean l2Allowed, boolean l2Required, int maxBatch, Set<Activation> outputActivations) {
         if (minDepth < 1 || maxDepth < minDepth) {
             throw new IllegalArgumentException("depth: expected 1 <= min <= max, found " + minDepth + " to " + maxDepth);
         }
@@ -61,49 +63,56 @@ public final class NetGen implements Gen<NetCase> {
         this.l2Allowed = l2Allowed;
         this.l2Required = l2Required;
         this.maxBatch = maxBatch;
+        this.outputActivations = outputActivations == null ? null : Set.copyOf(outputActivations);
     }
 
     /** Depth 1 to 4, widths 1 to 33, the differentiable activations, both losses, L2 on or off, batch 1 to 17. */
     public static NetGen defaults() {
-        return new NetGen(1, 4, 33, DIFFERENTIABLE, EnumSet.allOf(Loss.class), true, false, 17);
+        return new NetGen(1, 4, 33, DIFFERENTIABLE, EnumSet.allOf(Loss.class), true, false, 17, null);
     }
 
     /** Layers drawn only from {@code allowed}. */
     public NetGen activations(Activation... allowed) {
         return new NetGen(minDepth, maxDepth, maxWidth, EnumSet.copyOf(Arrays.asList(allowed)), losses, l2Allowed,
-                l2Required, maxBatch);
+                l2Required, maxBatch, outputActivations);
     }
 
     public NetGen losses(Loss... allowed) {
         return new NetGen(minDepth, maxDepth, maxWidth, activations, EnumSet.copyOf(Arrays.asList(allowed)), l2Allowed,
-                l2Required, maxBatch);
+                l2Required, maxBatch, outputActivations);
+    }
+
+    /** The last layer's activation drawn only from {@code allowed}. */
+    public NetGen outputs(Activation... allowed) {
+        return new NetGen(minDepth, maxDepth, maxWidth, activations, losses, l2Allowed, l2Required, maxBatch,
+                EnumSet.copyOf(Arrays.asList(allowed)));
     }
 
     /** At least {@code depth} layers. */
     public NetGen minDepth(int depth) {
-        return new NetGen(depth, Math.max(depth, maxDepth), maxWidth, activations, losses, l2Allowed, l2Required, maxBatch);
+        return new NetGen(depth, Math.max(depth, maxDepth), maxWidth, activations, losses, l2Allowed, l2Required, maxBatch, outputActivations);
     }
 
     public NetGen maxDepth(int depth) {
-        return new NetGen(minDepth, depth, maxWidth, activations, losses, l2Allowed, l2Required, maxBatch);
+        return new NetGen(minDepth, depth, maxWidth, activations, losses, l2Allowed, l2Required, maxBatch, outputActivations);
     }
 
     public NetGen maxWidth(int width) {
-        return new NetGen(minDepth, maxDepth, width, activations, losses, l2Allowed, l2Required, maxBatch);
+        return new NetGen(minDepth, maxDepth, width, activations, losses, l2Allowed, l2Required, maxBatch, outputActivations);
     }
 
     public NetGen maxBatch(int batch) {
-        return new NetGen(minDepth, maxDepth, maxWidth, activations, losses, l2Allowed, l2Required, batch);
+        return new NetGen(minDepth, maxDepth, maxWidth, activations, losses, l2Allowed, l2Required, batch, outputActivations);
     }
 
     /** L2 always off. */
     public NetGen noL2() {
-        return new NetGen(minDepth, maxDepth, maxWidth, activations, losses, false, false, maxBatch);
+        return new NetGen(minDepth, maxDepth, maxWidth, activations, losses, false, false, maxBatch, outputActivations);
     }
 
     /** L2 always on. */
     public NetGen withL2() {
-        return new NetGen(minDepth, maxDepth, maxWidth, activations, losses, true, true, maxBatch);
+        return new NetGen(minDepth, maxDepth, maxWidth, activations, losses, true, true, maxBatch, outputActivations);
     }
 
     /** Whether {@code c} lies within these limits; shrinking keeps only such cases. */
@@ -115,8 +124,8 @@ public final class NetGen implements Gen<NetCase> {
         if (s.l2() != 0f ? !l2Allowed : l2Required) {
             return false;
         }
-        for (Layer layer : s.layers()) {
-            if (!activations.contains(layer.activation())) {
+        for (int l = 0; l < s.depth(); l++) {
+            if (!allowed(l == s.depth() - 1).contains(s.layer(l).activation())) {
                 return false;
             }
         }
@@ -129,9 +138,9 @@ public final class NetGen implements Gen<NetCase> {
         Loss loss = pick(r, losses);
         Gen<Integer> width = Gen.laneWidth(1, maxWidth);
         Mlp.Builder b = Mlp.input(width.next(r));
-        Activation[] acts = activations.toArray(new Activation[0]);
-        Arrays.sort(acts);
         for (int l = 0; l < depth; l++) {
+            Activation[] acts = allowed(l == depth - 1).toArray(new Activation[0]);
+            Arrays.sort(acts);
             int w = width.next(r);
             if (l == depth - 1 && loss == Loss.SOFTMAX_CROSS_ENTROPY) {
                 w = Math.max(2, w);
@@ -179,6 +188,10 @@ public final class NetGen implements Gen<NetCase> {
             }
         }
         return new NetCase(spec, batch, p, x, t);
+    }
+
+    private Set<Activation> allowed(boolean last) {
+        return last && outputActivations != null ? outputActivations : activations;
     }
 
     private static <T extends Comparable<T>> T pick(SplittableRandom r, Set<T> set) {
@@ -283,7 +296,7 @@ public final class NetGen implements Gen<NetCase> {
 
     @Override
     public String toString() {
-        return "depth " + minDepth + ".." + maxDepth + ", widths 1.." + maxWidth + ", " + activations + ", " + losses
+        return "depth " + minDepth + ".." + maxDepth + ", widths 1.." + maxWidth + ", " + activations + (outputActivations == null ? "" : ", output " + outputActivations) + ", " + losses
                 + (l2Required ? ", L2 on" : l2Allowed ? ", L2 on or off" : ", L2 off") + ", batch 1.." + maxBatch;
     }
 }

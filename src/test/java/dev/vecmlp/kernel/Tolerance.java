@@ -51,7 +51,7 @@ public final class Tolerance {
      * reference's own rounding another half: under 5 ulps. Logistic, {@code 1 / (1 + exp(-z))}:
      * {@code 2u + u + u} plus the reference's half ulp, also under 5. Tanh: one operation, 1.5.
      */
-    static final int ACTIVATION_ULPS = 5;
+    public static final int ACTIVATION_ULPS = 5;
 
     private Tolerance() {
     }
