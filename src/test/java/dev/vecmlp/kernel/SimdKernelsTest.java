@@ -54,7 +54,7 @@ class SimdKernelsTest {
     /** A quiet NaN with a payload no kernel computes: what every float outside an operand holds. */
     static final int SENTINEL = 0x7fc0_5e17;
 
-    private static final Pointwise[] NN_DERIVATIVES = {null, Pointwise.LINEAR, Pointwise.RELU, Pointwise.SOFTPLUS,
+    static final Pointwise[] NN_DERIVATIVES = {null, Pointwise.LINEAR, Pointwise.RELU, Pointwise.SOFTPLUS,
             Pointwise.STEP, Pointwise.LOGISTIC, Pointwise.TANH};
 
     /**
@@ -272,7 +272,7 @@ class SimdKernelsTest {
         checkNT(new Shape(130, 70, 47, 2), f, true, true);
     }
 
-    private static void checkNT(Shape s, Pointwise f, boolean withBias, boolean withScratch) {
+    static void checkNT(Shape s, Pointwise f, boolean withBias, boolean withScratch) {
         int m = s.m(), n = s.n(), k = s.k(), ix = s.index();
         SplittableRandom rnd = new SplittableRandom(s.seed());
         float[] a = values(rnd, m * k, s.wide()), b = values(rnd, n * k, s.wide());
@@ -374,7 +374,7 @@ class SimdKernelsTest {
         checkNN(new Shape(5, 64, 17, 1), f);
     }
 
-    private static void checkNN(Shape s, Pointwise f) {
+    static void checkNN(Shape s, Pointwise f) {
         int m = s.m(), n = s.n(), k = s.k(), ix = s.index();
         SplittableRandom rnd = new SplittableRandom(s.seed());
         float[] a = values(rnd, m * k, s.wide()), b = values(rnd, k * n, s.wide());
@@ -428,7 +428,7 @@ class SimdKernelsTest {
         checkTN(s, s.k() == 32 ? 1e-4f : 0f);
     }
 
-    private static void checkTN(Shape s, float lambda) {
+    static void checkTN(Shape s, float lambda) {
         int m = s.m(), n = s.n(), k = s.k(), ix = s.index();
         SplittableRandom rnd = new SplittableRandom(s.seed());
         float[] a = values(rnd, k * m, s.wide()), b = values(rnd, k * n, s.wide());
