@@ -16,8 +16,11 @@ import java.util.function.Function;
 @FunctionalInterface
 public interface Gen<T> {
 
-    /** The sizes at which vector code changes path: 1, around 16 and 32 (the lanes of 512 and 256 bits). */
-    int[] LANE_EDGES = {1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33};
+    /**
+     * The sizes at which vector code changes path: 1, and around the float lanes of 128, 256 and
+     * 512-bit vectors (4, 8, 16) and two 512-bit vectors (32).
+     */
+    int[] LANE_EDGES = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33};
 
     /** Draws one value. */
     T next(SplittableRandom random);

@@ -7,7 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.SplittableRandom;
+
 import org.junit.jupiter.api.Test;
+
+import dev.vecmlp.kernel.KernelProvider;
 
 import dev.vecmlp.nn.Activation;
 import dev.vecmlp.nn.Layer;
@@ -63,7 +67,7 @@ class HarnessTest {
                         0.0f
                 },
                 new float[] {
-                        -0.25f, 0.5f, -0.25f, 0.5f, -0.75f
+                        0.0f, 0.0f, 0.0f, 0.0f, 0.0f
                 });
         AssertionError e = assertThrows(AssertionError.class, () -> HarnessTest.noWideTanh(c, Coverage.ignored()));
         assertTrue(e.getMessage().startsWith("a TANH layer of 5 units"), e.getMessage());
@@ -111,11 +115,58 @@ class HarnessTest {
     void deadUnitsOverTheLimitFailTheRun() {
         // Every unit of a ReLU layer with all-zero weights and biases is dead on every row.
         Property.Result r = Property.forAll("all dead", NetGen.defaults().activations(Activation.RELU),
-                (c, cov) -> cov.deadUnits(c.withParameters(new float[c.parameters().length])
-                        .deadUnits(c.withParameters(new float[c.parameters().length]).run(dev.vecmlp.kernel.KernelProvider.scalar()))))
+                (c, cov) -> {
+                    NetCase dead = c.withParameters(new float[c.parameters().length]);
+                    cov.deadUnits(dead.deadUnits(dead.run(KernelProvider.scalar())));
+                })
                 .tries(5).ignoringSystemProperties().run();
         assertNotNull(r.failure());
         assertTrue(r.failure().getMessage().contains("dead ReLU units hid 100.0%"), r.failure().getMessage());
+    }
+
+    @Test
+    void aCaseRunsTheNetworkItDescribes() {
+        NetCase c = new NetCase(Mlp.input(2).dense(2, Activation.LINEAR).loss(Loss.SQUARED_ERROR).build(), 1,
+                new float[] {1f, 0f, 0f, 1f, 0f, 0f}, new float[] {3f, 4f}, new float[] {0f, 0f});
+        NetCase.Pass p = c.run(KernelProvider.scalar());
+        assertEquals(12.5, p.loss());
+        assertArrayEquals(new float[] {3f, 4f}, p.outputs());
+        // dL/dW = (y − t) xᵀ, dL/db = y − t.
+        assertArrayEquals(new float[] {9f, 12f, 12f, 16f, 3f, 4f}, p.gradients());
+        assertEquals(4, c.weightIndex(0, 1, 1) + 1);
+        assertEquals(5, c.biasIndex(0, 1));
+    }
+
+    @Test
+    void shrinkingStaysWithinTheGeneratorsLimits() {
+        NetGen linear = NetGen.defaults().activations(Activation.LINEAR).minDepth(2).withL2();
+        NetGen softmax = NetGen.defaults().losses(Loss.SOFTMAX_CROSS_ENTROPY).outputs(Activation.LINEAR);
+        SplittableRandom r = new SplittableRandom(7);
+        for (int i = 0; i < 30; i++) {
+            for (NetGen g : new NetGen[] {linear, softmax}) {
+                NetCase c = g.next(r);
+                assertTrue(g.allows(c), () -> g + " generated " + c);
+                for (NetCase s : g.shrinks(c)) {
+                    assertTrue(g.allows(s), () -> "shrinking " + c + " within " + g + " gave " + s);
+                    assertTrue(s.spec().outputs() >= (s.spec().loss() == Loss.SOFTMAX_CROSS_ENTROPY ? 2 : 1));
+                }
+            }
+        }
+    }
+
+    @Test
+    void everyLaneEdgeComesUp() {
+        Gen<Integer> w = Gen.laneWidth(1, 33);
+        SplittableRandom r = new SplittableRandom(3);
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (int i = 0; i < 300; i++) {
+            int v = w.next(r);
+            assertTrue(v >= 1 && v <= 33, () -> "width " + v);
+            seen.add(v);
+        }
+        for (int e : Gen.LANE_EDGES) {
+            assertTrue(seen.contains(e), () -> "lane edge " + e + " never drawn in 300 widths");
+        }
     }
 
     @Test

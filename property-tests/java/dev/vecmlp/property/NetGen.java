@@ -90,7 +90,8 @@ public final class NetGen implements Gen<NetCase> {
 
     /** At least {@code depth} layers. */
     public NetGen minDepth(int depth) {
-        return new NetGen(depth, Math.max(depth, maxDepth), maxWidth, activations, losses, l2Allowed, l2Required, maxBatch, outputActivations);
+        return new NetGen(depth, Math.max(depth, maxDepth), maxWidth, activations, losses, l2Allowed, l2Required, maxBatch,
+                outputActivations);
     }
 
     public NetGen maxDepth(int depth) {
@@ -202,10 +203,12 @@ public final class NetGen implements Gen<NetCase> {
 
     /**
      * Simpler cases than {@code c}, simplest first, all within these limits: drop a layer (the
-     * next one takes over its inputs; without the last one, the layer before it is the output); narrow a layer or the input (halve, then one less); fewer rows (1, then half, then
-     * one less); a simpler activation (LINEAR, then RELU); L2 off; squared error instead of
-     * cross-entropy; zero parameters (each half of the nonzero ones, then one at a time, up to
-     * 64); zero inputs (all, then halves); parameters, inputs and targets rounded to quarters.
+     * next one takes over its inputs; without the last one, the layer before it is the output);
+     * narrow a layer or the input (halve, then one less); fewer rows (1, then half, then one
+     * less); a simpler activation (LINEAR, then RELU); L2 off; squared error instead of
+     * cross-entropy; zero parameters (all the nonzero ones, each half of them, then one at a
+     * time, up to 64); zero inputs, then targets (all, then halves); parameters, inputs and
+     * targets rounded to quarters.
      */
     public List<NetCase> shrinks(NetCase c) {
         List<NetCase> out = new ArrayList<>();
@@ -253,6 +256,7 @@ public final class NetGen implements Gen<NetCase> {
         }
         zeroing(c.parameters(), 64).forEach(p -> out.add(c.withParameters(p)));
         zeroing(c.inputs(), 0).forEach(x -> out.add(c.withInputs(x)));
+        zeroing(c.targets(), 0).forEach(t -> out.add(c.withTargets(t)));
         round(c.parameters()).ifPresent(p -> out.add(c.withParameters(p)));
         round(c.inputs()).ifPresent(x -> out.add(c.withInputs(x)));
         round(c.targets()).ifPresent(t -> out.add(c.withTargets(t)));
@@ -296,7 +300,8 @@ public final class NetGen implements Gen<NetCase> {
 
     @Override
     public String toString() {
-        return "depth " + minDepth + ".." + maxDepth + ", widths 1.." + maxWidth + ", " + activations + (outputActivations == null ? "" : ", output " + outputActivations) + ", " + losses
+        return "depth " + minDepth + ".." + maxDepth + ", widths 1.." + maxWidth + ", " + activations
+                + (outputActivations == null ? "" : ", output " + outputActivations) + ", " + losses
                 + (l2Required ? ", L2 on" : l2Allowed ? ", L2 on or off" : ", L2 off") + ", batch 1.." + maxBatch;
     }
 }
