@@ -30,7 +30,7 @@ import dev.vecmlp.property.Property;
 class KernelPropertiesTest {
     private static final Kernels SIMD = new SimdKernels();
     private static final Kernels REF = ScalarKernels.INSTANCE;
-    private static final int TRIES = 60;
+    private static final int TRIES = 100;
 
     /** The kernels, one per method of {@link Kernels} that computes something. */
     enum Op {
@@ -101,7 +101,7 @@ class KernelPropertiesTest {
     @ParameterizedTest(name = "{0}")
     @EnumSource(Op.class)
     void simdKernelEqualsItsScalarTwin(Op op) {
-        Property.forAll("SIMD " + op + " = scalar", cases(op), KernelPropertiesTest::check)
+        Property.forAll(SIMD.name() + " " + op + " = scalar", cases(op), KernelPropertiesTest::check)
                 .shrinkWith(KernelPropertiesTest::shrinks).printWith(KernelCase::toJava)
                 .reproduceWith("KernelPropertiesTest.check(c, Coverage.ignored());").tries(TRIES).check();
     }

@@ -26,7 +26,7 @@ import dev.vecmlp.nn.Loss;
  */
 class AlgebraPropertiesTest {
     private static final Kernels KERNELS = KernelProvider.best();
-    private static final int TRIES = 200;
+    private static final int TRIES = 300;
 
     // -----------------------------------------------------------------------------------------
     // A deep linear network equals its product matrix

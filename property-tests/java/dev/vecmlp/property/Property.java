@@ -177,7 +177,7 @@ public final class Property<T> {
     }
 
     /** What a run found. {@code failure} is null when every try passed. */
-    public record Result(String name, int tries, long millis, Coverage coverage, AssertionError failure) {
+    public record Result(String name, long baseSeed, int tries, long millis, Coverage coverage, AssertionError failure) {
     }
 
     /** Runs the tries; on a failure, shrinks it and returns the report as {@link Result#failure()}. */
@@ -192,7 +192,7 @@ public final class Property<T> {
             T value = gen.next(new SplittableRandom(s));
             Throwable failure = failureOf(value, coverage);
             if (failure != null) {
-                return new Result(name, i + 1, (System.nanoTime() - start) / 1_000_000, coverage,
+                return new Result(name, base, i + 1, (System.nanoTime() - start) / 1_000_000, coverage,
                         report(caller, i, n, s, value, failure));
             }
         }
@@ -204,13 +204,14 @@ public final class Property<T> {
                     + " alive to test anything. Coverage: %s", name, hex(base), 100 * coverage.hiddenShare(),
                     100 * Coverage.MAX_HIDDEN_SHARE, coverage.summary()));
         }
-        return new Result(name, n, millis, coverage, uncovered);
+        return new Result(name, base, n, millis, coverage, uncovered);
     }
 
     /** {@link #run()}, printing the coverage line, and throwing the failure if there is one. */
     public void check() {
         Result r = run();
-        System.out.printf("property %s: %d tries in %d ms; %s%n", name, r.tries(), r.millis(), r.coverage().summary());
+        System.out.printf("property %s: %d tries (base seed %s) in %d ms; %s%n", name, r.tries(), hex(r.baseSeed()),
+                r.millis(), r.coverage().summary());
         if (r.failure() != null) {
             throw r.failure();
         }
