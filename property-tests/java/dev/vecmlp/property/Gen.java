@@ -56,8 +56,11 @@ public interface Gen<T> {
         if (values.length == 0) {
             throw new IllegalArgumentException("oneOf: expected at least one value, found none");
         }
-        T[] copy = values.clone();
-        return r -> copy[r.nextInt(copy.length)];
+        java.util.List<T> copy = new java.util.ArrayList<>(values.length);
+        for (T v : values) {
+            copy.add(v);
+        }
+        return r -> copy.get(r.nextInt(copy.size()));
     }
 
     /**

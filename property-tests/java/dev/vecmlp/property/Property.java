@@ -266,8 +266,7 @@ public final class Property<T> {
         sb.append("paste into a test:\n");
         sb.append("        var c = ").append(printer.apply(current).replace("\n", "\n        ")).append(";\n");
         sb.append("        ").append(call != null ? call : "// run the property's check on c").append('\n');
-        AssertionError e = new AssertionError(sb.toString(), currentFailure);
-        return e;
+        return new AssertionError(sb.toString(), currentFailure);
     }
 
     private static String firstLine(Throwable t) {
