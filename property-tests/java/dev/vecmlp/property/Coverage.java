@@ -2,7 +2,7 @@ package dev.vecmlp.property;
 
 /**
  * What a property's tries actually exercised, summed over one run: how many hidden and output
- * ReLU units were dead, how many parameters a gradient check meant to look at and how many of
+ * ReLU units were dead, how many weights a gradient check meant to look at and how many of
  * them dead units hid, how many kink coordinates a finite-difference check skipped, and the range
  * of nonzero gradient magnitudes. A property records into the {@code Coverage} its check
  * receives; {@link Property} prints {@link #summary()} after the run and fails it when
@@ -10,17 +10,17 @@ package dev.vecmlp.property;
  *
  * <p>A unit is <em>dead</em> for a case when its pre-activation is at most 0 on every row of the
  * batch: a ReLU passes neither value nor gradient then, so the weights into it, its bias and the
- * weights out of it get a gradient of exactly 0 whatever the code does, and a gradient check
- * learns nothing about them.
+ * weights out of it get a data gradient of exactly 0 (only L2's λW remains) whatever the code
+ * does, and a gradient check learns nothing about them.
  */
 public final class Coverage {
-    /** Largest share of the parameters a check meant to look at that dead units may hide. */
+    /** Largest share of the weights a check meant to look at that dead units may hide. */
     public static final double MAX_HIDDEN_SHARE = 0.20;
 
     private long reluUnits;
     private long deadUnits;
-    private long parametersMeant;
-    private long parametersHidden;
+    private long weightsMeant;
+    private long weightsHidden;
     private long kinkCoordinates;
     private long kinkSkipped;
     private double minMagnitude = Double.POSITIVE_INFINITY;
@@ -38,10 +38,10 @@ public final class Coverage {
         deadUnits += dead;
     }
 
-    /** Counts {@code hidden} of {@code meant} parameters whose gradient a dead unit forces to 0. */
-    public void parameters(long meant, long hidden) {
-        parametersMeant += meant;
-        parametersHidden += hidden;
+    /** Counts {@code hidden} of {@code meant} weights whose gradient a dead unit forces to 0. */
+    public void weights(long meant, long hidden) {
+        weightsMeant += meant;
+        weightsHidden += hidden;
     }
 
     /** For finite-difference checks: {@code skipped} of {@code coordinates} lay too close to a kink. */
@@ -71,27 +71,27 @@ public final class Coverage {
         }
     }
 
-    /** Records a case's dead units and the parameters they hide (see {@link NetCase#deadUnits}). */
+    /** Records a case's dead units and the weights they hide (see {@link NetCase#deadUnits}). */
     public void deadUnits(NetCase.DeadUnits d) {
         units(d.reluUnits(), d.dead());
-        parameters(d.parameters(), d.hiddenParameters());
+        weights(d.weights(), d.hiddenWeights());
     }
 
-    /** Share of the meant parameters that dead units hid; 0 when no check recorded any. */
+    /** Share of the meant weights that dead units hid; 0 when no check recorded any. */
     public double hiddenShare() {
-        return parametersMeant == 0 ? 0 : (double) parametersHidden / parametersMeant;
+        return weightsMeant == 0 ? 0 : (double) weightsHidden / weightsMeant;
     }
 
-    /** Whether some check recorded the parameters it meant to look at. */
-    public boolean checksParameters() {
-        return parametersMeant > 0;
+    /** Whether some check recorded the weights it meant to look at. */
+    public boolean checksWeights() {
+        return weightsMeant > 0;
     }
 
-    /** One line: dead units, hidden parameters, skipped kinks and the log10 range of |g|. */
+    /** One line: dead units, hidden weights, skipped kinks and the log10 range of |g|. */
     public String summary() {
         StringBuilder sb = new StringBuilder();
         sb.append("dead ReLU units ").append(share(deadUnits, reluUnits));
-        sb.append(", parameters hidden by dead units ").append(share(parametersHidden, parametersMeant));
+        sb.append(", weights hidden by dead units ").append(share(weightsHidden, weightsMeant));
         sb.append(", kink coordinates skipped ").append(share(kinkSkipped, kinkCoordinates));
         sb.append(", |g| ");
         if (maxMagnitude == 0) {

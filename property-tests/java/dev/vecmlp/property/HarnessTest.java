@@ -170,6 +170,25 @@ class HarnessTest {
     }
 
     @Test
+    void generatorsAreFunctionsOfTheirSeed() {
+        Gen<Integer> die = Gen.ints(1, 6);
+        Gen<String> word = Gen.oneOf("a", "b", "c");
+        Gen<String> both = die.flatMap(n -> word.map(w -> w.repeat(n)));
+        SplittableRandom r1 = new SplittableRandom(99), r2 = new SplittableRandom(99);
+        java.util.Set<Integer> faces = new java.util.HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            String a = both.next(r1), b = both.next(r2);
+            assertEquals(a, b);
+            assertTrue(a.length() >= 1 && a.length() <= 6 && a.chars().allMatch(ch -> ch == a.charAt(0)), a);
+            faces.add(a.length());
+        }
+        assertEquals(6, faces.size(), "every face of the die comes up in 200 throws");
+        assertEquals("x", Gen.constant("x").next(r1));
+        assertThrows(IllegalArgumentException.class, () -> Gen.ints(2, 1));
+        assertThrows(IllegalArgumentException.class, () -> Gen.oneOf());
+    }
+
+    @Test
     void badTriesAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> wideTanh().tries(0));
         assertThrows(IllegalArgumentException.class, () -> Property.parseSeed("0xzz"));

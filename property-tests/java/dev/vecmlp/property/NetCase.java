@@ -161,13 +161,14 @@ public record NetCase(Mlp spec, int batch, float[] parameters, float[] inputs, f
      * parameters whose gradient they force to exactly 0: the unit's row of weights, its bias and
      * the next layer's column of weights from it.
      *
-     * @param reluUnits        ReLU units in the network
-     * @param dead             of them, dead ones
-     * @param parameters       all parameters
-     * @param hiddenParameters of them, hidden by a dead unit
-     * @param hidden           per parameter, whether it is hidden
+     * @param reluUnits     ReLU units in the network
+     * @param dead          of them, dead ones
+     * @param weights       all weights (biases not counted)
+     * @param hiddenWeights of them, the ones hidden by a dead unit
+     * @param hidden        per parameter (weights and biases, in the order of {@link #parameters()}),
+     *                      whether a dead unit hides it
      */
-    public record DeadUnits(int reluUnits, int dead, int parameters, int hiddenParameters, boolean[] hidden) {
+    public record DeadUnits(int reluUnits, int dead, int weights, int hiddenWeights, boolean[] hidden) {
     }
 
     /** The dead ReLU units, given the pass's pre-activations. */
@@ -201,11 +202,14 @@ public record NetCase(Mlp spec, int batch, float[] parameters, float[] inputs, f
                 }
             }
         }
-        int count = 0;
-        for (boolean h : hidden) {
-            count += h ? 1 : 0;
+        int weights = 0, count = 0;
+        for (int i = 0; i < hidden.length; i++) {
+            if (isWeight(i)) {
+                weights++;
+                count += hidden[i] ? 1 : 0;
+            }
         }
-        return new DeadUnits(units, dead, parameters.length, count, hidden);
+        return new DeadUnits(units, dead, weights, count, hidden);
     }
 
     // -----------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ import java.util.function.Function;
  *
  * <p><b>Coverage.</b> Each try's check gets the run's {@link Coverage}; after the run one line
  * with the counts is printed, and the run fails if dead units hid more than
- * {@link Coverage#MAX_HIDDEN_SHARE} of the parameters the check meant to look at.
+ * {@link Coverage#MAX_HIDDEN_SHARE} of the weights the check meant to look at.
  */
 public final class Property<T> {
     /** Reruns a shrink may spend. */
@@ -198,9 +198,9 @@ public final class Property<T> {
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
         AssertionError uncovered = null;
-        if (coverage.checksParameters() && coverage.hiddenShare() > Coverage.MAX_HIDDEN_SHARE) {
+        if (coverage.checksWeights() && coverage.hiddenShare() > Coverage.MAX_HIDDEN_SHARE) {
             uncovered = new AssertionError(String.format("property \"%s\" (base seed %s): dead ReLU units hid %.1f%% of"
-                    + " the parameters it meant to check, more than the %.0f%% allowed; the cases must keep more units"
+                    + " the weights it meant to check, more than the %.0f%% allowed; the cases must keep more units"
                     + " alive to test anything. Coverage: %s", name, hex(base), 100 * coverage.hiddenShare(),
                     100 * Coverage.MAX_HIDDEN_SHARE, coverage.summary()));
         }
