@@ -152,7 +152,7 @@ class SimdKernelsTest {
     }
 
     // -----------------------------------------------------------------------------------------
-    // Memory with sentinels
+    // The vector width (the operands with sentinels are in Region)
 
     /** The build runs this class at each vector width; make sure the width asked for is the one used. */
     @Test
@@ -184,7 +184,7 @@ class SimdKernelsTest {
         return v;
     }
 
-    static float[] transpose(float[] x, int rows, int cols) {
+    private static float[] transpose(float[] x, int rows, int cols) {
         float[] t = new float[x.length];
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
@@ -194,7 +194,7 @@ class SimdKernelsTest {
         return t;
     }
 
-    static float[] apply(Pointwise f, float[] z) {
+    private static float[] apply(Pointwise f, float[] z) {
         float[] h = new float[z.length];
         for (int i = 0; i < z.length; i++) {
             h[i] = f.apply(z[i]);
@@ -236,7 +236,7 @@ class SimdKernelsTest {
         }
     }
 
-    static double[] sumBounds(int terms, double[] absSums) {
+    private static double[] sumBounds(int terms, double[] absSums) {
         double[] b = new double[absSums.length];
         for (int e = 0; e < b.length; e++) {
             b[e] = Tolerance.sum(terms, absSums[e]);
@@ -540,7 +540,7 @@ class SimdKernelsTest {
      * LINEAR, RELU and STEP are exact in float, so SIMD and scalar agree to the bit; the
      * transcendental ones within {@link Tolerance#ACTIVATION_ULPS}.
      */
-    static void assertActivation(String what, Pointwise f, float[] simd, float[] ref, int cols) {
+    private static void assertActivation(String what, Pointwise f, float[] simd, float[] ref, int cols) {
         if (f == Pointwise.LINEAR || f == Pointwise.RELU || f == Pointwise.STEP) {
             assertBitwiseEqual(what, simd, ref, cols);
             return;

@@ -57,7 +57,7 @@ public final class Tolerance {
     }
 
     /** {@code γ_n = n·u / (1 − n·u)} for float32. */
-    public static double gamma(int n) {
+    static double gamma(int n) {
         return n * U / (1 - n * U);
     }
 
