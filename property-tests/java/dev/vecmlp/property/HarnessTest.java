@@ -42,7 +42,8 @@ class HarnessTest {
         String message = failure.getMessage();
         assertTrue(message.contains("shrunk in "), message);
         assertTrue(message.contains("to: 1-5 tanh, squared_error, batch 1"), message);
-        assertTrue(message.contains("-Dtest='HarnessTest#aFailingPropertyShrinksToTheSmallestNetwork'"), message);
+        assertTrue(message.contains("reproduce: ./build -q test-compile surefire:test"
+                + " -Dtest='HarnessTest#aFailingPropertyShrinksToTheSmallestNetwork' -Dvecmlp.prop.seed=0x"), message);
         assertTrue(message.contains("HarnessTest.noWideTanh(c, Coverage.ignored());"), message);
     }
 

@@ -257,8 +257,8 @@ public final class Property<T> {
         StringBuilder sb = new StringBuilder();
         sb.append("property \"").append(name).append("\" failed on try ").append(index + 1).append(" of ").append(n)
                 .append(", seed ").append(hex(seed)).append('\n');
-        sb.append("reproduce: ./build test -Dtest='").append(test).append("' -Dvecmlp.prop.seed=").append(hex(seed))
-                .append(" -Dsurefire.failIfNoSpecifiedTests=false\n");
+        sb.append("reproduce: ./build -q test-compile surefire:test -Dtest='").append(test).append("' -Dvecmlp.prop.seed=")
+                .append(hex(seed)).append(vectorBits()).append('\n');
         sb.append("original: ").append(value).append(" -> ").append(firstLine(failure)).append('\n');
         sb.append("shrunk in ").append(steps).append(steps == 1 ? " step" : " steps").append(" (").append(runs)
                 .append(" reruns").append(budgetSpent ? ", budget spent" : "").append(") to: ").append(current).append('\n');
@@ -267,6 +267,12 @@ public final class Property<T> {
         sb.append("        var c = ").append(printer.apply(current).replace("\n", "\n        ")).append(";\n");
         sb.append("        ").append(call != null ? call : "// run the property's check on c").append('\n');
         return new AssertionError(sb.toString(), currentFailure);
+    }
+
+    /** The vector width this JVM was told to use, for the reproduce command; empty for the default. */
+    private static String vectorBits() {
+        String bits = System.getProperty("vecmlp.vectorBits", "").trim();
+        return bits.isEmpty() ? "" : " -Dvecmlp.vectorBits=" + bits;
     }
 
     private static String firstLine(Throwable t) {
