@@ -1,12 +1,14 @@
 package dev.vecmlp.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -104,6 +106,19 @@ class KernelPropertiesTest {
         Property.forAll(SIMD.name() + " " + op + " = scalar", cases(op), KernelPropertiesTest::check)
                 .shrinkWith(KernelPropertiesTest::shrinks).printWith(KernelCase::toJava)
                 .reproduceWith("KernelPropertiesTest.check(c, Coverage.ignored());").tries(TRIES).check();
+    }
+
+    /** The form a failure report prints, pasted: it compiles, and this case passes. */
+    @Test
+    void aPrintedCaseRunsAsPasted() {
+        var c = new KernelPropertiesTest.KernelCase(KernelPropertiesTest.Op.MATMUL_NT, 17, 33, 16, Pointwise.TANH, 3, 12345);
+        assertEquals("new KernelPropertiesTest.KernelCase(KernelPropertiesTest.Op.MATMUL_NT, 17, 33, 16, Pointwise.TANH, 3,"
+                + " 12345)", c.toJava());
+        KernelPropertiesTest.check(c, Coverage.ignored());
+        for (KernelCase s : shrinks(c)) {
+            assertTrue(s.m() * s.n() * s.k() < c.m() * c.n() * c.k() || s.variant() < c.variant()
+                    || s.f() == Pointwise.LINEAR || s.index() == 0, () -> s + " is not simpler than " + c);
+        }
     }
 
     /** Runs the case on both kernels and fails where they differ by more than rounding allows. */
