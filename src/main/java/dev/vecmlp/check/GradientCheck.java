@@ -96,19 +96,32 @@ public final class GradientCheck {
      * workspace of its own, overwriting the model's gradients.
      */
     public static GradientReport check(Model model, Batch batch, Options options) {
-        Objects.requireNonNull(model, "model");
+        ReferenceNetwork net = ReferenceNetwork.of(Objects.requireNonNull(model, "model"));
+        return check(net, batch, engineGradient(model, net, batch, options), model.kernels().name(), options);
+    }
+
+    /**
+     * Verdict 2 only, without finite differences (so much cheaper): the engine's gradient against
+     * the reference's. The report's {@link GradientReport#finiteDifferences()} is empty.
+     */
+    public static GradientReport checkEngine(Model model, Batch batch, Options options) {
+        ReferenceNetwork net = ReferenceNetwork.of(Objects.requireNonNull(model, "model"));
+        float[] engine = engineGradient(model, net, batch, options);
+        return new GradientReport(net.spec().toString(), model.kernels().name(), batch.rows(), List.of(),
+                compareEngine(net, batch, engine, options));
+    }
+
+    /** The model's gradient on {@code batch}, from {@link Model#forwardBackward} on a workspace of its own. */
+    private static float[] engineGradient(Model model, ReferenceNetwork net, Batch batch, Options options) {
         Objects.requireNonNull(options, "options");
-        ReferenceNetwork net = ReferenceNetwork.of(model);
         net.checkBatch(batch);
         checkNames(net, options);
-        float[] engine;
         try (Workspace ws = model.workspace(batch.rows())) {
             ws.setInputs(batch.inputs(), batch.rows());
             ws.setTargets(batch.targets(), batch.rows());
             model.forwardBackward(ws, batch.rows());
-            engine = model.gradientsToArray();
+            return model.gradientsToArray();
         }
-        return check(net, batch, engine, model.kernels().name(), options);
     }
 
     /**
@@ -116,10 +129,27 @@ public final class GradientCheck {
      */
     public static GradientReport checkReference(ReferenceNetwork net, Batch batch, Options options) {
         Objects.requireNonNull(net, "net");
+        return checkGradient(net, batch, net.gradient(batch).parameters(), options);
+    }
+
+    /**
+     * Verdict 1 for any gradient claimed for {@code net}'s loss on {@code batch} (in the order of
+     * its parameters): against central differences of the reference's loss, with the kinks
+     * skipped. {@link #checkReference} passes the reference's own; an engine's or a hand-derived
+     * gradient can be checked the same way.
+     */
+    public static GradientReport checkGradient(ReferenceNetwork net, Batch batch, double[] gradient, Options options) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(gradient, "gradient");
         Objects.requireNonNull(options, "options");
         net.checkBatch(batch);
         checkNames(net, options);
-        return new GradientReport(net.spec().toString(), null, batch.rows(), finiteDifferences(net, batch, options), List.of());
+        if (gradient.length != net.parameterCount()) {
+            throw new IllegalArgumentException("gradient: expected " + net.parameterCount() + " values for "
+                    + net.spec() + ", found " + gradient.length);
+        }
+        return new GradientReport(net.spec().toString(), null, batch.rows(),
+                finiteDifferences(net, batch, gradient, options), List.of());
     }
 
     /**
@@ -138,7 +168,7 @@ public final class GradientCheck {
             throw new IllegalArgumentException("engine gradient: expected " + net.parameterCount() + " values for "
                     + net.spec() + ", found " + engineGradient.length);
         }
-        List<TensorReport> fd = finiteDifferences(net, batch, options);
+        List<TensorReport> fd = finiteDifferences(net, batch, net.gradient(batch).parameters(), options);
         List<TensorReport> eng = compareEngine(net, batch, engineGradient, options);
         return new GradientReport(net.spec().toString(), engineName, batch.rows(), fd, eng);
     }
@@ -175,10 +205,10 @@ public final class GradientCheck {
         return out;
     }
 
-    private static List<TensorReport> finiteDifferences(ReferenceNetwork net, Batch batch, Options options) {
+    private static List<TensorReport> finiteDifferences(ReferenceNetwork net, Batch batch, double[] analytic,
+                                                        Options options) {
         Mlp spec = net.spec();
         double[] p = net.parameters();
-        double[] analytic = net.gradient(batch).parameters();
         ReferenceNetwork.Trace base = net.forward(p, batch, 0, null);
         List<TensorReport> out = new ArrayList<>();
         for (int t = 0; t < net.tensorCount(); t++) {

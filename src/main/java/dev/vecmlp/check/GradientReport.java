@@ -85,6 +85,17 @@ public final class GradientReport {
     public String format() {
         StringBuilder s = new StringBuilder();
         s.append("gradient check of ").append(network).append(", batch ").append(rows).append('\n');
+        if (!finiteDifferences.isEmpty()) {
+            formatFiniteDifferences(s);
+        }
+        if (engine != null) {
+            formatEngine(s);
+        }
+        s.append(passed() ? "PASS" : "FAIL").append('\n');
+        return s.toString();
+    }
+
+    private void formatFiniteDifferences(StringBuilder s) {
         s.append(String.format(Locale.ROOT,
                 "(1) reference (float64 backprop) a against central differences n: |a-n| <= %.0e*S + %.0e*max(|a|,|n|)%n",
                 GradientCheck.ABSOLUTE_TOLERANCE, GradientCheck.RELATIVE_TOLERANCE));
@@ -98,21 +109,20 @@ public final class GradientReport {
         s.append(String.format(Locale.ROOT, "  skipped at ReLU/threshold kinks: %d of %d coordinates (%.2f%%)%n",
                 skipped(), checked() + skipped(), 100 * skippedFraction()));
         s.append("  verdict 1: ").append(referencePassed() ? "PASS" : "FAIL").append('\n');
-        if (engine != null) {
-            s.append(String.format(Locale.ROOT,
-                    "(2) engine %s e against reference r: |e-r| <= %.0f x float32 running-error bound%n",
-                    engine, GradientCheck.ENGINE_SAFETY));
-            s.append(String.format(Locale.ROOT, "  %-6s %7s %7s %10s  %-14s %12s %12s %10s %12s %10s%n",
-                    "tensor", "checked", "failing", "max|e-r|", "worst", "reference", "engine", "e/r", "e/r med", "resolution"));
-            for (TensorReport r : engineReports) {
-                s.append(String.format(Locale.ROOT, "  %-6s %7d %7d %10.2e  %-14s %12.5e %12.5e %10.6f %12.8f %10.1e%n",
-                        r.name(), r.checked(), r.failing(), r.maxError(), r.worstCoordinate(),
-                        r.worstExpected(), r.worstFound(), r.ratio(), r.medianRatio(), r.resolution()));
-            }
-            s.append("  verdict 2: ").append(enginePassed() ? "PASS" : "FAIL").append('\n');
+    }
+
+    private void formatEngine(StringBuilder s) {
+        s.append(String.format(Locale.ROOT, "(2) engine %s e against reference r: |e-r| <= %.0f x float32 running-error bound%n",
+                engine, GradientCheck.ENGINE_SAFETY));
+        s.append(String.format(Locale.ROOT, "  %-6s %7s %7s %10s  %-14s %12s %12s %10s %12s %10s%n",
+                "tensor", "checked", "failing", "max|e-r|", "worst", "reference", "engine", "e/r", "e/r med", "resolution"));
+        for (TensorReport r : engineReports) {
+            s.append(String.format(Locale.ROOT, "  %-6s %7d %7d %10.2e  %-14s %12.5e %12.5e %10.6f %12.8f %10.1e%n",
+                    r.name(), r.checked(), r.failing(), r.maxError(), r.worstCoordinate(),
+                    r.worstExpected(), r.worstFound(), r.ratio(), r.medianRatio(), r.resolution()));
         }
-        s.append(passed() ? "PASS" : "FAIL").append('\n');
-        return s.toString();
+        s.append("  resolution: the smallest scale error of a whole tensor that is sure to fail\n");
+        s.append("  verdict 2: ").append(enginePassed() ? "PASS" : "FAIL").append('\n');
     }
 
     @Override
