@@ -114,14 +114,17 @@ public final class GradientReport {
     private void formatEngine(StringBuilder s) {
         s.append(String.format(Locale.ROOT, "(2) engine %s e against reference r: |e-r| <= %.0f x float32 running-error bound%n",
                 engine, GradientCheck.ENGINE_SAFETY));
-        s.append(String.format(Locale.ROOT, "  %-6s %7s %7s %10s  %-14s %12s %12s %10s %12s %10s%n",
-                "tensor", "checked", "failing", "max|e-r|", "worst", "reference", "engine", "e/r", "e/r med", "resolution"));
+        s.append(String.format(Locale.ROOT, "  %-6s %7s %7s %10s  %-14s %12s %12s %12s %9s %9s %12s%n",
+                "tensor", "checked", "failing", "max|e-r|", "worst", "reference", "engine", "e/r", "|e/r-1|", "bound",
+                "e/r med"));
         for (TensorReport r : engineReports) {
-            s.append(String.format(Locale.ROOT, "  %-6s %7d %7d %10.2e  %-14s %12.5e %12.5e %10.6f %12.8f %10.1e%n",
+            s.append(String.format(Locale.ROOT, "  %-6s %7d %7d %10.2e  %-14s %12.5e %12.5e %12.8f %9.1e %9.1e%s %12.8f%n",
                     r.name(), r.checked(), r.failing(), r.maxError(), r.worstCoordinate(),
-                    r.worstExpected(), r.worstFound(), r.ratio(), r.medianRatio(), r.resolution()));
+                    r.worstExpected(), r.worstFound(), r.ratio(), Math.abs(r.ratio() - 1), r.ratioBound(),
+                    r.ratioPassed() ? " " : "!", r.medianRatio()));
         }
-        s.append("  resolution: the smallest scale error of a whole tensor that is sure to fail\n");
+        s.append("  failing: coordinates past 2 x their worst-case bound; bound: on |e/r-1| from simulated rounding"
+                + " (! = past it)\n");
         s.append("  verdict 2: ").append(enginePassed() ? "PASS" : "FAIL").append('\n');
     }
 

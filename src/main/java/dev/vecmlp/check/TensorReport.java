@@ -27,17 +27,25 @@ package dev.vecmlp.check;
  * @param worstAllowed  the allowance at the worst coordinate
  * @param ratio         least-squares ratio found/expected (NaN when every expected value is 0)
  * @param medianRatio   median of found/expected over non-zero expected values
- * @param resolution    verdict 2: the smallest relative scale error of the whole tensor this check
- *                      is sure to catch, min over coordinates of allowance/|expected| (NaN in
- *                      verdict 1 or when every expected value is 0)
+ * @param resolution    verdict 2: the smallest relative scale error of the whole tensor the
+ *                      per-coordinate check is sure to catch, min over coordinates of
+ *                      allowance/|expected| (NaN in verdict 1 or when every expected value is 0)
+ * @param ratioBound    verdict 2: the bound on |ratio − 1| from simulated float32 rounding (see
+ *                      {@link RoundingSimulation}); NaN in verdict 1 or when there is no ratio
  */
 public record TensorReport(String name, int layer, boolean bias, int checked, int skipped, int failing,
                            double maxError, int worstRow, int worstColumn, double worstExpected, double worstFound,
-                           double worstAllowed, double ratio, double medianRatio, double resolution) {
+                           double worstAllowed, double ratio, double medianRatio, double resolution,
+                           double ratioBound) {
 
-    /** Whether no checked coordinate fails. */
+    /** Whether no checked coordinate fails and the ratio is within its bound. */
     public boolean passed() {
-        return failing == 0;
+        return failing == 0 && ratioPassed();
+    }
+
+    /** Whether |ratio − 1| is within {@link #ratioBound} (true when there is no bound). */
+    public boolean ratioPassed() {
+        return Double.isNaN(ratioBound) || Math.abs(ratio - 1) <= ratioBound;
     }
 
     /** The worst coordinate as {@code W2[3][0]} or {@code b2[3]}, or {@code -} when none was checked. */

@@ -61,6 +61,11 @@ final class TensorStats {
     }
 
     TensorReport build() {
+        return build(Double.NaN);
+    }
+
+    /** With a bound on |ratio − 1| (verdict 2). */
+    TensorReport build(double ratioBound) {
         double median = Double.NaN;
         if (ratioCount > 0) {
             double[] r = Arrays.copyOf(ratios, ratioCount);
@@ -70,6 +75,6 @@ final class TensorStats {
         double ratio = squares > 0 ? dot / squares : Double.NaN;
         double res = withResolution && ratioCount > 0 ? resolution : Double.NaN;
         return new TensorReport(name, layer, bias, checked, skipped, failing, maxError, worstRow, worstColumn,
-                worstExpected, worstFound, worstAllowed, ratio, median, res);
+                worstExpected, worstFound, worstAllowed, ratio, median, res, ratioBound);
     }
 }

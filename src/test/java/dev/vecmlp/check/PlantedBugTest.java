@@ -106,7 +106,23 @@ class PlantedBugTest {
         GradientReport r = caught(spec, Bug.ONE_TENSOR_SCALED, List.of("W2"), 4, 6);
         TensorReport w2 = engine(r, "W2");
         assertEquals(PlantedBugKernels.SCALE, w2.ratio(), 2e-6, r::toString);
-        assertTrue(w2.resolution() < 1e-4, "resolution " + w2.resolution());
+        assertTrue(w2.failing() > 0, "a shallow net's worst-case bound sees it coordinate by coordinate: " + r);
+        assertFalse(w2.ratioPassed(), r::toString);
+    }
+
+    /**
+     * In the first layer of a 4-layer, 33-wide net the worst-case bound is far too loose to see
+     * 1e-4 coordinate by coordinate; the ratio's simulated-rounding bound sees it.
+     */
+    @Test
+    void oneTensorScaledDeepInANetwork() {
+        Mlp spec = Mlp.input(17).dense(33, Activation.TANH).dense(33, Activation.TANH).dense(33, Activation.TANH)
+                .dense(5, Activation.LINEAR).loss(Loss.SOFTMAX_CROSS_ENTROPY).build();
+        GradientReport r = caught(spec, Bug.ONE_TENSOR_SCALED, List.of("W1"), 33, 17);
+        TensorReport w1 = engine(r, "W1");
+        assertEquals(PlantedBugKernels.SCALE, w1.ratio(), 2e-6, r::toString);
+        assertFalse(w1.ratioPassed(), r::toString);
+        assertTrue(w1.ratioBound() < 2e-5, r::toString);
     }
 
     @Test
