@@ -102,9 +102,9 @@ public final class GradientReport {
         s.append(String.format(Locale.ROOT, "  %-6s %7s %7s %7s %10s  %-14s %12s %12s %10s %10s%n",
                 "tensor", "checked", "skipped", "failing", "max|a-n|", "worst", "analytic", "numeric", "n/a", "n/a med"));
         for (TensorReport r : finiteDifferences) {
-            s.append(String.format(Locale.ROOT, "  %-6s %7d %7d %7d %10.2e  %-14s %12.5e %12.5e %10.6f %10.6f%n",
+            s.append(String.format(Locale.ROOT, "  %-6s %7d %7d %7d %10.2e  %-14s %12.5e %12.5e %10s %10s%n",
                     r.name(), r.checked(), r.skipped(), r.failing(), r.maxError(), r.worstCoordinate(),
-                    r.worstExpected(), r.worstFound(), r.ratio(), r.medianRatio()));
+                    r.worstExpected(), r.worstFound(), number("%.6f", r.ratio()), number("%.6f", r.medianRatio())));
         }
         s.append(String.format(Locale.ROOT, "  skipped at ReLU/threshold kinks: %d of %d coordinates (%.2f%%)%n",
                 skipped(), checked() + skipped(), 100 * skippedFraction()));
@@ -118,14 +118,19 @@ public final class GradientReport {
                 "tensor", "checked", "failing", "max|e-r|", "worst", "reference", "engine", "e/r", "|e/r-1|", "bound",
                 "e/r med"));
         for (TensorReport r : engineReports) {
-            s.append(String.format(Locale.ROOT, "  %-6s %7d %7d %10.2e  %-14s %12.5e %12.5e %12.8f %9.1e %9.1e%s %12.8f%n",
+            s.append(String.format(Locale.ROOT, "  %-6s %7d %7d %10.2e  %-14s %12.5e %12.5e %12s %9s %9s%s %12s%n",
                     r.name(), r.checked(), r.failing(), r.maxError(), r.worstCoordinate(),
-                    r.worstExpected(), r.worstFound(), r.ratio(), Math.abs(r.ratio() - 1), r.ratioBound(),
-                    r.ratioPassed() ? " " : "!", r.medianRatio()));
+                    r.worstExpected(), r.worstFound(), number("%.8f", r.ratio()), number("%.1e", Math.abs(r.ratio() - 1)),
+                    number("%.1e", r.ratioBound()), r.ratioPassed() ? " " : "!", number("%.8f", r.medianRatio())));
         }
         s.append("  failing: coordinates past 2 x their worst-case bound; bound: on |e/r-1| from simulated rounding"
                 + " (! = past it)\n");
         s.append("  verdict 2: ").append(enginePassed() ? "PASS" : "FAIL").append('\n');
+    }
+
+    /** {@code -} for NaN (no ratio: the expected gradient is 0 throughout). */
+    private static String number(String format, double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, format, v);
     }
 
     @Override
