@@ -21,6 +21,7 @@ module dev.vecmlp {
     exports dev.vecmlp.train;
     exports dev.vecmlp.plot;
     exports dev.vecmlp.io;
+    exports dev.vecmlp.check;
 
     opens dev.vecmlp.cli to info.picocli;
 }

@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
         version = "vecmlp 0.1.0",
         description = "A pure-Java multilayer-perceptron engine on the Vector API and off-heap memory.",
         subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, DemoCommand.class, FeaturesCommand.class,
-                InfoCommand.class, CommandLine.HelpCommand.class})
+                GradcheckCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @Spec CommandSpec spec;

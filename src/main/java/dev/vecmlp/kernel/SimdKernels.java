@@ -185,14 +185,45 @@ final class SimdKernels implements Kernels {
     }
 
     private static void reluRow(int n, MemorySegment z, long zB, MemorySegment h, long hB) {
-        for (int j = 0; j < n; j += L) {
+        int full = n - n % L;
+        int j = 0;
+        for (; j < full; j += L) {
+            FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO).max(0f).intoMemorySegment(h, hB + 4L * j, BO);
+        }
+        if (j < n) {
             VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
             FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m).max(0f).intoMemorySegment(h, hB + 4L * j, BO, m);
         }
     }
 
     private static void softplusRow(int n, MemorySegment z, long zB, MemorySegment h, long hB) {
-        for (int j = 0; j < n; j += L) {
+        int full = n - n % L;
+        int j = 0;
+        for (; j < full; j += L) {
+            FloatVector v = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO);
+            // e = exp(-|v|) = 2^k (1 + q): see the expm1 note at the top.
+            FloatVector x0 = v.abs().neg();
+            FloatVector x = x0.max(-104f);
+            FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
+            FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), x);
+            r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
+            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(S, E5)).fma(r, FloatVector.broadcast(S, E4))
+                    .fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2));
+            q = r.mul(r).fma(q, r);
+            FloatVector two = ((IntVector) k.convert(F2I, 0)).add(127 + 32).lanewise(LSHL, 23).reinterpretAsFloats()
+                    .mul(0x1p-32f);
+            // Below -104, e^x rounds to 0 (the smallest subnormal float is e^-103.3).
+            FloatVector e = two.fma(q, two).blend(0f, x0.compare(LT, -104f));
+            // log1p(e) with e = exp(-|z|) in (0, 1]: 2 atanh(s), s = e / (2 + e) <= 1/3, to s^15.
+            FloatVector sv = e.div(e.add(2f));
+            FloatVector s2 = sv.mul(sv);
+            FloatVector series = s2.fma(1f / 15, 1f / 13).fma(s2, FloatVector.broadcast(S, 1f / 11))
+                    .fma(s2, FloatVector.broadcast(S, 1f / 9)).fma(s2, FloatVector.broadcast(S, 1f / 7))
+                    .fma(s2, FloatVector.broadcast(S, 1f / 5)).fma(s2, FloatVector.broadcast(S, 1f / 3))
+                    .fma(s2, FloatVector.broadcast(S, 1f));
+            v.max(0f).add(sv.add(sv).mul(series)).intoMemorySegment(h, hB + 4L * j, BO);
+        }
+        if (j < n) {
             VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
             FloatVector v = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m);
             // e = exp(-|v|) = 2^k (1 + q): see the expm1 note at the top.
@@ -220,7 +251,13 @@ final class SimdKernels implements Kernels {
     }
 
     private static void stepRow(int n, MemorySegment z, long zB, MemorySegment h, long hB) {
-        for (int j = 0; j < n; j += L) {
+        int full = n - n % L;
+        int j = 0;
+        for (; j < full; j += L) {
+            FloatVector.zero(S).blend(1f, FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO).compare(GT, 0f))
+                    .intoMemorySegment(h, hB + 4L * j, BO);
+        }
+        if (j < n) {
             VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
             FloatVector.zero(S).blend(1f, FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m).compare(GT, 0f))
                     .intoMemorySegment(h, hB + 4L * j, BO, m);
@@ -228,7 +265,27 @@ final class SimdKernels implements Kernels {
     }
 
     private static void logisticRow(int n, MemorySegment z, long zB, MemorySegment h, long hB) {
-        for (int j = 0; j < n; j += L) {
+        int full = n - n % L;
+        int j = 0;
+        for (; j < full; j += L) {
+            FloatVector v = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO);
+            // e = exp(-|v|) = 2^k (1 + q): see the expm1 note at the top.
+            FloatVector x0 = v.abs().neg();
+            FloatVector x = x0.max(-104f);
+            FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
+            FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), x);
+            r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
+            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(S, E5)).fma(r, FloatVector.broadcast(S, E4))
+                    .fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2));
+            q = r.mul(r).fma(q, r);
+            FloatVector two = ((IntVector) k.convert(F2I, 0)).add(127 + 32).lanewise(LSHL, 23).reinterpretAsFloats()
+                    .mul(0x1p-32f);
+            // Below -104, e^x rounds to 0 (the smallest subnormal float is e^-103.3).
+            FloatVector e = two.fma(q, two).blend(0f, x0.compare(LT, -104f));
+            // e = exp(-|z|): σ(z) = 1 / (1 + e) for z >= 0 and e / (1 + e) below, never overflowing.
+            FloatVector.broadcast(S, 1f).blend(e, v.compare(LT, 0f)).div(e.add(1f)).intoMemorySegment(h, hB + 4L * j, BO);
+        }
+        if (j < n) {
             VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
             FloatVector v = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m);
             // e = exp(-|v|) = 2^k (1 + q): see the expm1 note at the top.
@@ -250,7 +307,27 @@ final class SimdKernels implements Kernels {
     }
 
     private static void tanhRow(int n, MemorySegment z, long zB, MemorySegment h, long hB) {
-        for (int j = 0; j < n; j += L) {
+        int full = n - n % L;
+        int j = 0;
+        for (; j < full; j += L) {
+            FloatVector v = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO);
+            // y = expm1(-2|v|) = 2^k q + (2^k - 1): see the expm1 note at the top.
+            FloatVector x0 = v.abs().mul(-2f);
+            FloatVector x = x0.max(-104f);
+            FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
+            FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), x);
+            r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
+            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(S, E5)).fma(r, FloatVector.broadcast(S, E4))
+                    .fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2));
+            q = r.mul(r).fma(q, r);
+            FloatVector two = ((IntVector) k.convert(F2I, 0)).add(127 + 32).lanewise(LSHL, 23).reinterpretAsFloats()
+                    .mul(0x1p-32f);
+            FloatVector y = two.fma(q, two.sub(1f));
+            // tanh|z| = -y / (2 + y) with y = expm1(-2|z|): accurate near 0, where 1 - e^-2|z| cancels.
+            FloatVector t = y.neg().div(y.add(2f));
+            t.blend(t.neg(), v.compare(LT, 0f)).intoMemorySegment(h, hB + 4L * j, BO);
+        }
+        if (j < n) {
             VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
             FloatVector v = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m);
             // y = expm1(-2|v|) = 2^k q + (2^k - 1): see the expm1 note at the top.
@@ -287,7 +364,15 @@ final class SimdKernels implements Kernels {
 
     /** g ∘= [z > 0]. */
     private static void reluDerivativeRow(int n, MemorySegment g, long gB, MemorySegment z, long zB) {
-        for (int j = 0; j < n; j += L) {
+        int full = n - n % L;
+        int j = 0;
+        for (; j < full; j += L) {
+            long o = 4L * j;
+            FloatVector zv = FloatVector.fromMemorySegment(S, z, zB + o, BO);
+            FloatVector d = FloatVector.zero(S).blend(1f, zv.compare(GT, 0f));
+            FloatVector.fromMemorySegment(S, g, gB + o, BO).mul(d).intoMemorySegment(g, gB + o, BO);
+        }
+        if (j < n) {
             VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
             long o = 4L * j;
             FloatVector zv = FloatVector.fromMemorySegment(S, z, zB + o, BO, m);
@@ -298,7 +383,28 @@ final class SimdKernels implements Kernels {
 
     /** g ∘= σ(z), from e = exp(-|z|) as in the logistic activation. */
     private static void softplusDerivativeRow(int n, MemorySegment g, long gB, MemorySegment z, long zB) {
-        for (int j = 0; j < n; j += L) {
+        int full = n - n % L;
+        int j = 0;
+        for (; j < full; j += L) {
+            long o = 4L * j;
+            FloatVector v = FloatVector.fromMemorySegment(S, z, zB + o, BO);
+            // e = exp(-|v|) = 2^k (1 + q): see the expm1 note at the top.
+            FloatVector x0 = v.abs().neg();
+            FloatVector x = x0.max(-104f);
+            FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
+            FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), x);
+            r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
+            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(S, E5)).fma(r, FloatVector.broadcast(S, E4))
+                    .fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2));
+            q = r.mul(r).fma(q, r);
+            FloatVector two = ((IntVector) k.convert(F2I, 0)).add(127 + 32).lanewise(LSHL, 23).reinterpretAsFloats()
+                    .mul(0x1p-32f);
+            // Below -104, e^x rounds to 0 (the smallest subnormal float is e^-103.3).
+            FloatVector e = two.fma(q, two).blend(0f, x0.compare(LT, -104f));
+            FloatVector sigma = FloatVector.broadcast(S, 1f).blend(e, v.compare(LT, 0f)).div(e.add(1f));
+            FloatVector.fromMemorySegment(S, g, gB + o, BO).mul(sigma).intoMemorySegment(g, gB + o, BO);
+        }
+        if (j < n) {
             VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
             long o = 4L * j;
             FloatVector v = FloatVector.fromMemorySegment(S, z, zB + o, BO, m);
@@ -322,7 +428,12 @@ final class SimdKernels implements Kernels {
 
     /** g ∘= 0 (a multiplication, so that NaN and infinities propagate as in the scalar twin). */
     private static void stepDerivativeRow(int n, MemorySegment g, long gB) {
-        for (int j = 0; j < n; j += L) {
+        int full = n - n % L;
+        int j = 0;
+        for (; j < full; j += L) {
+            FloatVector.fromMemorySegment(S, g, gB + 4L * j, BO).mul(0f).intoMemorySegment(g, gB + 4L * j, BO);
+        }
+        if (j < n) {
             VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
             FloatVector.fromMemorySegment(S, g, gB + 4L * j, BO, m).mul(0f).intoMemorySegment(g, gB + 4L * j, BO, m);
         }
@@ -330,7 +441,15 @@ final class SimdKernels implements Kernels {
 
     /** g ∘= h(1 − h). */
     private static void logisticDerivativeRow(int n, MemorySegment g, long gB, MemorySegment h, long hB) {
-        for (int j = 0; j < n; j += L) {
+        int full = n - n % L;
+        int j = 0;
+        for (; j < full; j += L) {
+            long o = 4L * j;
+            FloatVector hv = FloatVector.fromMemorySegment(S, h, hB + o, BO);
+            FloatVector gv = FloatVector.fromMemorySegment(S, g, gB + o, BO);
+            gv.mul(hv.mul(hv.neg().add(1f))).intoMemorySegment(g, gB + o, BO);
+        }
+        if (j < n) {
             VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
             long o = 4L * j;
             FloatVector hv = FloatVector.fromMemorySegment(S, h, hB + o, BO, m);
@@ -341,7 +460,15 @@ final class SimdKernels implements Kernels {
 
     /** g ∘= 1 − h². */
     private static void tanhDerivativeRow(int n, MemorySegment g, long gB, MemorySegment h, long hB) {
-        for (int j = 0; j < n; j += L) {
+        int full = n - n % L;
+        int j = 0;
+        for (; j < full; j += L) {
+            long o = 4L * j;
+            FloatVector hv = FloatVector.fromMemorySegment(S, h, hB + o, BO);
+            FloatVector gv = FloatVector.fromMemorySegment(S, g, gB + o, BO);
+            gv.mul(hv.neg().fma(hv, FloatVector.broadcast(S, 1f))).intoMemorySegment(g, gB + o, BO);
+        }
+        if (j < n) {
             VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
             long o = 4L * j;
             FloatVector hv = FloatVector.fromMemorySegment(S, h, hB + o, BO, m);
@@ -352,7 +479,15 @@ final class SimdKernels implements Kernels {
 
     /** {@code y[j] += alpha · x[j]} for {@code j < n}. */
     private static void axpyRow(int n, float alpha, MemorySegment x, long xB, MemorySegment y, long yB) {
-        for (int j = 0; j < n; j += L) {
+        int full = n - n % L;
+        int j = 0;
+        for (; j < full; j += L) {
+            long o = 4L * j;
+            FloatVector xv = FloatVector.fromMemorySegment(S, x, xB + o, BO);
+            FloatVector yv = FloatVector.fromMemorySegment(S, y, yB + o, BO);
+            xv.fma(FloatVector.broadcast(S, alpha), yv).intoMemorySegment(y, yB + o, BO);
+        }
+        if (j < n) {
             VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
             long o = 4L * j;
             FloatVector xv = FloatVector.fromMemorySegment(S, x, xB + o, BO, m);
@@ -1010,16 +1145,30 @@ final class SimdKernels implements Kernels {
                       MemorySegment w, long wOff, int ldw, MemorySegment c, long cOff, int ldc) {
         long yB = 4L * yOff;
         for (int i = 0; i < m; i++) {
-            FloatVector xi = FloatVector.broadcast(S, x.get(F, 4L * (xOff + i)));
             long cRow = 4L * (cOff + (long) i * ldc);
-            for (int j = 0; j < n; j += L) {
-                VectorMask<Float> mj = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
-                long o = 4L * j;
-                FloatVector.fromMemorySegment(S, y, yB + o, BO, mj).mul(xi).intoMemorySegment(c, cRow + o, BO, mj);
-            }
+            outerRow(n, x.get(F, 4L * (xOff + i)), y, yB, c, cRow);
             if (lambda != 0f) {
                 axpyRow(n, lambda, w, 4L * (wOff + (long) i * ldw), c, cRow);
             }
+        }
+    }
+
+    /**
+     * c[0, n) = xi · y[0, n): full vectors unmasked (a masked store costs a mask compare per
+     * vector and measured 2x slower at batch 1), then one masked tail.
+     */
+    private static void outerRow(int n, float xi, MemorySegment y, long yB, MemorySegment c, long cB) {
+        FloatVector s = FloatVector.broadcast(S, xi);
+        int full = n - n % L;
+        int j = 0;
+        for (; j < full; j += L) {
+            long o = 4L * j;
+            FloatVector.fromMemorySegment(S, y, yB + o, BO).mul(s).intoMemorySegment(c, cB + o, BO);
+        }
+        if (j < n) {
+            VectorMask<Float> mj = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
+            long o = 4L * j;
+            FloatVector.fromMemorySegment(S, y, yB + o, BO, mj).mul(s).intoMemorySegment(c, cB + o, BO, mj);
         }
     }
 
@@ -1079,7 +1228,26 @@ final class SimdKernels implements Kernels {
 
     /** {@code g[j] = exp(z[j] − shift)} for {@code j < n}, with {@code shift} the row's maximum. */
     private static void expShiftedRow(int n, MemorySegment z, long zB, float shift, MemorySegment g, long gB) {
-        for (int j = 0; j < n; j += L) {
+        int full = n - n % L;
+        int j = 0;
+        for (; j < full; j += L) {
+            FloatVector v = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO).sub(shift);
+            // e = exp(-|v|) = 2^k (1 + q): see the expm1 note at the top.
+            FloatVector x0 = v.abs().neg();
+            FloatVector x = x0.max(-104f);
+            FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
+            FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), x);
+            r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
+            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(S, E5)).fma(r, FloatVector.broadcast(S, E4))
+                    .fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2));
+            q = r.mul(r).fma(q, r);
+            FloatVector two = ((IntVector) k.convert(F2I, 0)).add(127 + 32).lanewise(LSHL, 23).reinterpretAsFloats()
+                    .mul(0x1p-32f);
+            // Below -104, e^x rounds to 0 (the smallest subnormal float is e^-103.3).
+            FloatVector e = two.fma(q, two).blend(0f, x0.compare(LT, -104f));
+            e.intoMemorySegment(g, gB + 4L * j, BO);
+        }
+        if (j < n) {
             VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
             FloatVector v = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m).sub(shift);
             // e = exp(-|v|) = 2^k (1 + q): see the expm1 note at the top.
@@ -1121,7 +1289,15 @@ final class SimdKernels implements Kernels {
     /** g = scale · (s · g / Σ − t): the softmax, from the e^(z − max) that g holds. */
     private static void softmaxGradientRow(int n, MemorySegment g, long gB, float inverseSum, float s,
                                            MemorySegment t, long tB, float scale) {
-        for (int j = 0; j < n; j += L) {
+        int full = n - n % L;
+        int j = 0;
+        for (; j < full; j += L) {
+            long o = 4L * j;
+            FloatVector tv = FloatVector.fromMemorySegment(S, t, tB + o, BO);
+            FloatVector.fromMemorySegment(S, g, gB + o, BO).mul(inverseSum).mul(s).sub(tv).mul(scale)
+                    .intoMemorySegment(g, gB + o, BO);
+        }
+        if (j < n) {
             VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
             long o = 4L * j;
             FloatVector tv = FloatVector.fromMemorySegment(S, t, tB + o, BO, m);
