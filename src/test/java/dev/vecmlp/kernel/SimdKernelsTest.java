@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -53,9 +52,9 @@ class SimdKernelsTest {
     private static final int[] BATCHES = {1, 32, 256};
 
     /** A quiet NaN with a payload no kernel computes: what every float outside an operand holds. */
-    private static final int SENTINEL = 0x7fc0_5e17;
+    static final int SENTINEL = 0x7fc0_5e17;
 
-    private static final Pointwise[] NN_DERIVATIVES = {null, Pointwise.LINEAR, Pointwise.RELU, Pointwise.SOFTPLUS,
+    static final Pointwise[] NN_DERIVATIVES = {null, Pointwise.LINEAR, Pointwise.RELU, Pointwise.SOFTPLUS,
             Pointwise.STEP, Pointwise.LOGISTIC, Pointwise.TANH};
 
     /**
@@ -80,7 +79,7 @@ class SimdKernelsTest {
     }
 
     /** A choice in {@code [0, bound)} for case {@code index} and {@code slot}: fixed, but unrelated to index mod anything. */
-    private static int pick(int index, int slot, int bound) {
+    static int pick(int index, int slot, int bound) {
         return new SplittableRandom(index * 1_000_003L + slot).nextInt(bound);
     }
 
@@ -153,13 +152,8 @@ class SimdKernelsTest {
     }
 
     // -----------------------------------------------------------------------------------------
-    // Memory with sentinels
+    // The vector width (the operands with sentinels are in Region)
 
-    /**
-     * A {@code rows x cols} operand at float offset {@code off} with leading dimension {@code ld}
-     * in an allocation of its own; every float of the allocation starts as {@link #SENTINEL}.
-     * {@link #seg} is what a kernel gets: it ends right after the last element.
-     */
     /** The build runs this class at each vector width; make sure the width asked for is the one used. */
     @Test
     void runsAtTheRequestedVectorWidth() {
@@ -169,80 +163,10 @@ class SimdKernelsTest {
         assertEquals(expected, SIMD.name());
     }
 
-    private static final class Region {
-        final MemorySegment whole;
-        final MemorySegment seg;
-        final long off;
-        final int rows;
-        final int cols;
-        final int ld;
-
-        Region(Arena arena, int rows, int cols, int ld, long off) {
-            this.rows = rows;
-            this.cols = cols;
-            this.ld = ld;
-            this.off = off;
-            long floats = off + (long) rows * ld;
-            whole = arena.allocate(floats * Float.BYTES, 64);
-            for (long i = 0; i < floats; i++) {
-                whole.setAtIndex(ValueLayout.JAVA_INT, i, SENTINEL);
-            }
-            seg = whole.asSlice(0, (off + (long) (rows - 1) * ld + cols) * Float.BYTES);
-        }
-
-        /** Layout variant {@code slot} of case {@code index}: tight, padded to 16 or odd ld, and an offset of 1 to 29. */
-        static Region of(Arena arena, int rows, int cols, int index, int slot) {
-            int ld = switch (pick(index, slot, 3)) {
-                case 0 -> cols;
-                case 1 -> (cols + 15) / 16 * 16;
-                default -> cols + 3;
-            };
-            return new Region(arena, rows, cols, ld, 1 + pick(index, slot + 100, 29));
-        }
-
-        /** A contiguous vector of {@code n} floats after {@code guard} sentinels. */
-        static Region vector(Arena arena, int n, int guard) {
-            return new Region(arena, 1, n, n, guard);
-        }
-
-        Region write(float[] v) {
-            for (int r = 0; r < rows; r++) {
-                for (int c = 0; c < cols; c++) {
-                    whole.setAtIndex(ValueLayout.JAVA_FLOAT, off + (long) r * ld + c, v[r * cols + c]);
-                }
-            }
-            return this;
-        }
-
-        float[] read() {
-            float[] v = new float[rows * cols];
-            for (int r = 0; r < rows; r++) {
-                for (int c = 0; c < cols; c++) {
-                    v[r * cols + c] = whole.getAtIndex(ValueLayout.JAVA_FLOAT, off + (long) r * ld + c);
-                }
-            }
-            return v;
-        }
-
-        /** Fails if any float outside the {@code rows x cols} rectangle is no longer the sentinel. */
-        void assertSentinels(String what) {
-            long floats = whole.byteSize() / Float.BYTES;
-            for (long i = 0; i < floats; i++) {
-                long rel = i - off;
-                boolean inside = rel >= 0 && rel / ld < rows && rel % ld < cols;
-                int bits = whole.getAtIndex(ValueLayout.JAVA_INT, i);
-                if (!inside && bits != SENTINEL) {
-                    fail(what + ": float " + i + " outside the " + rows + "x" + cols + " operand (offset " + off
-                            + ", ld " + ld + ") was overwritten with " + Float.intBitsToFloat(bits));
-                }
-            }
-        }
-    }
-
     // -----------------------------------------------------------------------------------------
     // Values and checks
 
-    private static float[] values(SplittableRandom rnd, int count, boolean wide) {
+    static float[] values(SplittableRandom rnd, int count, boolean wide) {
         float[] v = new float[count];
         for (int i = 0; i < count; i++) {
             v[i] = wide
@@ -252,7 +176,7 @@ class SimdKernelsTest {
         return v;
     }
 
-    private static float[] uniform(SplittableRandom rnd, int count, double lo, double hi) {
+    static float[] uniform(SplittableRandom rnd, int count, double lo, double hi) {
         float[] v = new float[count];
         for (int i = 0; i < count; i++) {
             v[i] = (float) rnd.nextDouble(lo, hi);
@@ -284,7 +208,7 @@ class SimdKernelsTest {
      * must be the same infinity, or both NaN: a bound relative to an infinite value would
      * otherwise accept anything.
      */
-    private static void assertWithin(String what, float[] simd, float[] ref, double[] bound, int cols) {
+    static void assertWithin(String what, float[] simd, float[] ref, double[] bound, int cols) {
         int bad = 0;
         String first = null;
         for (int e = 0; e < ref.length; e++) {
@@ -303,7 +227,7 @@ class SimdKernelsTest {
         }
     }
 
-    private static void assertBitwiseEqual(String what, float[] simd, float[] ref, int cols) {
+    static void assertBitwiseEqual(String what, float[] simd, float[] ref, int cols) {
         for (int e = 0; e < ref.length; e++) {
             if (Float.floatToIntBits(simd[e]) != Float.floatToIntBits(ref[e])) {
                 fail(what + " [" + e / cols + "][" + e % cols + "]: simd " + simd[e] + ", scalar " + ref[e]
@@ -348,7 +272,7 @@ class SimdKernelsTest {
         checkNT(new Shape(130, 70, 47, 2), f, true, true);
     }
 
-    private static void checkNT(Shape s, Pointwise f, boolean withBias, boolean withScratch) {
+    static void checkNT(Shape s, Pointwise f, boolean withBias, boolean withScratch) {
         int m = s.m(), n = s.n(), k = s.k(), ix = s.index();
         SplittableRandom rnd = new SplittableRandom(s.seed());
         float[] a = values(rnd, m * k, s.wide()), b = values(rnd, n * k, s.wide());
@@ -450,7 +374,7 @@ class SimdKernelsTest {
         checkNN(new Shape(5, 64, 17, 1), f);
     }
 
-    private static void checkNN(Shape s, Pointwise f) {
+    static void checkNN(Shape s, Pointwise f) {
         int m = s.m(), n = s.n(), k = s.k(), ix = s.index();
         SplittableRandom rnd = new SplittableRandom(s.seed());
         float[] a = values(rnd, m * k, s.wide()), b = values(rnd, k * n, s.wide());
@@ -504,7 +428,7 @@ class SimdKernelsTest {
         checkTN(s, s.k() == 32 ? 1e-4f : 0f);
     }
 
-    private static void checkTN(Shape s, float lambda) {
+    static void checkTN(Shape s, float lambda) {
         int m = s.m(), n = s.n(), k = s.k(), ix = s.index();
         SplittableRandom rnd = new SplittableRandom(s.seed());
         float[] a = values(rnd, k * m, s.wide()), b = values(rnd, k * n, s.wide());

@@ -33,10 +33,13 @@ package dev.vecmlp.kernel;
  * difference was 2 ulps for softplus and logistic, whether C1 code ran the Java fallback or C2
  * the SVML stubs, and 1 ulp for tanh under C2 (0 with the fallback). The bound, not the
  * measurement, is what the tests use: it is what the documentation promises.
+ *
+ * <p>Public (for test code only) because the network properties in {@code property-tests/java}
+ * bound float32 sums and softmax rows with it too.
  */
-final class Tolerance {
+public final class Tolerance {
     /** Unit roundoff of float32. */
-    static final double U = 0x1p-24;
+    public static final double U = 0x1p-24;
     /** Unit roundoff of double, for the reference's own accumulation. */
     private static final double UD = 0x1p-53;
 
@@ -48,7 +51,7 @@ final class Tolerance {
      * reference's own rounding another half: under 5 ulps. Logistic, {@code 1 / (1 + exp(-z))}:
      * {@code 2u + u + u} plus the reference's half ulp, also under 5. Tanh: one operation, 1.5.
      */
-    static final int ACTIVATION_ULPS = 5;
+    public static final int ACTIVATION_ULPS = 5;
 
     private Tolerance() {
     }
@@ -67,7 +70,7 @@ final class Tolerance {
      * add up to {@code absSum}: the SIMD side's {@code γ_terms}, the reference's final rounding
      * (one more {@code u}) and the reference's double accumulation.
      */
-    static double sum(int terms, double absSum) {
+    public static double sum(int terms, double absSum) {
         return (gamma(terms + 1) + gammaDouble(terms)) * absSum;
     }
 
@@ -157,7 +160,7 @@ final class Tolerance {
     }
 
     /** Per-row bounds of softmax cross-entropy: on the row's loss and on each gradient element. */
-    record Softmax(double loss, double[] gradient) {
+    public record Softmax(double loss, double[] gradient) {
     }
 
     /**
@@ -185,7 +188,7 @@ final class Tolerance {
      *       {@code MIN_VALUE·(|scale|·(|s| + 1) + 1)} covers the chain and the reference's rounding.
      * </ol>
      */
-    static Softmax softmax(float[] z, float[] t, float scale) {
+    public static Softmax softmax(float[] z, float[] t, float scale) {
         int cols = z.length;
         double max = Double.NEGATIVE_INFINITY, min = Double.POSITIVE_INFINITY;
         for (float v : z) {
