@@ -1,6 +1,7 @@
 package dev.vecmlp.perf;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,15 +42,18 @@ public final class BenchReport {
     /** The batches of the full grid. */
     static final int[] BATCHES = {1, 8, 32, 128, 256};
     /**
-     * JMH iterations of the grid: 5 of 200 ms to warm up (the kernels reach C2 within about a
-     * second here: MlpBench A batch 1 ran 589, 57, 40, 39 µs in its first four 1 s iterations),
-     * 5 of 200 ms measured, one fork per cell.
+     * JMH iterations: {@link JitWarmUp} first runs each benchmark until the JIT is quiet, then
+     * JMH warms up for 3 iterations of 200 ms and measures 5 of 200 ms, one fork per benchmark
+     * and cell.
      */
-    static final int WARMUP = 5;
+    static final int WARMUP = 3;
     static final int MEASURE = 5;
     static final int ITERATION_MS = 200;
-    /** Seconds a JMH run of one cell took in the quick grid, fork start included (perf/README.md). */
-    static final double SECONDS_PER_RUN = 3.2;
+    /**
+     * Seconds a JMH run took in the quick grid, fork start and {@link JitWarmUp} included: 36
+     * runs in 4.7 minutes at a load average of 5 to 7 on 2 cores (perf/README.md).
+     */
+    static final double SECONDS_PER_RUN = 7.9;
 
     private BenchReport() {
     }
@@ -89,8 +93,8 @@ public final class BenchReport {
                 thread counts, and writes DIR/NAME.md (the report), DIR/NAME.json (the raw JMH results),
                 DIR/NAME-ratio.png and .svg (measured and predicted backward/forward ratio against width).
 
-                  --quick            A, B64, B256, B1024 (depth 4) at batches 1, 32, 256 on 1 thread, and A at
-                                     batches 32 and 256 on 2 threads; breakdown of A at batch 1 (about 2 minutes)
+                  --quick            A at batches 1, 32, 256 and B64, B256, B1024 (depth 4) at batches 1 and
+                                     256 on 1 thread, A at batch 256 on 2 threads; the breakdown of A at batch 1
                   (default)          the full grid: A and B<w>x<d> for widths 64-1024, depths 1-6, batches
                                      1, 8, 32, 128, 256, 1 and 2 threads; breakdowns of A:1, A:256, B64x4:32
                                      (about 40 minutes; perf/README.md)
@@ -99,7 +103,8 @@ public final class BenchReport {
                   --out DIR          where the files go (default perf/results)
                   --cell NET:BATCH   the per-step breakdown of this cell instead of the default (repeatable)
                   --from-json FILE   no runs: the report again from a JSON file an earlier run wrote
-                  --name NAME        the files' name (default bench-quick or bench)
+                  --name NAME        the files' name (default bench-quick or bench; with --from-json, the
+                                     JSON file's)
                 """;
     }
 
@@ -147,6 +152,11 @@ public final class BenchReport {
         if (cells.isEmpty()) {
             cells = quick ? List.of("A:1") : List.of("A:1", "A:256", "B64x4:32");
         }
+        if (name == null && from != null) {
+            // The report goes beside the results it is made from, under their name.
+            String n = from.getFileName().toString();
+            name = n.endsWith(".json") ? n.substring(0, n.length() - 5) : n;
+        }
         return new Options(quick, p1, p2, out, cells, from, name != null ? name : quick ? "bench-quick" : "bench");
     }
 
@@ -179,11 +189,20 @@ public final class BenchReport {
 
     static List<Block> blocks(Options o) {
         List<Block> blocks = new ArrayList<>();
+        // One JMH run per cell, so that its forward and forwardBackward run one after the other:
+        // on a shared machine the load changes from minute to minute, and the ratio is theirs.
         String mlp = "dev\\.vecmlp\\.perf\\.MlpBench\\.(forward|forwardBackward)$";
         if (o.quick()) {
-            blocks.add(new Block(mlp, new String[] {"A", "B64x4", "B256x4", "B1024x4"}, new int[] {1, 32, 256},
-                    new int[] {1}, new String[0], 1));
-            blocks.add(new Block(mlp, new String[] {"A"}, new int[] {32, 256}, new int[] {2}, new String[0], 1));
+            for (int b : new int[] {1, 32, 256}) {
+                blocks.add(new Block(mlp, new String[] {"A"}, new int[] {b}, new int[] {1}, new String[0], 1));
+            }
+            blocks.add(new Block(mlp, new String[] {"A"}, new int[] {256}, new int[] {2}, new String[0], 1));
+            for (int w : new int[] {64, 256, 1024}) {
+                for (int b : new int[] {1, 256}) {
+                    blocks.add(new Block(mlp, new String[] {Networks.b(w, Networks.B_DEFAULT_DEPTH)}, new int[] {b},
+                            new int[] {1}, new String[0], 1));
+                }
+            }
         } else {
             List<String> nets = new ArrayList<>(List.of("A"));
             for (int w : WIDTHS) {
@@ -191,7 +210,13 @@ public final class BenchReport {
                     nets.add(Networks.b(w, d));
                 }
             }
-            blocks.add(new Block(mlp, nets.toArray(new String[0]), BATCHES, new int[] {1, 2}, new String[0], 1));
+            for (String net : nets) {
+                for (int b : BATCHES) {
+                    for (int t : new int[] {1, 2}) {
+                        blocks.add(new Block(mlp, new String[] {net}, new int[] {b}, new int[] {t}, new String[0], 1));
+                    }
+                }
+            }
         }
         for (String cell : o.cells()) {
             int colon = cell.indexOf(':');
@@ -220,10 +245,12 @@ public final class BenchReport {
                 runs += Math.max(1, b.runs());
             }
             System.out.printf("vecmlp bench: %d JMH runs, about %.0f minutes%n", runs, runs * SECONDS_PER_RUN / 60);
+            double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
             long start = System.nanoTime();
             List<String> parts = new ArrayList<>();
             for (int i = 0; i < blocks.size(); i++) {
-                Path part = o.out().resolve(o.name() + ".part" + i + ".json");
+                Path part = o.out().resolve(o.name() + ".part.json");
+                System.out.printf("vecmlp bench: JMH run %d of %d%n", i + 1, blocks.size());
                 jmh(blocks.get(i), part);
                 parts.add(Files.readString(part, StandardCharsets.UTF_8));
                 Files.delete(part);
@@ -233,8 +260,20 @@ public final class BenchReport {
             header.add(BenchTables.f("Made by `./vecmlp bench%s` on %s; %d JMH runs in %.1f minutes (%.1f s a run).",
                     o.quick() ? " --quick" : "", Instant.now().truncatedTo(ChronoUnit.SECONDS), runs, minutes,
                     minutes * 60 / runs));
+            // Other work on the machine slows every figure; the load average says how much there was.
+            header.add(BenchTables.f("Load average (1 min) %.1f before the runs, %.1f after, on %d cores.", loadBefore,
+                    ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+                    Runtime.getRuntime().availableProcessors()));
+            Files.write(notes(json), header, StandardCharsets.UTF_8);
         } else {
-            header.add("Made again from `" + o.fromJson().getFileName() + "` by `./vecmlp bench --from-json`.");
+            // The run's own lines (when, how long, the load) were kept beside its JSON.
+            Path notes = notes(o.fromJson());
+            if (Files.exists(notes)) {
+                header.addAll(Files.readAllLines(notes, StandardCharsets.UTF_8));
+            }
+            header.add("Report made again from `" + o.fromJson().getFileName() + "` by `./vecmlp bench --from-json "
+                    + o.fromJson().getFileName() + (Double.isNaN(o.peak1()) ? "" : BenchTables.f(" --peak %.0f,%.0f",
+                    o.peak1(), o.peak2())) + "`.");
         }
         Path source = o.fromJson() != null ? o.fromJson() : json;
         List<BenchRuns.Run> results = BenchRuns.parse(Files.readString(source, StandardCharsets.UTF_8), source.toString());
@@ -252,12 +291,19 @@ public final class BenchReport {
             charts.get(Math.min(charts.size() - 1, depthFourIndex(tables))).writeSvg(o.out().resolve(o.name() + "-ratio.svg"),
                     640, 440);
         }
-        String md = tables.markdown("Backward against forward: " + (o.quick() ? "the quick grid" : "the grid"), header,
+        boolean quick = o.quick() || o.name().contains("quick");
+        String md = tables.markdown("Backward against forward: " + (quick ? "the quick grid" : "the grid"), header,
                 chartName);
         Path report = o.out().resolve(o.name() + ".md");
         Files.writeString(report, md, StandardCharsets.UTF_8);
-        System.out.println("vecmlp bench: wrote " + report + ", " + json.getFileName()
+        System.out.println("vecmlp bench: wrote " + report + (o.fromJson() == null ? ", " + json.getFileName() : "")
                 + (chartName != null ? ", " + chartName + " and " + o.name() + "-ratio.svg" : ""));
+    }
+
+    /** The run's notes beside its JSON file: {@code NAME.json} → {@code NAME.run.txt}. */
+    static Path notes(Path json) {
+        String n = json.getFileName().toString();
+        return json.resolveSibling((n.endsWith(".json") ? n.substring(0, n.length() - 5) : n) + ".run.txt");
     }
 
     /** Index of the depth-4 chart among the charts (they come in depth order), or 0. */

@@ -193,6 +193,23 @@ public final class BenchTables {
             md.append(h).append("  \n");
         }
         md.append(f("Peak: %.0f GFLOP/s on 1 thread, %.0f on 2, %s.%n%n", peak1, peak2, peakSource));
+        for (int t = 1; t <= 2; t++) {
+            double best = 0;
+            for (Cell c : cells) {
+                if (c.threads() == t) {
+                    best = Math.max(best, Math.max(c.forwardGflops(), c.backwardGflops()));
+                }
+            }
+            if (best > peak(t)) {
+                String why = peakSource.startsWith("measured")
+                        ? "it was measured while the machine was busy, so the % of peak columns mean nothing; make the"
+                                + " report again with --from-json and --peak"
+                        : "a cell's backward (forward+backward − forward) came out too short, which happens when the load"
+                                + " on the machine changed between its two runs; read that cell with care";
+                md.append(f("**The peak is below what the grid reached on %d thread%s (%.0f GFLOP/s): %s.**%n%n", t,
+                        t == 1 ? "" : "s", best, why));
+            }
+        }
         md.append("""
                 Times are JMH averages in µs (± the 99.9 % half-width). *depth* counts hidden layers (B<w>x<d>: \
                 input w, d tanh layers of width w, 10 outputs, so d + 1 weight layers). backward = forward+backward \

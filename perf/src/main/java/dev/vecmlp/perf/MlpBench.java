@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 import dev.vecmlp.kernel.KernelProvider;
 import dev.vecmlp.kernel.Kernels;
@@ -67,7 +68,7 @@ public class MlpBench {
     private float[] output;
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp(BenchmarkParams params) {
         Mlp spec = Networks.byName(net);
         Kernels k = kernels.equals("scalar") ? KernelProvider.scalar() : KernelProvider.simd();
         if (threads != 1 && threads != 2) {
@@ -98,6 +99,13 @@ public class MlpBench {
             sharded.setInputs(input, batch);
             sharded.setLabels(labels, batch);
         }
+        String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+        JitWarmUp.until(switch (method) {
+            case "predict" -> this::predict;
+            case "forward" -> this::forward;
+            case "forwardBackward" -> this::forwardBackward;
+            default -> this::trainStep;
+        });
     }
 
     @TearDown(Level.Trial)

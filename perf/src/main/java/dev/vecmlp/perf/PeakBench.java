@@ -57,6 +57,7 @@ public class PeakBench {
         for (int i = 0; i < seed.length; i++) {
             seed[i] = 0.5f + i * 1e-3f;
         }
+        JitWarmUp.until(this::fma);
     }
 
     /**

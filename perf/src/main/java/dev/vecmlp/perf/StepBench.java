@@ -134,6 +134,7 @@ public class StepBench {
         } else {
             planStep = new Plan.Step(Plan.Kind.valueOf(kind.toUpperCase()), layer);
         }
+        JitWarmUp.until(this::run);
     }
 
     @TearDown(Level.Trial)

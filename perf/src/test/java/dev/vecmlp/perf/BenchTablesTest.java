@@ -88,6 +88,10 @@ class BenchTablesTest {
         BenchTables t = new BenchTables(runs, Double.NaN, Double.NaN);
         assertEquals(100, t.peak(1), 1e-9);
         assertEquals(180, t.peak(2), 1e-9, "two threads side by side");
+        assertTrue(!t.markdown("t", List.of(), null).contains("The peak is below"), "A at batch 1: 35 GFLOP/s forward");
+        // A peak below the grid's own rates: said in bold, not hidden in columns above 100 %.
+        String md = new BenchTables(runs, 10, 20).markdown("t", List.of(), null);
+        assertTrue(md.contains("**The peak is below what the grid reached on 1 thread (45 GFLOP/s)"), md);
         assertThrows(IllegalArgumentException.class, () -> new BenchTables(runs(mlp("A", 1, 1, 30, 80)), Double.NaN, Double.NaN));
     }
 
@@ -124,11 +128,17 @@ class BenchTablesTest {
         assertEquals(List.of("B64x2:8"), o.cells());
         assertEquals("bench-quick", o.name());
         assertEquals(List.of("A:1", "A:256", "B64x4:32"), BenchReport.parse(new String[0]).cells());
+        assertEquals("old-run", BenchReport.parse(new String[] {"--from-json", "x/old-run.json"}).name(),
+                "a report made again keeps its results' name");
         String[][] bad = {{"--peak"}, {"--peak", "-1"}, {"--peak", "1,2,3"}, {"--cell", "A"}, {"--cell", "Q:1"}, {"--fast"}};
         for (String[] args : bad) {
             assertThrows(IllegalArgumentException.class, () -> BenchReport.parse(args), String.join(" ", args));
         }
-        // The full grid: 31 networks x 5 batches x 2 thread counts x 2 benchmarks.
-        assertEquals(620, BenchReport.blocks(BenchReport.parse(new String[] {"--peak", "114"})).getFirst().runs());
+        // The full grid: 31 networks x 5 batches x 2 thread counts x 2 benchmarks, one JMH run per cell.
+        List<BenchReport.Block> full = BenchReport.blocks(BenchReport.parse(new String[] {"--peak", "114"}));
+        assertEquals(310 + 3, full.size(), "cells and step breakdowns");
+        assertEquals(620, full.stream().filter(b -> b.include().contains("MlpBench")).mapToInt(BenchReport.Block::runs).sum());
+        assertEquals(2, BenchReport.blocks(BenchReport.parse(new String[] {"--quick"})).stream()
+                .filter(b -> b.include().contains("PeakBench")).count(), "no --peak: the peak measured on 1 and 2 threads");
     }
 }
