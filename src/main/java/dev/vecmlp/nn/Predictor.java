@@ -88,8 +88,9 @@ public final class Predictor implements AutoCloseable {
     private static final int WARM_UP_SINGLES = 16;
     /**
      * The fewest rows in a part of a split batch, so a 2-thread pool splits batches of 32 rows
-     * and up. Smaller parts leave the hand-off (a few µs) a large share of the work; MlpBench
-     * predict at threads 1 and 2 shows the gain (perf/README.md).
+     * and up: a part of 16 rows is about 300 µs of network A's forward pass, against a hand-off
+     * of a few µs (WorkerPool). Not yet tuned by measurement (the machine was loaded when it was
+     * written); {@code MlpBench predict -p threads=1,2} measures it.
      */
     public static final int SPLIT_MIN_ROWS = 16;
     /**
