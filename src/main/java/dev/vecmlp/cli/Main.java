@@ -19,6 +19,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         version = "vecmlp 0.1.0",
         description = "A pure-Java multilayer-perceptron engine on the Vector API and off-heap memory.",
+        footer = {"", "The launcher also runs the JMH benchmark report of perf/ (perf/README.md):",
+            "  ./vecmlp bench [--quick] [--peak GFLOPS] [--out DIR] [--cell NET:BATCH]   (./vecmlp bench --help)"},
         subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, DemoCommand.class, FeaturesCommand.class,
                 GradcheckCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -234,9 +234,37 @@ public final class Model implements AutoCloseable {
      */
     public Predictor predictor(int maxBatch, Predictor.NonFiniteInput nonFinite) {
         Objects.requireNonNull(nonFinite, "nonFinite");
+        return newPredictor(maxBatch, nonFinite, null);
+    }
+
+    /**
+     * A predictor as {@link #predictor(int)} that splits batches of at least
+     * {@link Predictor#SPLIT_MIN_ROWS} rows across {@code pool}'s threads, with the same results
+     * bit for bit; batch 1 runs on the calling thread. The pool stays its maker's to close, after
+     * the predictor.
+     *
+     * <pre>{@code
+     * try (WorkerPool pool = new WorkerPool(WorkerPool.defaultThreads(), "predict");
+     *      Predictor p = model.predictor(256, pool)) {
+     *     p.predict(pixels, scores);
+     * }
+     * }</pre>
+     */
+    public Predictor predictor(int maxBatch, WorkerPool pool) {
+        return predictor(maxBatch, Predictor.NonFiniteInput.REPORT, pool);
+    }
+
+    /** A predictor with the given handling of non-finite inputs that splits large batches across {@code pool}. */
+    public Predictor predictor(int maxBatch, Predictor.NonFiniteInput nonFinite, WorkerPool pool) {
+        Objects.requireNonNull(nonFinite, "nonFinite");
+        Objects.requireNonNull(pool, "pool");
+        return newPredictor(maxBatch, nonFinite, pool);
+    }
+
+    private Predictor newPredictor(int maxBatch, Predictor.NonFiniteInput nonFinite, WorkerPool pool) {
         synchronized (lifecycle) {
             ensureOpen();
-            Predictor p = new Predictor(this, maxBatch, nonFinite);
+            Predictor p = new Predictor(this, maxBatch, nonFinite, pool);
             openPredictors++;
             return p;
         }

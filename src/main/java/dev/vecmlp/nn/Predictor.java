@@ -38,6 +38,20 @@ import dev.vecmlp.memory.Matrix;
  * <p>A predictor serves one thread at a time. A call that overlaps another call on the same
  * predictor from a second thread throws {@link IllegalStateException} instead of mixing the two
  * batches in the one workspace.
+ *
+ * <p><b>Splitting a batch.</b> A predictor made with a {@link WorkerPool}
+ * ({@link Model#predictor(int, WorkerPool)}) cuts a batch into one part per pool thread, each
+ * of at least {@link #SPLIT_MIN_ROWS} rows and in a workspace of its own; smaller batches, and
+ * batch 1 always, run on the calling thread alone. Rows are independent, so a split batch gives
+ * the same bits as one thread, on two conditions the predictor keeps. The forward kernel sums a
+ * row in one order in a full register tile of rows and in another in an edge tile, so parts
+ * start at multiples of {@link #SPLIT_ALIGN_ROWS} rows and each row lands in the same kind of
+ * tile as in the whole batch (batch 300 at 512 bits: parts of 150 rows changed row 148 in the
+ * last bit; parts of 144 and 156 do not). And it sums in yet another order from the batch size
+ * where it repacks the weights ({@link dev.vecmlp.kernel.Kernels#scratchFloatsNT} turns
+ * non-zero), so a batch is split only when every part stays on the same side of that size as
+ * the whole batch, in every layer. When the pool is busy with another thread's job, the batch
+ * runs on the calling thread.
  */
 public final class Predictor implements AutoCloseable {
     /** What a predictor does with an input that holds NaN or an infinity. */
@@ -72,6 +86,19 @@ public final class Predictor implements AutoCloseable {
     public static final int WARM_UP_MIN_CALLS = 10_000;
     /** Batch-1 calls of each entry point in a round of {@link #warmUp()}. */
     private static final int WARM_UP_SINGLES = 16;
+    /**
+     * The fewest rows in a part of a split batch, so a 2-thread pool splits batches of 32 rows
+     * and up: a part of 16 rows is about 300 µs of network A's forward pass, against a hand-off
+     * of a few µs (WorkerPool). Not yet tuned by measurement (the machine was loaded when it was
+     * written); {@code MlpBench predict -p threads=1,2} measures it.
+     */
+    public static final int SPLIT_MIN_ROWS = 16;
+    /**
+     * Parts of a split batch start at multiples of this many rows: a multiple of every row tile
+     * of the kernels (4 rows today), so a row is computed in the same kind of tile as in the
+     * whole batch.
+     */
+    public static final int SPLIT_ALIGN_ROWS = 16;
 
     private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -86,12 +113,44 @@ public final class Predictor implements AutoCloseable {
     private int lastBadColumn = -1;
     private long badCalls;
 
-    Predictor(Model model, int maxBatch, NonFiniteInput nonFinite) {
+    /** The pool a large batch is split across, or null. */
+    private final WorkerPool pool;
+    /** One workspace per part of a split batch: {@code parts[0]} is {@link #ws}, the caller's. */
+    private final Workspace[] parts;
+    private final WorkerPool.Job partJob = this::runPart;
+    // The split call under way, read by the part jobs (published by WorkerPool.run): the caller's
+    // array, or null when the rows are already in the parts' workspaces.
+    private float[] callInput;
+    private int callBatch;
+    private final int[] partBadRow;
+    private final int[] partBadColumn;
+
+    Predictor(Model model, int maxBatch, NonFiniteInput nonFinite, WorkerPool pool) {
         this.model = model;
         this.ws = new Workspace(model.spec(), model.kernels(), maxBatch, false, null);
         this.inputs = model.spec().inputs();
         this.outputs = model.spec().outputs();
         this.nonFinite = nonFinite;
+        this.pool = pool;
+        int n = pool == null ? 1 : pool.threads();
+        this.parts = new Workspace[n];
+        this.partBadRow = new int[n];
+        this.partBadColumn = new int[n];
+        parts[0] = ws;
+        try {
+            // The last part takes the rows the aligned cuts leave: up to SPLIT_ALIGN_ROWS - 1 more than an even share.
+            int partRows = Math.min(maxBatch, (maxBatch + n - 1) / n + SPLIT_ALIGN_ROWS - 1);
+            for (int t = 1; t < n; t++) {
+                parts[t] = new Workspace(model.spec(), model.kernels(), partRows, false, null);
+            }
+        } catch (RuntimeException | OutOfMemoryError e) {
+            for (Workspace w : parts) {
+                if (w != null) {
+                    w.close();
+                }
+            }
+            throw e;
+        }
     }
 
     public Model model() {
@@ -100,6 +159,38 @@ public final class Predictor implements AutoCloseable {
 
     public int maxBatch() {
         return ws.maxBatch();
+    }
+
+    /** The pool a large batch is split across, or null for a predictor that uses only the calling thread. */
+    public WorkerPool pool() {
+        return pool;
+    }
+
+    /**
+     * Whether a batch of {@code batch} rows is split across the pool: with a pool of more than
+     * one thread, parts of at least {@link #SPLIT_MIN_ROWS} rows, and only where each part
+     * computes its rows as the whole batch would (see the class comment).
+     */
+    public boolean splits(int batch) {
+        int n = parts.length;
+        if (n == 1 || batch > maxBatch() || partStart(batch, 1) < SPLIT_MIN_ROWS) {
+            return false;
+        }
+        Mlp spec = model.spec();
+        for (int t = 0; t < n; t++) {
+            int rows = partStart(batch, t + 1) - partStart(batch, t);
+            if (rows < SPLIT_MIN_ROWS) {
+                return false;
+            }
+            for (int l = 0; l < spec.depth(); l++) {
+                Layer layer = spec.layer(l);
+                if (model.kernels().scratchFloatsNT(batch, layer.outputs(), layer.inputs()) > 0
+                        != model.kernels().scratchFloatsNT(rows, layer.outputs(), layer.inputs()) > 0) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** What this predictor does with NaN and infinities in an input. */
@@ -127,6 +218,14 @@ public final class Predictor implements AutoCloseable {
         }
         enter();
         try {
+            if (splits(batch) && runSplit(input, null, batch)) {
+                int last = model.spec().depth() - 1;
+                for (int t = 0; t < parts.length; t++) {
+                    int lo = partStart(batch, t), hi = partStart(batch, t + 1);
+                    parts[t].h(last).copyRowsTo(output, lo * outputs, hi - lo);
+                }
+                return;
+            }
             ws.inputView().copyRowsFrom(input, 0, batch);
             run(batch);
             ws.h(model.spec().depth() - 1).copyRowsTo(output, 0, batch);
@@ -151,20 +250,108 @@ public final class Predictor implements AutoCloseable {
         }
         enter();
         try {
-            Matrix x = ws.inputView();
-            long rowBytes = (long) inputs * Float.BYTES;
-            for (int r = 0; r < batch; r++) {
-                MemorySegment.copy(input, r * rowBytes, x.segment(), (x.offset() + (long) r * x.stride()) * Float.BYTES, rowBytes);
+            int last = model.spec().depth() - 1;
+            // The outputs are copied by this thread: a confined segment may be written by its owner only.
+            if (splits(batch) && runSplit(null, input, batch)) {
+                for (int t = 0; t < parts.length; t++) {
+                    int lo = partStart(batch, t), hi = partStart(batch, t + 1);
+                    copyRowsOut(parts[t].h(last), hi - lo, output, lo);
+                }
+                return;
             }
+            copyRowsIn(input, 0, ws.inputView(), batch);
             run(batch);
-            Matrix y = ws.h(model.spec().depth() - 1);
-            long outBytes = (long) outputs * Float.BYTES;
-            for (int r = 0; r < batch; r++) {
-                MemorySegment.copy(y.segment(), (y.offset() + (long) r * y.stride()) * Float.BYTES, output, r * outBytes, outBytes);
-            }
+            copyRowsOut(ws.h(last), batch, output, 0);
         } finally {
             busy.setRelease(false);
         }
+    }
+
+    /** Copies {@code rows} unpadded rows from {@code input}, starting at row {@code from}, into {@code x}. */
+    private void copyRowsIn(MemorySegment input, int from, Matrix x, int rows) {
+        long rowBytes = (long) inputs * Float.BYTES;
+        for (int r = 0; r < rows; r++) {
+            MemorySegment.copy(input, (from + r) * rowBytes, x.segment(), (x.offset() + (long) r * x.stride()) * Float.BYTES,
+                    rowBytes);
+        }
+    }
+
+    /** Copies {@code rows} rows of {@code y} into {@code output} from row {@code to} on, unpadded. */
+    private void copyRowsOut(Matrix y, int rows, MemorySegment output, int to) {
+        long outBytes = (long) outputs * Float.BYTES;
+        for (int r = 0; r < rows; r++) {
+            MemorySegment.copy(y.segment(), (y.offset() + (long) r * y.stride()) * Float.BYTES, output, (to + r) * outBytes,
+                    outBytes);
+        }
+    }
+
+    /**
+     * The first row of part {@code t} of a split batch ({@code t == parts} gives the batch size):
+     * an even share, rounded down to a multiple of {@link #SPLIT_ALIGN_ROWS}.
+     */
+    private int partStart(int batch, int t) {
+        if (t == parts.length) {
+            return batch;
+        }
+        return (int) ((long) batch * t / parts.length) / SPLIT_ALIGN_ROWS * SPLIT_ALIGN_ROWS;
+    }
+
+    /**
+     * Runs a batch as one part per pool thread, from {@code input} or {@code inputSegment},
+     * leaving each part's outputs in its workspace; records (and with {@link NonFiniteInput#REJECT}
+     * throws for) the first non-finite input in row order, as {@link #run} does. Rows of an array
+     * are copied by the part's own thread; rows of a segment by the caller, as a confined
+     * segment may be read by its owner thread only.
+     *
+     * @return false, having computed nothing, if the pool was busy with another thread's job
+     */
+    private boolean runSplit(float[] input, MemorySegment inputSegment, int batch) {
+        if (inputSegment != null) {
+            for (int t = 0; t < parts.length; t++) {
+                int lo = partStart(batch, t);
+                copyRowsIn(inputSegment, lo, parts[t].inputView(), partStart(batch, t + 1) - lo);
+            }
+        }
+        callInput = input;
+        callBatch = batch;
+        try {
+            if (!pool.tryRun(partJob, parts.length, false)) {
+                return false;
+            }
+        } finally {
+            callInput = null;
+        }
+        lastBadRow = -1;
+        lastBadColumn = -1;
+        for (int t = 0; t < parts.length; t++) {
+            if (partBadRow[t] >= 0) {
+                reportNonFinite(partBadRow[t], partBadColumn[t], parts[t].inputView().get(partBadRow[t] - partStart(batch, t),
+                        partBadColumn[t]));
+                break;
+            }
+        }
+        return true;
+    }
+
+    /** One part of a split batch, on the pool thread {@code t}: copy in, check, compute. */
+    private void runPart(int t, int n) {
+        int lo = partStart(callBatch, t), rows = partStart(callBatch, t + 1) - lo;
+        Workspace w = parts[t];
+        Matrix x = w.inputView();
+        if (callInput != null) {
+            x.copyRowsFrom(callInput, lo * inputs, rows);
+        }
+        partBadRow[t] = -1;
+        partBadColumn[t] = -1;
+        if (!model.kernels().allFinite((long) rows * x.stride(), x.segment(), x.offset())) {
+            long at = firstNonFinite(x, rows);
+            partBadRow[t] = lo + (int) (at >>> 32);
+            partBadColumn[t] = (int) at;
+            if (nonFinite == NonFiniteInput.REJECT) {
+                return;
+            }
+        }
+        model.plan().predict(model, w, rows);
     }
 
     /**
@@ -331,20 +518,33 @@ public final class Predictor implements AutoCloseable {
 
     private void locateNonFinite(int batch) {
         Matrix x = ws.inputView();
-        for (int r = 0; r < batch; r++) {
+        long at = firstNonFinite(x, batch);
+        if (at >= 0) {
+            int r = (int) (at >>> 32), c = (int) at;
+            reportNonFinite(r, c, x.get(r, c));
+        }
+    }
+
+    /** The first NaN or infinity of the first {@code rows} rows, as {@code row << 32 | column}, or -1. */
+    private long firstNonFinite(Matrix x, int rows) {
+        for (int r = 0; r < rows; r++) {
             for (int c = 0; c < inputs; c++) {
-                float v = x.get(r, c);
-                if (!Float.isFinite(v)) {
-                    lastBadRow = r;
-                    lastBadColumn = c;
-                    badCalls++;
-                    if (nonFinite == NonFiniteInput.REJECT) {
-                        throw new IllegalArgumentException("input: expected finite floats, found " + v + " at row " + r
-                                + ", column " + c + " (NonFiniteInput.REJECT)");
-                    }
-                    return;
+                if (!Float.isFinite(x.get(r, c))) {
+                    return (long) r << 32 | c;
                 }
             }
+        }
+        return -1;
+    }
+
+    /** Records the call's first non-finite input, and throws for it under {@link NonFiniteInput#REJECT}. */
+    private void reportNonFinite(int r, int c, float v) {
+        lastBadRow = r;
+        lastBadColumn = c;
+        badCalls++;
+        if (nonFinite == NonFiniteInput.REJECT) {
+            throw new IllegalArgumentException("input: expected finite floats, found " + v + " at row " + r
+                    + ", column " + c + " (NonFiniteInput.REJECT)");
         }
     }
 
@@ -392,14 +592,19 @@ public final class Predictor implements AutoCloseable {
         model.ensureOpen();
     }
 
-    /** Frees the workspace, and lets the model close once nothing else of it is open. Idempotent. */
+    /**
+     * Frees the workspaces, and lets the model close once nothing else of it is open. The pool,
+     * if any, stays open: it is its maker's. Idempotent.
+     */
     @Override
     public void close() {
         synchronized (this) {
             if (ws.isClosed()) {
                 return;
             }
-            ws.close();
+            for (Workspace w : parts) {
+                w.close();
+            }
         }
         model.released(true);
     }

@@ -5,6 +5,7 @@ import java.util.Objects;
 import dev.vecmlp.data.Dataset;
 import dev.vecmlp.memory.Matrix;
 import dev.vecmlp.nn.Model;
+import dev.vecmlp.nn.WorkerPool;
 import dev.vecmlp.nn.Workspace;
 
 /**

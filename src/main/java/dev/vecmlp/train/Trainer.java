@@ -16,6 +16,7 @@ import dev.vecmlp.memory.Slab;
 import dev.vecmlp.nn.Layer;
 import dev.vecmlp.nn.Model;
 import dev.vecmlp.nn.ParameterLayout;
+import dev.vecmlp.nn.WorkerPool;
 import dev.vecmlp.nn.Workspace;
 
 /**

@@ -242,7 +242,8 @@ class PredictorTest {
             assertRejected(NullPointerException.class, () -> p.predict(null, MemorySegment.ofArray(new float[3]), 1), "input");
             assertRejected(NullPointerException.class, () -> p.predict(MemorySegment.ofArray(new float[17]), null, 1), "output");
             assertRejected(NullPointerException.class, () -> p.classify(null), "input");
-            assertRejected(NullPointerException.class, () -> model.predictor(1, null), "nonFinite");
+            assertRejected(NullPointerException.class, () -> model.predictor(1, (Predictor.NonFiniteInput) null), "nonFinite");
+            assertRejected(NullPointerException.class, () -> model.predictor(1, (WorkerPool) null), "pool");
             assertRejected(NullPointerException.class, () -> model.newParameterSlab(null), "name");
             assertRejected(NullPointerException.class, () -> ws.setInputs(null, 1), "inputs");
             assertRejected(NullPointerException.class, () -> ws.setTargets(null, 1), "targets");

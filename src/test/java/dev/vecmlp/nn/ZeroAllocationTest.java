@@ -79,6 +79,43 @@ class ZeroAllocationTest {
         }
     }
 
+    /** A predictor that splits its batch across a pool: nothing on the calling thread, nothing on the worker. */
+    @Test
+    void aSplitPredictionAllocatesNothingOnceCompiled() {
+        Mlp spec = allActivations(Loss.SOFTMAX_CROSS_ENTROPY, 0);
+        for (int batch : new int[] {64, 256}) {
+            try (Model model = spec.init(5L, KernelProvider.simd());
+                 WorkerPool pool = new WorkerPool(2, "zero-alloc-" + batch);
+                 Predictor p = model.predictor(batch, pool)) {
+                assertTrue(p.splits(batch), "batch " + batch + " is split");
+                Thread worker = Thread.getAllStackTraces().keySet().stream()
+                        .filter(t -> t.getName().equals("zero-alloc-" + batch + "-1")).findFirst().orElseThrow();
+                float[] in = new float[batch * spec.inputs()];
+                float[] out = new float[batch * spec.outputs()];
+                SplittableRandom rng = new SplittableRandom(batch);
+                for (int i = 0; i < in.length; i++) {
+                    in[i] = (float) rng.nextGaussian();
+                }
+                long bytes = steadyStateBytes(() -> {
+                    p.predict(in, out);
+                    return out.length;
+                });
+                assertEquals(0, bytes, "split predict, batch " + batch + ": bytes allocated per window of calls");
+                // The worker compiles along with the caller; a clean caller window, then one more on both threads.
+                long workerBefore = THREADS.getThreadAllocatedBytes(worker.threadId());
+                long callerBefore = THREADS.getThreadAllocatedBytes(Thread.currentThread().threadId());
+                for (int i = 0; i < 2_000; i++) {
+                    p.predict(in, out);
+                }
+                assertEquals(0, THREADS.getThreadAllocatedBytes(Thread.currentThread().threadId()) - callerBefore,
+                        "batch " + batch + ": the calling thread");
+                assertEquals(0, THREADS.getThreadAllocatedBytes(worker.threadId()) - workerBefore,
+                        "batch " + batch + ": the worker thread");
+                assertTrue(Float.isFinite(out[out.length - 1]), "the outputs were computed");
+            }
+        }
+    }
+
     private static void fill(Workspace ws, Mlp spec, int batch) {
         SplittableRandom rng = new SplittableRandom(11);
         float[] x = new float[batch * spec.inputs()];

@@ -16,20 +16,29 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 import dev.vecmlp.kernel.KernelProvider;
 import dev.vecmlp.kernel.Kernels;
 import dev.vecmlp.nn.Mlp;
 import dev.vecmlp.nn.Model;
 import dev.vecmlp.nn.Predictor;
+import dev.vecmlp.nn.ShardedPass;
+import dev.vecmlp.nn.WorkerPool;
 import dev.vecmlp.nn.Workspace;
 
 /**
- * Whole-network timings on the shapes of shared/bench/TARGETS.md, one thread:
- * {@code predict} (inference, no loss), {@code forward} (with the loss), {@code forwardBackward}
- * (every parameter gradient, none for the input) and {@code trainStep} (forwardBackward plus a
- * plain SGD update over the parameter slab). The backward/forward ratio of the lecture's cost
- * model is (forwardBackward − forward) / forward from one run.
+ * Whole-network timings on the shapes of shared/bench/TARGETS.md: {@code predict} (inference, no
+ * loss), {@code forward} (with the loss), {@code forwardBackward} (every parameter gradient, none
+ * for the input) and {@code trainStep} (forwardBackward plus a plain SGD update over the
+ * parameter slab). The backward/forward ratio of the lecture's cost model is
+ * (forwardBackward − forward) / forward from one run.
+ *
+ * <p>{@code threads = 1} runs the model's own single-thread pass. {@code threads = 2} runs the
+ * Trainer's data-parallel path on a 2-thread {@link WorkerPool}: the batch in 2 shards
+ * ({@link ShardedPass}: {@code Model.forwardBackwardShard}, then the shard gradients added in
+ * shard order), and {@code predict} through a predictor that splits the batch across the pool
+ * (batches it does not split, such as batch 1, stay on the benchmark thread).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -47,19 +56,33 @@ public class MlpBench {
     @Param({"simd"})
     public String kernels;
 
+    @Param({"1"})
+    public int threads;
+
     private Model model;
     private Workspace ws;
+    private WorkerPool pool;
+    private ShardedPass sharded;
     private Predictor predictor;
     private float[] input;
     private float[] output;
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp(BenchmarkParams params) {
         Mlp spec = Networks.byName(net);
         Kernels k = kernels.equals("scalar") ? KernelProvider.scalar() : KernelProvider.simd();
+        if (threads != 1 && threads != 2) {
+            throw new IllegalArgumentException("threads: expected 1 or 2, found " + threads);
+        }
         model = spec.init(42L, k);
         ws = model.workspace(batch);
-        predictor = model.predictor(batch);
+        if (threads == 2) {
+            pool = new WorkerPool(2, "mlpbench");
+            sharded = new ShardedPass(model, pool, 2, batch);
+            predictor = model.predictor(batch, pool);
+        } else {
+            predictor = model.predictor(batch);
+        }
         SplittableRandom rng = new SplittableRandom(7);
         input = new float[batch * spec.inputs()];
         for (int i = 0; i < input.length; i++) {
@@ -72,11 +95,26 @@ public class MlpBench {
         output = new float[batch * spec.outputs()];
         ws.setInputs(input, batch);
         ws.setLabels(labels, batch);
+        if (sharded != null) {
+            sharded.setInputs(input, batch);
+            sharded.setLabels(labels, batch);
+        }
+        String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+        JitWarmUp.until(switch (method) {
+            case "predict" -> this::predict;
+            case "forward" -> this::forward;
+            case "forwardBackward" -> this::forwardBackward;
+            default -> this::trainStep;
+        });
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
         predictor.close();
+        if (sharded != null) {
+            sharded.close();
+            pool.close();
+        }
         ws.close();
         model.close();
     }
@@ -89,18 +127,18 @@ public class MlpBench {
 
     @Benchmark
     public double forward() {
-        return model.forward(ws, batch);
+        return sharded != null ? sharded.forward(batch) : model.forward(ws, batch);
     }
 
     @Benchmark
     public double forwardBackward() {
-        return model.forwardBackward(ws, batch);
+        return sharded != null ? sharded.forwardBackward(batch) : model.forwardBackward(ws, batch);
     }
 
     /** forwardBackward, then W -= 1e-3·W̄ over the whole slab (padding included, which stays 0). */
     @Benchmark
     public double trainStep() {
-        double loss = model.forwardBackward(ws, batch);
+        double loss = forwardBackward();
         model.kernels().axpy(model.layout().totalFloats(), -1e-3f,
                 model.gradients().segment(), 0, model.parameters().segment(), 0);
         return loss;

@@ -1,5 +1,7 @@
-package dev.vecmlp.train;
+package dev.vecmlp.nn;
 
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -12,10 +14,28 @@ import java.util.concurrent.locks.LockSupport;
  * cost microseconds and allocate nothing: no executor, no futures. Workers spin briefly for the
  * next job (the gap between the jobs of a step is short) and then park; the caller does the
  * same while it waits for the last worker.
+ *
+ * <p>One pool serves a {@code Trainer}, its evaluator, and any {@link Predictor} made with it
+ * ({@link Model#predictor(int, WorkerPool)}), one job at a time: {@link #run} refuses a second
+ * caller while a job is under way, and {@link #tryRun} lets a predictor fall back to its own
+ * thread instead. The pool belongs to whoever made it, who closes it after everything using it.
+ *
+ * <pre>{@code
+ * try (WorkerPool pool = new WorkerPool(2, "vecmlp-predict");
+ *      Predictor p = model.predictor(256, pool)) {
+ *     p.predict(pixels, scores);   // 256 rows: 128 on this thread, 128 on the worker
+ * }
+ * }</pre>
  */
-final class WorkerPool implements AutoCloseable {
+public final class WorkerPool implements AutoCloseable {
+    /** The cores the JVM may use: the default thread count. */
+    public static int defaultThreads() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
     /** One job: runs part {@code part} of {@code parts}. */
-    interface Job {
+    @FunctionalInterface
+    public interface Job {
         void run(int part, int parts);
     }
 
@@ -25,7 +45,10 @@ final class WorkerPool implements AutoCloseable {
      */
     private static final int SPINS = 20_000;
 
+    private final String name;
     private final Thread[] workers;
+    /** Set while a job runs, so that a second thread cannot post one over it. */
+    private final AtomicBoolean busy = new AtomicBoolean();
     private volatile Thread caller;
     private final AtomicInteger pending = new AtomicInteger();
     private volatile long generation;
@@ -34,9 +57,14 @@ final class WorkerPool implements AutoCloseable {
     private volatile int parts;
     private volatile Throwable failure;
 
-    WorkerPool(int threads, String name) {
+    /**
+     * Starts {@code threads - 1} daemon threads named {@code name-1, name-2, ...}; the thread
+     * that calls {@link #run} is the first of the {@code threads}.
+     */
+    public WorkerPool(int threads, String name) {
+        this.name = Objects.requireNonNull(name, "name");
         if (threads < 1) {
-            throw new IllegalArgumentException("threads: expected at least 1, found " + threads);
+            throw new IllegalArgumentException("worker pool " + name + ": expected at least 1 thread, found " + threads);
         }
         this.workers = new Thread[threads - 1];
         for (int i = 0; i < workers.length; i++) {
@@ -51,24 +79,57 @@ final class WorkerPool implements AutoCloseable {
     }
 
     /** Threads taking part, the caller included. */
-    int threads() {
+    public int threads() {
         return workers.length + 1;
     }
 
     /**
      * Runs {@code parts} parts of {@code job} on all threads, or with {@code callerOnly} all of
      * them on the calling thread, in part order; rethrows the first failure.
+     *
+     * @throws IllegalStateException if the pool is closed, or another thread's job is under way
      */
-    void run(Job job, int parts, boolean callerOnly) {
+    public void run(Job job, int parts, boolean callerOnly) {
+        if (!tryRun(job, parts, callerOnly)) {
+            throw new IllegalStateException("worker pool " + name + ": in use by another thread; a pool runs one job"
+                    + " at a time");
+        }
+    }
+
+    /** Runs {@code parts} parts of {@code job} on all threads; rethrows the first failure. */
+    public void run(Job job, int parts) {
+        run(job, parts, false);
+    }
+
+    /**
+     * Runs the job as {@link #run(Job, int, boolean)} does, unless another thread's job is under
+     * way: then it runs nothing and returns false at once.
+     *
+     * @throws IllegalStateException if the pool is closed
+     */
+    public boolean tryRun(Job job, int parts, boolean callerOnly) {
+        Objects.requireNonNull(job, "job");
         if (closed) {
-            throw new IllegalStateException("this trainer's worker threads have been shut down (it was closed)");
+            throw new IllegalStateException("worker pool " + name + ": its threads have been shut down (it was closed)");
         }
-        if (workers.length == 0 || callerOnly) {
-            for (int p = 0; p < parts; p++) {
-                job.run(p, parts);
+        if (!busy.compareAndSet(false, true)) {
+            return false;
+        }
+        try {
+            if (workers.length == 0 || callerOnly) {
+                for (int p = 0; p < parts; p++) {
+                    job.run(p, parts);
+                }
+            } else {
+                post(job, parts);
             }
-            return;
+            return true;
+        } finally {
+            busy.setRelease(false);
         }
+    }
+
+    private void post(Job job, int parts) {
         this.caller = Thread.currentThread();
         this.job = job;
         this.parts = parts;
@@ -92,13 +153,8 @@ final class WorkerPool implements AutoCloseable {
             if (f instanceof Error e) {
                 throw e;
             }
-            throw new IllegalStateException("a worker thread failed", f);
+            throw new IllegalStateException("worker pool " + name + ": a worker thread failed", f);
         }
-    }
-
-    /** Runs {@code parts} parts of {@code job} on all threads; rethrows the first failure. */
-    void run(Job job, int parts) {
-        run(job, parts, false);
     }
 
     private void runParts(Job job, int thread, int parts) {
@@ -153,7 +209,7 @@ final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** Stops the workers and waits for them. */
+    /** Stops the workers and waits for them. Idempotent. */
     @Override
     public void close() {
         if (closed) {

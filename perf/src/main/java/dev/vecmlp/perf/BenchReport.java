@@ -1,0 +1,339 @@
+package dev.vecmlp.perf;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+import dev.vecmlp.plot.Charts;
+import dev.vecmlp.plot.LineChart;
+
+/**
+ * {@code ./vecmlp bench}: runs {@link MlpBench} (forward and forwardBackward) over a grid of
+ * networks, batches and thread counts, {@link StepBench} for the per-step breakdown of chosen
+ * cells, and {@link PeakBench} for the machine's peak; writes the JMH results as one JSON file
+ * and, computed from that file alone, a markdown report and the ratio chart (PNG and SVG).
+ *
+ * <pre>
+ * ./vecmlp bench --quick                      # about 2 minutes: perf/results/bench-quick.{md,json,png,svg}
+ * ./vecmlp bench                              # the full grid: see perf/README.md for its run time
+ * ./vecmlp bench --from-json perf/results/bench.json --peak 114,225   # the report again, no runs
+ * </pre>
+ */
+public final class BenchReport {
+    /** The B widths of the full grid. */
+    static final int[] WIDTHS = {64, 128, 256, 512, 1024};
+    /** The B depths (hidden layers) of the full grid. */
+    static final int[] DEPTHS = {1, 2, 3, 4, 5, 6};
+    /** The batches of the full grid. */
+    static final int[] BATCHES = {1, 8, 32, 128, 256};
+    /**
+     * JMH iterations: {@link JitWarmUp} first runs each benchmark until the JIT is quiet, then
+     * JMH warms up for 3 iterations of 200 ms and measures 5 of 200 ms, one fork per benchmark
+     * and cell.
+     */
+    static final int WARMUP = 3;
+    static final int MEASURE = 5;
+    static final int ITERATION_MS = 200;
+    /**
+     * Seconds a JMH run took in the quick grid, fork start and {@link JitWarmUp} included: 36
+     * runs in 4.7 minutes at a load average of 5 to 7 on 2 cores (perf/README.md).
+     */
+    static final double SECONDS_PER_RUN = 7.9;
+
+    private BenchReport() {
+    }
+
+    /** What the command line asked for. */
+    record Options(boolean quick, double peak1, double peak2, Path out, List<String> cells, Path fromJson, String name) {
+    }
+
+    public static void main(String[] args) throws IOException, RunnerException {
+        Options o;
+        try {
+            o = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("vecmlp bench: " + e.getMessage());
+            System.err.println("Run ./vecmlp bench --help for the options.");
+            System.exit(2);
+            return;
+        }
+        if (o == null) {
+            System.out.print(usage());
+            return;
+        }
+        try {
+            run(o);
+        } catch (IllegalArgumentException e) {
+            System.err.println("vecmlp bench: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    static String usage() {
+        return """
+                Usage: ./vecmlp bench [--quick] [--peak GFLOPS[,GFLOPS2]] [--out DIR] [--cell NET:BATCH]...
+                                      [--from-json FILE] [--name NAME]
+
+                Times forward and forward+backward passes with JMH over a grid of networks, batches and
+                thread counts, and writes DIR/NAME.md (the report), DIR/NAME.json (the raw JMH results),
+                DIR/NAME-ratio.png and .svg (measured and predicted backward/forward ratio against width).
+
+                  --quick            A at batches 1, 32, 256 and B64, B256, B1024 (depth 4) at batches 1 and
+                                     256 on 1 thread, A at batch 256 on 2 threads; the breakdown of A at batch 1
+                  (default)          the full grid: A and B<w>x<d> for widths 64-1024, depths 1-6, batches
+                                     1, 8, 32, 128, 256, 1 and 2 threads; breakdowns of A:1, A:256, B64x4:32
+                                     (about 40 minutes; perf/README.md)
+                  --peak G[,G2]      the fp32 peak in GFLOP/s on 1 thread (and 2; default 2 x G) instead of
+                                     measuring it with PeakBench
+                  --out DIR          where the files go (default perf/results)
+                  --cell NET:BATCH   the per-step breakdown of this cell instead of the default (repeatable)
+                  --from-json FILE   no runs: the report again from a JSON file an earlier run wrote
+                  --name NAME        the files' name (default bench-quick or bench; with --from-json, the
+                                     JSON file's)
+                """;
+    }
+
+    static Options parse(String[] args) {
+        boolean quick = false;
+        double p1 = Double.NaN, p2 = Double.NaN;
+        String home = System.getProperty("vecmlp.home", ".");
+        Path out = Path.of(home, "perf", "results");
+        List<String> cells = new ArrayList<>();
+        Path from = null;
+        String name = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "-h", "--help" -> {
+                    return null;
+                }
+                case "--quick" -> quick = true;
+                case "--peak" -> {
+                    String v = value(args, ++i, a);
+                    String[] parts = v.split(",", -1);
+                    if (parts.length > 2) {
+                        throw new IllegalArgumentException("--peak: expected GFLOPS or GFLOPS,GFLOPS2, found '" + v + "'");
+                    }
+                    p1 = positive(parts[0], a);
+                    p2 = parts.length == 2 ? positive(parts[1], a) : 2 * p1;
+                }
+                case "--out" -> out = Path.of(value(args, ++i, a));
+                case "--cell" -> {
+                    String v = value(args, ++i, a);
+                    int colon = v.indexOf(':');
+                    if (colon < 1) {
+                        throw new IllegalArgumentException("--cell: expected NET:BATCH (e.g. A:32), found '" + v + "'");
+                    }
+                    Networks.byName(v.substring(0, colon));
+                    positive(v.substring(colon + 1), a);
+                    cells.add(v);
+                }
+                case "--from-json" -> from = Path.of(value(args, ++i, a));
+                case "--name" -> name = value(args, ++i, a);
+                default -> throw new IllegalArgumentException("expected an option (--quick, --peak, --out, --cell,"
+                        + " --from-json, --name, --help), found '" + a + "'");
+            }
+        }
+        if (cells.isEmpty()) {
+            cells = quick ? List.of("A:1") : List.of("A:1", "A:256", "B64x4:32");
+        }
+        if (name == null && from != null) {
+            // The report goes beside the results it is made from, under their name.
+            String n = from.getFileName().toString();
+            name = n.endsWith(".json") ? n.substring(0, n.length() - 5) : n;
+        }
+        return new Options(quick, p1, p2, out, cells, from, name != null ? name : quick ? "bench-quick" : "bench");
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + ": expected a value after it, found the end of the line");
+        }
+        return args[i];
+    }
+
+    private static double positive(String s, String option) {
+        try {
+            double v = Double.parseDouble(s);
+            if (v > 0 && Double.isFinite(v)) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(option + ": expected a positive number, found '" + s + "'");
+    }
+
+    /** One JMH run: a benchmark over the product of its parameter values. */
+    record Block(String include, String[] nets, int[] batches, int[] threads, String[] steps, int jmhThreads) {
+        int runs() {
+            int methods = include.contains("|") ? 2 : 1;
+            return methods * nets.length * batches.length * threads.length * Math.max(1, steps.length);
+        }
+    }
+
+    static List<Block> blocks(Options o) {
+        List<Block> blocks = new ArrayList<>();
+        // One JMH run per cell, so that its forward and forwardBackward run one after the other:
+        // on a shared machine the load changes from minute to minute, and the ratio is theirs.
+        String mlp = "dev\\.vecmlp\\.perf\\.MlpBench\\.(forward|forwardBackward)$";
+        if (o.quick()) {
+            for (int b : new int[] {1, 32, 256}) {
+                blocks.add(new Block(mlp, new String[] {"A"}, new int[] {b}, new int[] {1}, new String[0], 1));
+            }
+            blocks.add(new Block(mlp, new String[] {"A"}, new int[] {256}, new int[] {2}, new String[0], 1));
+            for (int w : new int[] {64, 256, 1024}) {
+                for (int b : new int[] {1, 256}) {
+                    blocks.add(new Block(mlp, new String[] {Networks.b(w, Networks.B_DEFAULT_DEPTH)}, new int[] {b},
+                            new int[] {1}, new String[0], 1));
+                }
+            }
+        } else {
+            List<String> nets = new ArrayList<>(List.of("A"));
+            for (int w : WIDTHS) {
+                for (int d : DEPTHS) {
+                    nets.add(Networks.b(w, d));
+                }
+            }
+            for (String net : nets) {
+                for (int b : BATCHES) {
+                    for (int t : new int[] {1, 2}) {
+                        blocks.add(new Block(mlp, new String[] {net}, new int[] {b}, new int[] {t}, new String[0], 1));
+                    }
+                }
+            }
+        }
+        for (String cell : o.cells()) {
+            int colon = cell.indexOf(':');
+            String net = cell.substring(0, colon);
+            List<String> steps = StepBench.steps(Networks.byName(net));
+            blocks.add(new Block("dev\\.vecmlp\\.perf\\.StepBench\\.run$", new String[] {net},
+                    new int[] {Integer.parseInt(cell.substring(colon + 1))}, new int[] {1}, steps.toArray(new String[0]), 1));
+        }
+        if (Double.isNaN(o.peak1())) {
+            blocks.add(new Block("dev\\.vecmlp\\.perf\\.PeakBench\\.fma$", new String[0], new int[0], new int[0],
+                    new String[0], 1));
+            blocks.add(new Block("dev\\.vecmlp\\.perf\\.PeakBench\\.fma$", new String[0], new int[0], new int[0],
+                    new String[0], 2));
+        }
+        return blocks;
+    }
+
+    static void run(Options o) throws IOException, RunnerException {
+        Files.createDirectories(o.out());
+        Path json = o.out().resolve(o.name() + ".json");
+        List<String> header = new ArrayList<>();
+        if (o.fromJson() == null) {
+            List<Block> blocks = blocks(o);
+            int runs = 0;
+            for (Block b : blocks) {
+                runs += Math.max(1, b.runs());
+            }
+            System.out.printf("vecmlp bench: %d JMH runs, about %.0f minutes%n", runs, runs * SECONDS_PER_RUN / 60);
+            double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            long start = System.nanoTime();
+            List<String> parts = new ArrayList<>();
+            for (int i = 0; i < blocks.size(); i++) {
+                Path part = o.out().resolve(o.name() + ".part.json");
+                System.out.printf("vecmlp bench: JMH run %d of %d%n", i + 1, blocks.size());
+                jmh(blocks.get(i), part);
+                parts.add(Files.readString(part, StandardCharsets.UTF_8));
+                Files.delete(part);
+            }
+            Files.writeString(json, BenchRuns.join(parts), StandardCharsets.UTF_8);
+            double minutes = (System.nanoTime() - start) / 60e9;
+            header.add(BenchTables.f("Made by `./vecmlp bench%s` on %s; %d JMH runs in %.1f minutes (%.1f s a run).",
+                    o.quick() ? " --quick" : "", Instant.now().truncatedTo(ChronoUnit.SECONDS), runs, minutes,
+                    minutes * 60 / runs));
+            // Other work on the machine slows every figure; the load average says how much there was.
+            header.add(BenchTables.f("Load average (1 min) %.1f before the runs, %.1f after, on %d cores.", loadBefore,
+                    ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+                    Runtime.getRuntime().availableProcessors()));
+            Files.write(notes(json), header, StandardCharsets.UTF_8);
+        } else {
+            // The run's own lines (when, how long, the load) were kept beside its JSON.
+            Path notes = notes(o.fromJson());
+            if (Files.exists(notes)) {
+                header.addAll(Files.readAllLines(notes, StandardCharsets.UTF_8));
+            }
+            header.add("Report made again from `" + o.fromJson().getFileName() + "` by `./vecmlp bench --from-json "
+                    + o.fromJson().getFileName() + (Double.isNaN(o.peak1()) ? "" : BenchTables.f(" --peak %.0f,%.0f",
+                    o.peak1(), o.peak2())) + "`.");
+        }
+        Path source = o.fromJson() != null ? o.fromJson() : json;
+        List<BenchRuns.Run> results = BenchRuns.parse(Files.readString(source, StandardCharsets.UTF_8), source.toString());
+        BenchRuns.Run first = results.getFirst();
+        header.add(BenchTables.f("JDK %s, %d-lane vectors, %d cores; JMH %d × %s measured after warm-up, one fork per cell.",
+                first.jdk(), PeakBench.lanes(), Runtime.getRuntime().availableProcessors(), first.iterations(),
+                first.iterationTime()));
+        BenchTables tables = new BenchTables(results, o.peak1(), o.peak2());
+        List<LineChart> charts = tables.ratioCharts();
+        String chartName = null;
+        if (!charts.isEmpty()) {
+            chartName = o.name() + "-ratio.png";
+            int columns = Math.min(3, charts.size());
+            Charts.writePng(o.out().resolve(chartName), columns, 640, 440, charts.toArray(new LineChart[0]));
+            charts.get(Math.min(charts.size() - 1, depthFourIndex(tables))).writeSvg(o.out().resolve(o.name() + "-ratio.svg"),
+                    640, 440);
+        }
+        boolean quick = o.quick() || o.name().contains("quick");
+        String md = tables.markdown("Backward against forward: " + (quick ? "the quick grid" : "the grid"), header,
+                chartName);
+        Path report = o.out().resolve(o.name() + ".md");
+        Files.writeString(report, md, StandardCharsets.UTF_8);
+        System.out.println("vecmlp bench: wrote " + report + (o.fromJson() == null ? ", " + json.getFileName() : "")
+                + (chartName != null ? ", " + chartName + " and " + o.name() + "-ratio.svg" : ""));
+    }
+
+    /** The run's notes beside its JSON file: {@code NAME.json} → {@code NAME.run.txt}. */
+    static Path notes(Path json) {
+        String n = json.getFileName().toString();
+        return json.resolveSibling((n.endsWith(".json") ? n.substring(0, n.length() - 5) : n) + ".run.txt");
+    }
+
+    /** Index of the depth-4 chart among the charts (they come in depth order), or 0. */
+    private static int depthFourIndex(BenchTables t) {
+        return (int) t.cells().stream().filter(c -> c.net().startsWith("B") && c.threads() == 1)
+                .map(BenchTables.Cell::depth).distinct().filter(d -> d < Networks.B_DEFAULT_DEPTH).count();
+    }
+
+    private static void jmh(Block b, Path result) throws RunnerException {
+        ChainedOptionsBuilder opts = new OptionsBuilder().include(b.include())
+                .warmupIterations(WARMUP).warmupTime(TimeValue.milliseconds(ITERATION_MS))
+                .measurementIterations(MEASURE).measurementTime(TimeValue.milliseconds(ITERATION_MS))
+                .forks(1).threads(b.jmhThreads()).timeUnit(TimeUnit.MICROSECONDS)
+                .resultFormat(ResultFormatType.JSON).result(result.toString());
+        if (b.nets().length > 0) {
+            opts.param("net", b.nets()).param("batch", strings(b.batches()));
+        }
+        if (b.include().contains("MlpBench")) {
+            opts.param("threads", strings(b.threads())).param("kernels", "simd");
+        }
+        if (b.steps().length > 0) {
+            opts.param("step", b.steps());
+        }
+        if (b.include().contains("PeakBench")) {
+            opts.timeUnit(TimeUnit.NANOSECONDS);
+        }
+        new Runner(opts.build()).run();
+    }
+
+    private static String[] strings(int[] values) {
+        return Arrays.stream(values).mapToObj(Integer::toString).toArray(String[]::new);
+    }
+}

@@ -1,0 +1,494 @@
+package dev.vecmlp.perf;
+
+import java.awt.Color;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import dev.vecmlp.nn.Layer;
+import dev.vecmlp.nn.Mlp;
+import dev.vecmlp.plot.LineChart;
+import dev.vecmlp.plot.Style;
+
+/**
+ * The report's arithmetic and text, from JMH results alone: cells of the grid (forward and
+ * forward+backward of one network, batch and thread count), the FLOP model's prediction for
+ * each, the per-step breakdown, the markdown and the ratio chart. No JMH run happens here, so a
+ * report can be made again from a saved result file.
+ */
+public final class BenchTables {
+    /** The issue's tolerance on the ratio at batch >= 32 and width >= 256. */
+    static final double RATIO_TOLERANCE = 0.10;
+
+    private final List<BenchRuns.Run> runs;
+    private final double peak1;
+    private final double peak2;
+    private final String peakSource;
+    private final List<Cell> cells;
+
+    /**
+     * One cell of the grid.
+     *
+     * @param forward   µs per forward pass (with the loss)
+     * @param both      µs per forward and backward pass
+     */
+    public record Cell(String net, int batch, int threads, double forward, double forwardError, double both,
+                       double bothError) {
+        /** The network. */
+        public Mlp spec() {
+            return Networks.byName(net);
+        }
+
+        /** µs of the backward pass: forward+backward less forward, from the same run. */
+        public double backward() {
+            return both - forward;
+        }
+
+        /** The measured ratio backward / forward. */
+        public double ratio() {
+            return backward() / forward;
+        }
+
+        /** The FLOP model's ratio. */
+        public double predicted() {
+            return FlopModel.predictedRatio(spec());
+        }
+
+        public double forwardGflops() {
+            return FlopModel.gflops(FlopModel.forwardMacs(spec()), batch, forward);
+        }
+
+        public double backwardGflops() {
+            return FlopModel.gflops(FlopModel.backwardMacs(spec()), batch, backward());
+        }
+
+        /** The widest hidden layer. */
+        public int width() {
+            return hiddenWidth(spec());
+        }
+
+        /** Hidden layers (weight layers less the output layer). */
+        public int depth() {
+            return spec().depth() - 1;
+        }
+    }
+
+    /**
+     * Tables over {@code runs}, with the peak in GFLOP/s for 1 and 2 threads: NaN to take it from
+     * the {@code PeakBench} results among the runs.
+     *
+     * @throws IllegalArgumentException if there is no peak either way, or no MlpBench cell
+     */
+    public BenchTables(List<BenchRuns.Run> runs, double peak1, double peak2) {
+        this.runs = List.copyOf(runs);
+        String source = "given with --peak";
+        if (Double.isNaN(peak1) || Double.isNaN(peak2)) {
+            double m1 = measuredPeak(1), m2 = measuredPeak(2);
+            if (Double.isNaN(peak1)) {
+                peak1 = m1;
+            }
+            if (Double.isNaN(peak2)) {
+                peak2 = Double.isNaN(m2) ? 2 * peak1 : m2;
+            }
+            source = "measured (PeakBench: 12 chains of " + PeakBench.lanes() + "-lane FMAs)";
+        }
+        if (!(peak1 > 0)) {
+            throw new IllegalArgumentException("peak: expected --peak GFLOPS or PeakBench results in the JSON, found neither");
+        }
+        this.peak1 = peak1;
+        this.peak2 = peak2;
+        this.peakSource = source;
+        this.cells = cells(this.runs);
+        if (cells.isEmpty()) {
+            throw new IllegalArgumentException("JMH results: expected MlpBench forward and forwardBackward results for at"
+                    + " least one cell, found none");
+        }
+    }
+
+    public List<Cell> cells() {
+        return cells;
+    }
+
+    /** The peak for {@code threads} threads, GFLOP/s. */
+    public double peak(int threads) {
+        return threads == 1 ? peak1 : peak2;
+    }
+
+    private double measuredPeak(int threads) {
+        for (BenchRuns.Run r : runs) {
+            if (r.benchmark().equals("PeakBench.fma") && r.jmhThreads() == threads) {
+                // Average ns per iteration on each thread; the threads run side by side.
+                return threads * PeakBench.flopsPerIteration() / r.score();
+            }
+        }
+        return Double.NaN;
+    }
+
+    static int hiddenWidth(Mlp spec) {
+        int w = 0;
+        for (int l = 0; l < spec.depth() - 1; l++) {
+            w = Math.max(w, spec.layer(l).outputs());
+        }
+        return w;
+    }
+
+    private static List<Cell> cells(List<BenchRuns.Run> runs) {
+        Map<String, BenchRuns.Run> forward = new TreeMap<>(), both = new TreeMap<>();
+        for (BenchRuns.Run r : runs) {
+            if (r.benchmark().equals("MlpBench.forward")) {
+                forward.put(key(r), r);
+            } else if (r.benchmark().equals("MlpBench.forwardBackward")) {
+                both.put(key(r), r);
+            }
+        }
+        List<Cell> out = new ArrayList<>();
+        for (Map.Entry<String, BenchRuns.Run> e : forward.entrySet()) {
+            BenchRuns.Run b = both.get(e.getKey());
+            if (b == null) {
+                continue;
+            }
+            BenchRuns.Run f = e.getValue();
+            checkUnit(f);
+            checkUnit(b);
+            out.add(new Cell(f.param("net", "?"), Integer.parseInt(f.param("batch", "0")),
+                    Integer.parseInt(f.param("threads", "1")), f.score(), f.error(), b.score(), b.error()));
+        }
+        out.sort(Comparator.comparing((Cell c) -> !c.net().equals("A")).thenComparingInt(Cell::width)
+                .thenComparingInt(Cell::depth).thenComparing(Cell::net).thenComparingInt(Cell::batch)
+                .thenComparingInt(Cell::threads));
+        return out;
+    }
+
+    private static void checkUnit(BenchRuns.Run r) {
+        if (!r.unit().equals("us/op")) {
+            throw new IllegalArgumentException(r.benchmark() + " " + r.params() + ": expected scores in us/op, found "
+                    + r.unit());
+        }
+    }
+
+    private static String key(BenchRuns.Run r) {
+        return r.param("net", "?") + "|" + r.param("batch", "?") + "|" + r.param("threads", "1") + "|"
+                + r.param("kernels", "simd");
+    }
+
+    /** The cell of {@code net}, {@code batch}, {@code threads}, or null. */
+    public Cell cell(String net, int batch, int threads) {
+        for (Cell c : cells) {
+            if (c.net().equals(net) && c.batch() == batch && c.threads() == threads) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** The markdown report. {@code header} lines go under the title (how and when it was run). */
+    public String markdown(String title, List<String> header, String chartFile) {
+        StringBuilder md = new StringBuilder();
+        md.append("# ").append(title).append("\n\n");
+        for (String h : header) {
+            md.append(h).append("  \n");
+        }
+        md.append(f("Peak: %.0f GFLOP/s on 1 thread, %.0f on 2, %s.%n%n", peak1, peak2, peakSource));
+        for (int t = 1; t <= 2; t++) {
+            double best = 0;
+            for (Cell c : cells) {
+                if (c.threads() == t) {
+                    best = Math.max(best, Math.max(c.forwardGflops(), c.backwardGflops()));
+                }
+            }
+            if (best > peak(t)) {
+                String why = peakSource.startsWith("measured")
+                        ? "it was measured while the machine was busy, so the % of peak columns mean nothing; make the"
+                                + " report again with --from-json and --peak"
+                        : "a cell's backward (forward+backward − forward) came out too short, which happens when the load"
+                                + " on the machine changed between its two runs; read that cell with care";
+                md.append(f("**The peak is below what the grid reached on %d thread%s (%.0f GFLOP/s): %s.**%n%n", t,
+                        t == 1 ? "" : "s", best, why));
+            }
+        }
+        md.append("""
+                Times are JMH averages in µs (± the 99.9 % half-width). *depth* counts hidden layers (B<w>x<d>: \
+                input w, d tanh layers of width w, 10 outputs, so d + 1 weight layers). backward = forward+backward \
+                − forward from the same run; measured ratio = backward / forward; predicted = the FLOP model's \
+                (backward MACs / forward MACs: every weight gradient, and the input gradient of every layer but \
+                the first; (2L − 1)/L for L equal layers). GFLOP/s = 2 · MACs · batch / time, and % of the peak \
+                for the cell's thread count.
+
+                """);
+        targets(md);
+        allCells(md);
+        threads(md);
+        pivots(md, chartFile);
+        for (String[] cell : stepCells()) {
+            steps(md, cell[0], Integer.parseInt(cell[1]));
+        }
+        return md.toString();
+    }
+
+    private void targets(StringBuilder md) {
+        md.append("## Targets of issue 5\n\n| target | measured | met |\n|---|---|---|\n");
+        int[][] limits = {{256, 1, 8500}, {256, 2, 4700}, {32, 1, 1100}, {1, 1, 110}};
+        for (int[] t : limits) {
+            Cell c = cell("A", t[0], t[1]);
+            String what = f("A forward+backward, batch %d, %d thread%s ≤ %,d µs", t[0], t[1], t[1] == 1 ? "" : "s", t[2]);
+            md.append(c == null ? row(what, "not in this grid", "–") : row(what, f("%,.0f µs", c.both()), yes(c.both() <= t[2])));
+        }
+        Cell one = cell("A", 256, 1), two = cell("A", 256, 2);
+        if (one != null && two != null) {
+            double s = one.both() / two.both();
+            md.append(row("A forward+backward, batch 256: 2-thread speed-up ≥ 1.8×", f("%.2f×", s), yes(s >= 1.8)));
+        } else {
+            md.append(row("A forward+backward, batch 256: 2-thread speed-up ≥ 1.8×", "not in this grid", "–"));
+        }
+        int inside = 0, of = 0;
+        StringBuilder outside = new StringBuilder();
+        for (Cell c : cells) {
+            if (c.batch() >= 32 && c.width() >= 256 && c.threads() == 1) {
+                of++;
+                if (Math.abs(c.ratio() / c.predicted() - 1) <= RATIO_TOLERANCE) {
+                    inside++;
+                } else {
+                    outside.append(outside.isEmpty() ? "; outside: " : ", ").append(f("%s b%d %.2f vs %.2f", c.net(),
+                            c.batch(), c.ratio(), c.predicted()));
+                }
+            }
+        }
+        md.append(row("ratio within 10 % of the FLOP model at batch ≥ 32, width ≥ 256 (1 thread)",
+                of == 0 ? "not in this grid" : f("%d of %d cells%s", inside, of, outside), of == 0 ? "–" : yes(inside == of)));
+        md.append('\n');
+    }
+
+    private void allCells(StringBuilder md) {
+        md.append("## Every cell\n\n");
+        md.append("| net | depth | width | batch | threads | forward µs | fwd+bwd µs | backward µs | ratio | predicted "
+                + "| measured/predicted | fwd GFLOP/s | bwd GFLOP/s | fwd % peak | bwd % peak |\n");
+        md.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+        for (Cell c : cells) {
+            double p = peak(c.threads());
+            md.append(f("| %s | %d | %d | %d | %d | %s | %s | %s | %.2f | %.2f | %.2f | %.1f | %.1f | %.0f %% | %.0f %% |%n",
+                    c.net(), c.depth(), c.width(), c.batch(), c.threads(), micros(c.forward(), c.forwardError()),
+                    micros(c.both(), c.bothError()), number(c.backward()), c.ratio(), c.predicted(),
+                    c.ratio() / c.predicted(), c.forwardGflops(), c.backwardGflops(), 100 * c.forwardGflops() / p,
+                    100 * c.backwardGflops() / p));
+        }
+        md.append('\n');
+    }
+
+    private void threads(StringBuilder md) {
+        StringBuilder t = new StringBuilder();
+        for (Cell two : cells) {
+            Cell one = two.threads() == 2 ? cell(two.net(), two.batch(), 1) : null;
+            if (one != null) {
+                t.append(f("| %s | %d | %s | %s | %.2f× | %s | %s | %.2f× | %.2f | %.2f |%n", two.net(), two.batch(),
+                        number(one.forward()), number(two.forward()), one.forward() / two.forward(), number(one.both()),
+                        number(two.both()), one.both() / two.both(), one.ratio(), two.ratio()));
+            }
+        }
+        if (t.isEmpty()) {
+            return;
+        }
+        md.append("## One thread against two\n\n2 threads: the batch in 2 shards on a 2-thread pool, the shard gradients "
+                + "added in shard order (the Trainer's path; the same bits as 1 thread with 2 shards).\n\n");
+        md.append("| net | batch | forward 1T µs | 2T µs | speed-up | fwd+bwd 1T µs | 2T µs | speed-up | ratio 1T | ratio 2T |\n");
+        md.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n").append(t).append('\n');
+    }
+
+    /** Measured (and predicted) ratio by width and batch, one table per depth, 1 thread. */
+    private void pivots(StringBuilder md, String chartFile) {
+        TreeSet<Integer> depths = new TreeSet<>(), widths = new TreeSet<>(), batches = new TreeSet<>();
+        for (Cell c : bCells()) {
+            depths.add(c.depth());
+            widths.add(c.width());
+            batches.add(c.batch());
+        }
+        if (depths.isEmpty()) {
+            return;
+        }
+        md.append("## The B family: measured ratio across width and batch\n\n");
+        if (chartFile != null) {
+            md.append("![measured and predicted ratio against width](").append(chartFile).append(")\n\n");
+        }
+        for (int d : depths) {
+            md.append(f("Depth %d (%d weight layers): measured ratio, 1 thread; the FLOP model's in the last column.%n%n",
+                    d, d + 1));
+            md.append("| width |");
+            for (int b : batches) {
+                md.append(" batch ").append(b).append(" |");
+            }
+            md.append(" predicted |\n|--:|");
+            md.append("--:|".repeat(batches.size() + 1)).append('\n');
+            for (int w : widths) {
+                Cell any = null;
+                StringBuilder line = new StringBuilder(f("| %d |", w));
+                for (int b : batches) {
+                    Cell c = cell(Networks.b(w, d), b, 1);
+                    if (c == null && d == Networks.B_DEFAULT_DEPTH) {
+                        c = cell("B" + w, b, 1);
+                    }
+                    line.append(c == null ? " – |" : f(" %.2f |", c.ratio()));
+                    any = c != null ? c : any;
+                }
+                if (any != null) {
+                    md.append(line).append(f(" %.2f |%n", any.predicted()));
+                }
+            }
+            md.append('\n');
+        }
+    }
+
+    private List<Cell> bCells() {
+        List<Cell> out = new ArrayList<>();
+        for (Cell c : cells) {
+            if (c.net().startsWith("B") && c.threads() == 1) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The ratio charts: per depth, measured ratio against width (log2), one line per batch
+     * size, and the FLOP model's as a dashed black line; 1 thread. Empty if the grid has no B
+     * network at two widths or more.
+     */
+    public List<LineChart> ratioCharts() {
+        TreeMap<Integer, TreeMap<Integer, TreeMap<Integer, Cell>>> byDepth = new TreeMap<>();
+        for (Cell c : bCells()) {
+            byDepth.computeIfAbsent(c.depth(), k -> new TreeMap<>()).computeIfAbsent(c.batch(), k -> new TreeMap<>())
+                    .put(c.width(), c);
+        }
+        List<LineChart> charts = new ArrayList<>();
+        for (Map.Entry<Integer, TreeMap<Integer, TreeMap<Integer, Cell>>> d : byDepth.entrySet()) {
+            TreeMap<Integer, Double> model = new TreeMap<>();
+            LineChart chart = LineChart.titled(f("B family, depth %d: backward / forward", d.getKey()))
+                    .xLabel("hidden width").yLabel("backward time / forward time").logX(true);
+            for (Map.Entry<Integer, TreeMap<Integer, Cell>> b : d.getValue().entrySet()) {
+                double[] xs = new double[b.getValue().size()], ys = new double[xs.length];
+                int i = 0;
+                for (Cell c : b.getValue().values()) {
+                    xs[i] = c.width();
+                    ys[i++] = c.ratio();
+                    model.put(c.width(), c.predicted());
+                }
+                chart.series("batch " + b.getKey(), xs, ys);
+            }
+            if (model.size() < 2) {
+                continue;
+            }
+            double[] xs = new double[model.size()], ys = new double[xs.length];
+            int i = 0;
+            for (Map.Entry<Integer, Double> m : model.entrySet()) {
+                xs[i] = m.getKey();
+                ys[i++] = m.getValue();
+            }
+            chart.series("FLOP model", xs, ys, Style.DASHED, Color.BLACK);
+            charts.add(chart);
+        }
+        return charts;
+    }
+
+    /** The (net, batch) pairs with StepBench results, in the order met. */
+    private List<String[]> stepCells() {
+        List<String[]> out = new ArrayList<>();
+        TreeSet<String> seen = new TreeSet<>();
+        for (BenchRuns.Run r : runs) {
+            if (r.benchmark().equals("StepBench.run") && seen.add(r.param("net", "?") + ":" + r.param("batch", "?"))) {
+                out.add(new String[] {r.param("net", "?"), r.param("batch", "0")});
+            }
+        }
+        return out;
+    }
+
+    private void steps(StringBuilder md, String net, int batch) {
+        Mlp spec = Networks.byName(net);
+        Map<String, BenchRuns.Run> byStep = new TreeMap<>();
+        for (BenchRuns.Run r : runs) {
+            if (r.benchmark().equals("StepBench.run") && r.param("net", "").equals(net)
+                    && r.param("batch", "").equals(Integer.toString(batch))) {
+                byStep.put(r.param("step", "?"), r);
+            }
+        }
+        md.append(f("## Where the time goes: %s, batch %d, 1 thread%n%n", net, batch));
+        md.append("""
+                Each step of the plan timed alone (StepBench: `Plan.execute` on a workspace a whole pass has \
+                filled). `derivative:l` is Z̄_l = H̄_l ∘ φ'(Z_l), fused into the epilogue of `input_gradient:l+1` \
+                in the real run and timed alone here (`Kernels.multiplyDerivative`), so it is not added to the \
+                backward sum. Shapes are rows × inner × columns of the product.
+
+                | step | shape | µs | MACs | GFLOP/s | % of peak | share of its pass |
+                |---|---|--:|--:|--:|--:|--:|
+                """);
+        double fwdSum = 0, bwdSum = 0;
+        for (String s : StepBench.steps(spec)) {
+            BenchRuns.Run r = byStep.get(s);
+            if (r != null && !s.startsWith("derivative")) {
+                if (s.startsWith("dense") || s.startsWith("loss")) {
+                    fwdSum += r.score();
+                } else {
+                    bwdSum += r.score();
+                }
+            }
+        }
+        for (String s : StepBench.steps(spec)) {
+            BenchRuns.Run r = byStep.get(s);
+            if (r == null) {
+                continue;
+            }
+            int layerIndex = Integer.parseInt(s.substring(s.indexOf(':') + 1));
+            Layer layer = spec.layer(layerIndex);
+            String kind = s.substring(0, s.indexOf(':'));
+            long macs = switch (kind) {
+                case "dense", "weight_gradient", "input_gradient" -> FlopModel.layerMacs(spec, layerIndex) * batch;
+                default -> 0;
+            };
+            String shape = switch (kind) {
+                case "dense" -> f("%d × %d × %d", batch, layer.inputs(), layer.outputs());
+                case "weight_gradient" -> f("%d × %d × %d", layer.outputs(), batch, layer.inputs());
+                case "input_gradient" -> f("%d × %d × %d", batch, layer.outputs(), layer.inputs());
+                default -> f("%d × %d", batch, layer.outputs());
+            };
+            boolean forwardStep = kind.equals("dense") || kind.equals("loss");
+            double pass = forwardStep ? fwdSum : bwdSum;
+            double gf = macs == 0 ? Double.NaN : 2.0 * macs / (r.score() * 1e3);
+            md.append(f("| `%s` | %s | %s | %s | %s | %s | %s |%n", s, shape, micros(r.score(), r.error()),
+                    macs == 0 ? "–" : f("%,d", macs), macs == 0 ? "–" : f("%.1f", gf),
+                    macs == 0 ? "–" : f("%.0f %%", 100 * gf / peak1),
+                    kind.equals("derivative") ? f("(%.0f %% if added)", 100 * r.score() / pass) : f("%.0f %%", 100 * r.score() / pass)));
+        }
+        Cell c = cell(net, batch, 1);
+        md.append(f("%nSum of the forward steps %s µs, of the backward steps %s µs: ratio %.2f from the steps", number(fwdSum),
+                number(bwdSum), bwdSum / fwdSum));
+        if (c != null) {
+            md.append(f(", %.2f from the whole passes (forward %s µs, backward %s µs)", c.ratio(), number(c.forward()),
+                    number(c.backward())));
+        }
+        md.append(f("; the FLOP model says %.2f.%n%n", FlopModel.predictedRatio(spec)));
+    }
+
+    private static String micros(double v, double err) {
+        return Double.isNaN(err) ? number(v) : number(v) + " ± " + number(err);
+    }
+
+    private static String number(double v) {
+        if (Math.abs(v) >= 100) {
+            return f("%,.0f", v);
+        }
+        return Math.abs(v) >= 10 ? f("%.1f", v) : f("%.2f", v);
+    }
+
+    private static String yes(boolean ok) {
+        return ok ? "yes" : "**no**";
+    }
+
+    private static String row(String a, String b, String c) {
+        return "| " + a + " | " + b + " | " + c + " |\n";
+    }
+
+    static String f(String format, Object... args) {
+        return String.format(Locale.ROOT, format, args);
+    }
+}

@@ -1,0 +1,144 @@
+package dev.vecmlp.perf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import org.junit.jupiter.api.Test;
+
+/** The report from a hand-made JMH result file: the arithmetic and the text, no JMH run. */
+class BenchTablesTest {
+    private static String result(String benchmark, int threads, String params, double score, String unit) {
+        return String.format(Locale.ROOT, """
+                {"jmhVersion": "1.37", "benchmark": "dev.vecmlp.perf.%s", "mode": "avgt", "threads": %d,
+                 "forks": 1, "jdkVersion": "25.0.3", "measurementIterations": 5, "measurementTime": "200 ms",
+                 "params": {%s},
+                 "primaryMetric": {"score": %s, "scoreError": "NaN", "scoreUnit": "%s"}, "secondaryMetrics": {}}
+                """, benchmark, threads, params, score, unit);
+    }
+
+    private static String mlp(String net, int batch, int threads, double forward, double both) {
+        String p = String.format(Locale.ROOT, "\"batch\": \"%d\", \"kernels\": \"simd\", \"net\": \"%s\", \"threads\": \"%d\"",
+                batch, net, threads);
+        return result("MlpBench.forward", 1, p, forward, "us/op") + "," + result("MlpBench.forwardBackward", 1, p, both, "us/op");
+    }
+
+    private static List<BenchRuns.Run> runs(String... parts) {
+        return BenchRuns.parse(BenchRuns.join(List.of("[" + String.join(",", parts) + "]")), "test");
+    }
+
+    @Test
+    void aCellsRatioGflopsAndTargetsComeFromItsTwoScores() {
+        List<BenchRuns.Run> runs = runs(mlp("A", 256, 1, 3000, 8000), mlp("A", 256, 2, 1600, 4300), mlp("A", 32, 1, 400, 1200));
+        BenchTables t = new BenchTables(runs, 100, 200);
+        BenchTables.Cell a = t.cell("A", 256, 1);
+        assertEquals(5000, a.backward(), 1e-9);
+        assertEquals(5000.0 / 3000, a.ratio(), 1e-12);
+        assertEquals(1.3997, a.predicted(), 1e-4);
+        // 2 · 668,672 MACs · 256 rows in 3000 µs.
+        assertEquals(2.0 * 668_672 * 256 / 3e6, a.forwardGflops(), 1e-9);
+        assertEquals(2.0 * 935_936 * 256 / 5e6, a.backwardGflops(), 1e-9);
+        assertEquals(512, a.width());
+        assertEquals(2, a.depth());
+
+        String md = t.markdown("test", List.of("made by a test"), null);
+        assertTrue(md.contains("| A forward+backward, batch 256, 1 thread ≤ 8,500 µs | 8,000 µs | yes |"), md);
+        assertTrue(md.contains("| A forward+backward, batch 256, 2 threads ≤ 4,700 µs | 4,300 µs | yes |"), md);
+        assertTrue(md.contains("| A forward+backward, batch 32, 1 thread ≤ 1,100 µs | 1,200 µs | **no** |"), md);
+        assertTrue(md.contains("| A forward+backward, batch 1, 1 thread ≤ 110 µs | not in this grid | – |"), md);
+        assertTrue(md.contains("2-thread speed-up ≥ 1.8× | 1.86× | yes |"), md);
+        // Ratio 1.67 against 1.40 at batch 256 (outside 10 %), 2.00 at batch 32.
+        assertTrue(md.contains("0 of 2 cells; outside: A b32 2.00 vs 1.40, A b256 1.67 vs 1.40 | **no** |"), md);
+        assertTrue(md.contains("| A | 2 | 512 | 256 | 2 | 1,600 | 4,300 | 2,700 | 1.69 | 1.40 | 1.21 |"), md);
+        assertTrue(md.contains("| A | 256 | 3,000 | 1,600 | 1.88× | 8,000 | 4,300 | 1.86× | 1.67 | 1.69 |"), md);
+        assertTrue(t.ratioCharts().isEmpty(), "no B network, no chart");
+    }
+
+    @Test
+    void theBFamilyGetsATableAndAChartPerDepth() {
+        List<String> parts = new ArrayList<>();
+        for (int w : new int[] {64, 256}) {
+            for (int d : new int[] {2, 4}) {
+                for (int b : new int[] {1, 32}) {
+                    parts.add(mlp(Networks.b(w, d), b, 1, 100, 100 + 100 * (b == 1 ? 3.0 : 1.5)));
+                }
+            }
+        }
+        BenchTables t = new BenchTables(runs(parts.toArray(new String[0])), 100, 200);
+        assertEquals(8, t.cells().size());
+        assertEquals(2, t.ratioCharts().size(), "depths 2 and 4");
+        String md = t.markdown("test", List.of(), "chart.png");
+        assertTrue(md.contains("![measured and predicted ratio against width](chart.png)"), md);
+        assertTrue(md.contains("Depth 4 (5 weight layers)"), md);
+        // B256x4: (4·256² − 256² + 2·2560) / (4·256² + 2560) = 1.75.
+        String predicted = String.format(Locale.ROOT, "%.2f", FlopModel.predictedRatio(Networks.byName("B256x4")));
+        assertTrue(md.contains("| 256 | 3.00 | 1.50 | " + predicted + " |"), md);
+    }
+
+    @Test
+    void thePeakComesFromPeakBenchWhenNotGiven() {
+        // 12 chains x 16 lanes x 2 FLOPs = 384 FLOPs an iteration (at 512 bits) in 4 ns: 96 GFLOP/s a thread.
+        double flops = PeakBench.flopsPerIteration();
+        List<BenchRuns.Run> runs = runs(mlp("A", 1, 1, 30, 80), result("PeakBench.fma", 1, "", flops / 100, "ns/op"),
+                result("PeakBench.fma", 2, "", flops / 90, "ns/op"));
+        BenchTables t = new BenchTables(runs, Double.NaN, Double.NaN);
+        assertEquals(100, t.peak(1), 1e-9);
+        assertEquals(180, t.peak(2), 1e-9, "two threads side by side");
+        assertTrue(!t.markdown("t", List.of(), null).contains("The peak is below"), "A at batch 1: 35 GFLOP/s forward");
+        // A peak below the grid's own rates: said in bold, not hidden in columns above 100 %.
+        String md = new BenchTables(runs, 10, 20).markdown("t", List.of(), null);
+        assertTrue(md.contains("**The peak is below what the grid reached on 1 thread (45 GFLOP/s)"), md);
+        assertThrows(IllegalArgumentException.class, () -> new BenchTables(runs(mlp("A", 1, 1, 30, 80)), Double.NaN, Double.NaN));
+    }
+
+    @Test
+    void theStepTableAddsTheStepsOfEachPass() {
+        List<String> parts = new ArrayList<>(List.of(mlp("A", 1, 1, 40, 120)));
+        for (String s : StepBench.steps(Networks.byName("A"))) {
+            parts.add(result("StepBench.run", 1, "\"batch\": \"1\", \"net\": \"A\", \"step\": \"" + s + "\"",
+                    s.startsWith("dense") || s.startsWith("loss") ? 10 : 8, "us/op"));
+        }
+        String md = new BenchTables(runs(parts.toArray(new String[0])), 100, 200).markdown("t", List.of(), null);
+        // Forward: 3 dense + loss = 40 µs. Backward: 3 weight + 3 bias + 2 input gradients = 64 µs; derivatives apart.
+        assertTrue(md.contains("Sum of the forward steps 40.0 µs, of the backward steps 64.0 µs: ratio 1.60 from the steps,"
+                + " 2.00 from the whole passes"), md);
+        assertTrue(md.contains("| `weight_gradient:0` | 512 × 1 × 784 | 8.00 | 401,408 | 100.4 | 100 % | 13 % |"), md);
+        assertTrue(md.contains("| `derivative:1` | 1 × 512 | 8.00 | – | – | – | (13 % if added) |"), md);
+    }
+
+    @Test
+    void badFilesAreRejectedNamingWhere() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BenchRuns.parse("{}", "x.json"));
+        assertTrue(e.getMessage().contains("x.json: expected a JSON array of JMH results, found an object"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> BenchRuns.parse("[{\"benchmark\": 3}]", "x.json"));
+        assertTrue(e.getMessage().contains("x.json, result 0: expected a string 'benchmark', found the value 3.0"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> BenchRuns.parse("[1,", "x.json"));
+        assertTrue(e.getMessage().startsWith("x.json: JSON: expected a value at character 3"), e.getMessage());
+    }
+
+    @Test
+    void theCommandLineIsCheckedBeforeAnythingRuns() {
+        BenchReport.Options o = BenchReport.parse(new String[] {"--quick", "--peak", "114", "--cell", "B64x2:8"});
+        assertTrue(o.quick());
+        assertEquals(228, o.peak2(), 0.0);
+        assertEquals(List.of("B64x2:8"), o.cells());
+        assertEquals("bench-quick", o.name());
+        assertEquals(List.of("A:1", "A:256", "B64x4:32"), BenchReport.parse(new String[0]).cells());
+        assertEquals("old-run", BenchReport.parse(new String[] {"--from-json", "x/old-run.json"}).name(),
+                "a report made again keeps its results' name");
+        String[][] bad = {{"--peak"}, {"--peak", "-1"}, {"--peak", "1,2,3"}, {"--cell", "A"}, {"--cell", "Q:1"}, {"--fast"}};
+        for (String[] args : bad) {
+            assertThrows(IllegalArgumentException.class, () -> BenchReport.parse(args), String.join(" ", args));
+        }
+        // The full grid: 31 networks x 5 batches x 2 thread counts x 2 benchmarks, one JMH run per cell.
+        List<BenchReport.Block> full = BenchReport.blocks(BenchReport.parse(new String[] {"--peak", "114"}));
+        assertEquals(310 + 3, full.size(), "cells and step breakdowns");
+        assertEquals(620, full.stream().filter(b -> b.include().contains("MlpBench")).mapToInt(BenchReport.Block::runs).sum());
+        assertEquals(2, BenchReport.blocks(BenchReport.parse(new String[] {"--quick"})).stream()
+                .filter(b -> b.include().contains("PeakBench")).count(), "no --peak: the peak measured on 1 and 2 threads");
+    }
+}

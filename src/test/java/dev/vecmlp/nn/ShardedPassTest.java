@@ -1,0 +1,127 @@
+package dev.vecmlp.nn;
+
+import static dev.vecmlp.nn.MlpTest.assertRejected;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import dev.vecmlp.kernel.KernelProvider;
+import dev.vecmlp.kernel.Kernels;
+
+/** A batch's forward and backward pass in shards on a pool: the shard count fixes the bits, not the threads. */
+class ShardedPassTest {
+    private static final Mlp SPEC = Mlp.input(40).dense(48, Activation.TANH).dense(20, Activation.RELU)
+            .dense(10, Activation.LINEAR).loss(Loss.SOFTMAX_CROSS_ENTROPY).l2(1e-3).build();
+    private static final int MAX = 256;
+
+    static Kernels[] kernels() {
+        return new Kernels[] {KernelProvider.scalar(), KernelProvider.simd()};
+    }
+
+    private record Result(double loss, double forwardLoss, float[] gradients) {
+    }
+
+    private static float[] inputs(int batch) {
+        SplittableRandom rng = new SplittableRandom(batch);
+        float[] x = new float[batch * SPEC.inputs()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rng.nextGaussian();
+        }
+        return x;
+    }
+
+    private static int[] labels(int batch) {
+        SplittableRandom rng = new SplittableRandom(-batch);
+        int[] t = new int[batch];
+        for (int i = 0; i < batch; i++) {
+            t[i] = rng.nextInt(SPEC.outputs());
+        }
+        return t;
+    }
+
+    private static Result run(Kernels kernels, int threads, int shards, int batch) {
+        try (Model model = SPEC.init(9L, kernels);
+             WorkerPool pool = new WorkerPool(threads, "sharded-test");
+             ShardedPass pass = new ShardedPass(model, pool, shards, MAX)) {
+            pass.setInputs(inputs(batch), batch);
+            pass.setLabels(labels(batch), batch);
+            double forward = pass.forward(batch);
+            double loss = pass.forwardBackward(batch);
+            return new Result(loss, forward, model.gradientsToArray());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void oneThreadAndTwoThreadsGiveTheSameBits(Kernels kernels) {
+        for (int shards : new int[] {2, 3}) {
+            for (int batch : new int[] {1, 2, 7, 64, 129, 256}) {
+                Result one = run(kernels, 1, shards, batch);
+                Result two = run(kernels, 2, shards, batch);
+                String what = shards + " shards, batch " + batch;
+                assertArrayEquals(one.gradients(), two.gradients(), what + ": gradients");
+                assertEquals(one.loss(), two.loss(), 0.0, what + ": loss");
+                assertEquals(one.loss(), one.forwardLoss(), 0.0, what + ": forward alone gives the same loss");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void oneShardIsTheModelsOwnPassBitForBit(Kernels kernels) {
+        int batch = 130;
+        Result sharded = run(kernels, 2, 1, batch);
+        try (Model model = SPEC.init(9L, kernels); Workspace ws = model.workspace(batch)) {
+            ws.setInputs(inputs(batch), batch);
+            ws.setLabels(labels(batch), batch);
+            double loss = model.forwardBackward(ws, batch);
+            assertEquals(loss, sharded.loss(), 0.0, "loss");
+            assertArrayEquals(model.gradientsToArray(), sharded.gradients(), "gradients");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void twoShardsAddUpToTheWholeBatchsGradient(Kernels kernels) {
+        int batch = 256;
+        Result sharded = run(kernels, 2, 2, batch);
+        try (Model model = SPEC.init(9L, kernels); Workspace ws = model.workspace(batch)) {
+            ws.setInputs(inputs(batch), batch);
+            ws.setLabels(labels(batch), batch);
+            double loss = model.forwardBackward(ws, batch);
+            float[] whole = model.gradientsToArray();
+            float largest = 0;
+            for (float g : whole) {
+                largest = Math.max(largest, Math.abs(g));
+            }
+            for (int i = 0; i < whole.length; i++) {
+                // The shards add the rows in another order: float32 rounding, no more.
+                assertEquals(whole[i], sharded.gradients()[i], 1e-5f * largest, "gradient " + i);
+            }
+            assertEquals(loss, sharded.loss(), 1e-6 * Math.abs(loss), "loss");
+            assertTrue(largest > 0, "a gradient to compare");
+        }
+    }
+
+    @Test
+    void badArgumentsAreRejectedNamingWhatWasExpected() {
+        try (Model model = SPEC.init(9L, KernelProvider.simd());
+             WorkerPool pool = new WorkerPool(1, "sharded-test");
+             ShardedPass pass = new ShardedPass(model, pool, 2, 8)) {
+            assertRejected(IllegalArgumentException.class, () -> pass.forwardBackward(9), "batch", "expected 1 to 8", "found 9");
+            assertRejected(IllegalArgumentException.class, () -> pass.setInputs(new float[3], 2),
+                    "inputs", "expected 80 floats", "found 3");
+            int[] bad = {0, 10};
+            assertRejected(IllegalArgumentException.class, () -> pass.setLabels(bad, 2),
+                    "labels", "[0, 10)", "row 1", "found 10");
+            assertRejected(IllegalArgumentException.class, () -> new ShardedPass(model, pool, 0, 8),
+                    "shards", "at least 1", "found 0");
+        }
+    }
+}
