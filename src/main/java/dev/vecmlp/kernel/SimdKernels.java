@@ -114,6 +114,15 @@ final class SimdKernels implements Kernels {
     // C2 declines to inline it, which it did for 13-byte helpers past its node budget
     // (NodeCountInliningCutoff) and depending on which other kernels a JVM had run first.
     //
+    // At most three segments in a vector loop. Every segment access runs the JDK's session check
+    // (MemorySessionImpl.checkValidStateRaw: owner != null && owner != currentThread), whose branch
+    // profile is shared by every segment access in the JVM. After heavy use of confined arenas
+    // (the kernel property tests; any caller's own code) C2 unswitches the loop on one session's
+    // owner test and hoists the others' thread checks as profiled loop predicates, which fail on
+    // the engine's shared slabs (owner null). Adam's loop over four segments trapped at its first
+    // call after every recompile, back to C1, where it boxed 29 MB per 200 steps for minutes
+    // (until 100 such traps, PerMethodTrapLimit); loops over three segments trap once and settle.
+    //
     // No static final vectors either: C2 does not unbox a constant vector that meets a loop phi,
     // and falls back to the Java implementation of every operation it touches (measured: 4
     // GFLOP/s with static final zero accumulators, against 60+ with FloatVector.zero(S) in the
@@ -1542,34 +1551,71 @@ final class SimdKernels implements Kernels {
         }
     }
 
+    // Adam in three passes of at most three segments each (see "At most three segments" above):
+    // the first moment, the second, then the parameters. Each pass recomputes g + wd·p with the
+    // same FMA and reads back the floats the previous pass stored, so the bits are those of the
+    // one-pass loop.
     @Override
     public void adamStep(long n, float stepSize, float beta1, float beta2, float rootCorrection2, float eps,
                          float weightDecay, MemorySegment p, long pOff, MemorySegment g, long gOff,
                          MemorySegment m, long mOff, MemorySegment v, long vOff) {
         long pB = 4L * pOff, gB = 4L * gOff, mB = 4L * mOff, vB = 4L * vOff;
-        float c1 = 1 - beta1, c2 = 1 - beta2;
+        adamMoment1(n, beta1, weightDecay, p, pB, g, gB, m, mB);
+        adamMoment2(n, beta2, weightDecay, p, pB, g, gB, v, vB);
+        adamUpdate(n, stepSize, rootCorrection2, eps, p, pB, m, mB, v, vB);
+    }
+
+    private static void adamMoment1(long n, float beta1, float weightDecay,
+                                    MemorySegment p, long pB, MemorySegment g, long gB, MemorySegment m, long mB) {
+        float c1 = 1 - beta1;
         long full = n - n % L;
         for (long i = 0; i < full; i += L) {
             long o = 4L * i;
             FloatVector w = FloatVector.fromMemorySegment(S, p, pB + o, BO);
             FloatVector d = w.fma(FloatVector.broadcast(S, weightDecay), FloatVector.fromMemorySegment(S, g, gB + o, BO));
-            FloatVector mi = FloatVector.fromMemorySegment(S, m, mB + o, BO).fma(FloatVector.broadcast(S, beta1), d.mul(c1));
-            FloatVector vi = FloatVector.fromMemorySegment(S, v, vB + o, BO).fma(FloatVector.broadcast(S, beta2), d.mul(d).mul(c2));
-            mi.intoMemorySegment(m, mB + o, BO);
-            vi.intoMemorySegment(v, vB + o, BO);
-            FloatVector denom = vi.sqrt().fma(FloatVector.broadcast(S, rootCorrection2), FloatVector.broadcast(S, eps));
-            mi.div(denom).fma(FloatVector.broadcast(S, -stepSize), w).intoMemorySegment(p, pB + o, BO);
+            FloatVector.fromMemorySegment(S, m, mB + o, BO).fma(FloatVector.broadcast(S, beta1), d.mul(c1))
+                    .intoMemorySegment(m, mB + o, BO);
         }
         for (long i = full; i < n; i++) {
             long o = 4L * i;
-            float w = p.get(F, pB + o);
-            float d = Math.fma(w, weightDecay, g.get(F, gB + o));
-            float mi = Math.fma(m.get(F, mB + o), beta1, d * c1);
-            float vi = Math.fma(v.get(F, vB + o), beta2, d * d * c2);
-            m.set(F, mB + o, mi);
-            v.set(F, vB + o, vi);
-            float denom = Math.fma((float) Math.sqrt(vi), rootCorrection2, eps);
-            p.set(F, pB + o, Math.fma(mi / denom, -stepSize, w));
+            float d = Math.fma(p.get(F, pB + o), weightDecay, g.get(F, gB + o));
+            m.set(F, mB + o, Math.fma(m.get(F, mB + o), beta1, d * c1));
+        }
+    }
+
+    private static void adamMoment2(long n, float beta2, float weightDecay,
+                                    MemorySegment p, long pB, MemorySegment g, long gB, MemorySegment v, long vB) {
+        float c2 = 1 - beta2;
+        long full = n - n % L;
+        for (long i = 0; i < full; i += L) {
+            long o = 4L * i;
+            FloatVector w = FloatVector.fromMemorySegment(S, p, pB + o, BO);
+            FloatVector d = w.fma(FloatVector.broadcast(S, weightDecay), FloatVector.fromMemorySegment(S, g, gB + o, BO));
+            FloatVector.fromMemorySegment(S, v, vB + o, BO).fma(FloatVector.broadcast(S, beta2), d.mul(d).mul(c2))
+                    .intoMemorySegment(v, vB + o, BO);
+        }
+        for (long i = full; i < n; i++) {
+            long o = 4L * i;
+            float d = Math.fma(p.get(F, pB + o), weightDecay, g.get(F, gB + o));
+            v.set(F, vB + o, Math.fma(v.get(F, vB + o), beta2, d * d * c2));
+        }
+    }
+
+    private static void adamUpdate(long n, float stepSize, float rootCorrection2, float eps,
+                                   MemorySegment p, long pB, MemorySegment m, long mB, MemorySegment v, long vB) {
+        long full = n - n % L;
+        for (long i = 0; i < full; i += L) {
+            long o = 4L * i;
+            FloatVector denom = FloatVector.fromMemorySegment(S, v, vB + o, BO).sqrt()
+                    .fma(FloatVector.broadcast(S, rootCorrection2), FloatVector.broadcast(S, eps));
+            FloatVector.fromMemorySegment(S, m, mB + o, BO).div(denom)
+                    .fma(FloatVector.broadcast(S, -stepSize), FloatVector.fromMemorySegment(S, p, pB + o, BO))
+                    .intoMemorySegment(p, pB + o, BO);
+        }
+        for (long i = full; i < n; i++) {
+            long o = 4L * i;
+            float denom = Math.fma((float) Math.sqrt(v.get(F, vB + o)), rootCorrection2, eps);
+            p.set(F, pB + o, Math.fma(m.get(F, mB + o) / denom, -stepSize, p.get(F, pB + o)));
         }
     }
 }
