@@ -323,9 +323,13 @@ class PredictorTest {
         try (Model model = SPEC.init(5L)) {
             Predictor p = model.predictor(1);
             p.close();
+            // Twice: a refusal must release the predictor, or the second call would find it busy.
+            String closed = "predictor for " + SPEC + ": closed";
             for (int call = 0; call < 2; call++) {
-                assertRejected(IllegalStateException.class, () -> p.predict(new float[17], new float[3]), "closed");
-                assertRejected(IllegalStateException.class, () -> p.classify(new float[17]), "closed");
+                assertRejected(IllegalStateException.class, () -> p.predict(new float[17], new float[3]), closed);
+                assertRejected(IllegalStateException.class, () -> p.classify(new float[17]), closed);
+                assertRejected(IllegalStateException.class,
+                        () -> p.predict(MemorySegment.ofArray(new float[17]), MemorySegment.ofArray(new float[3]), 1), closed);
             }
         }
     }
