@@ -25,9 +25,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * so a mistake in the scalar kernels is caught as surely as one in the SIMD kernels.
  *
  * <p>Lengths straddle the vector length {@link SimdKernels#L}, so both the vector body and the
- * scalar tail run. Each operand sits at its own nonzero offset with sentinel floats before and
- * after it; a read or write outside the {@code n} elements shows as a NaN result or a changed
- * sentinel.
+ * scalar tail run. Each operand sits at its own offset (2 to 7 floats, so that a byte offset
+ * {@code 4 * off} is not {@code 4 / off}) with sentinel floats before and after it; a read or
+ * write outside the {@code n} elements shows as a NaN result or a changed sentinel.
  *
  * <p>Tolerance: each output is a handful of float32 operations on O(1) values, so it is within
  * {@code 2^-20} (16 roundings) of the sum of the absolute values of the terms that make it; a
@@ -37,7 +37,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class OptimizerKernelsTest {
     private static final double TOL = 0x1p-20;
-    private static final int SENTINEL = 0x7fc0_0b1e;
+    /**
+     * What every float outside an operand holds, by case: a NaN, so that a read past the operand
+     * spoils a result (and allFinite answers false), or, as x86 passes a NaN's bits on through
+     * arithmetic, a large finite value, so that a write past the operand changes it.
+     */
+    private static final int[] SENTINELS = {0x7fc0_0b1e, 0x4e5e_5e17};
     private static final int GUARD = 3;
 
     private static final float LR = 0.1f;
@@ -63,19 +68,20 @@ class OptimizerKernelsTest {
     }
 
     /** {@code n} floats at float offset {@code off} of an allocation with sentinels around them. */
-    private record Operand(MemorySegment whole, long off, int n) {
-        static Operand of(Arena arena, float[] v, long off) {
+    private record Operand(MemorySegment whole, long off, int n, int sentinel) {
+        static Operand of(Arena arena, float[] v, long off, int ix) {
+            int sentinel = SENTINELS[ix % 2];
             MemorySegment whole = arena.allocate((off + v.length + GUARD) * Float.BYTES, 64);
             for (long i = 0; i < whole.byteSize() / Float.BYTES; i++) {
-                whole.setAtIndex(ValueLayout.JAVA_INT, i, SENTINEL);
+                whole.setAtIndex(ValueLayout.JAVA_INT, i, sentinel);
             }
             MemorySegment.copy(v, 0, whole, ValueLayout.JAVA_FLOAT, off * Float.BYTES, v.length);
-            return new Operand(whole, off, v.length);
+            return new Operand(whole, off, v.length, sentinel);
         }
 
         float[] read(String what) {
             for (long i = 0; i < whole.byteSize() / Float.BYTES; i++) {
-                if ((i < off || i >= off + n) && whole.getAtIndex(ValueLayout.JAVA_INT, i) != SENTINEL) {
+                if ((i < off || i >= off + n) && whole.getAtIndex(ValueLayout.JAVA_INT, i) != sentinel) {
                     fail(what + ": float " + i + " outside the " + n + " elements at offset " + off + " was overwritten");
                 }
             }
@@ -115,7 +121,7 @@ class OptimizerKernelsTest {
             abs[i] = Math.abs(w[i]) + LR * (Math.abs(g[i]) + WEIGHT_DECAY * Math.abs(w[i]));
         }
         try (Arena arena = Arena.ofConfined()) {
-            Operand p = Operand.of(arena, w, 5), gr = Operand.of(arena, g, 2);
+            Operand p = Operand.of(arena, w, 5, ix), gr = Operand.of(arena, g, 2, ix);
             k.sgdStep(n, LR, WEIGHT_DECAY, p.whole(), p.off(), gr.whole(), gr.off());
             assertNear("p", k, expected, abs, p.read("p"));
             assertNear("g (unchanged)", k, toDouble(g), new double[n], gr.read("g"));
@@ -140,7 +146,7 @@ class OptimizerKernelsTest {
                 wAbs[i] = Math.abs(w[i]) + LR * stepAbs;
             }
             try (Arena arena = Arena.ofConfined()) {
-                Operand p = Operand.of(arena, w, 1), gr = Operand.of(arena, g, 6), vel = Operand.of(arena, v, 4);
+                Operand p = Operand.of(arena, w, 5, ix), gr = Operand.of(arena, g, 6, ix), vel = Operand.of(arena, v, 4, ix);
                 k.momentumStep(n, LR, MU, nesterov, WEIGHT_DECAY, p.whole(), p.off(), gr.whole(), gr.off(),
                         vel.whole(), vel.off());
                 String how = nesterov ? " (nesterov)" : " (heavy ball)";
@@ -172,8 +178,8 @@ class OptimizerKernelsTest {
             wAbs[i] = Math.abs(w[i]) + STEP_SIZE * 4 * mAbs[i] / denom;
         }
         try (Arena arena = Arena.ofConfined()) {
-            Operand p = Operand.of(arena, w, 7), gr = Operand.of(arena, g, 1);
-            Operand mo = Operand.of(arena, m, 3), vo = Operand.of(arena, v, 2);
+            Operand p = Operand.of(arena, w, 7, ix), gr = Operand.of(arena, g, 6, ix);
+            Operand mo = Operand.of(arena, m, 3, ix), vo = Operand.of(arena, v, 2, ix);
             k.adamStep(n, STEP_SIZE, BETA1, BETA2, ROOT_CORRECTION2, EPS, WEIGHT_DECAY, p.whole(), p.off(),
                     gr.whole(), gr.off(), mo.whole(), mo.off(), vo.whole(), vo.off());
             assertNear("m", k, mExp, mAbs, mo.read("m"));
@@ -205,7 +211,7 @@ class OptimizerKernelsTest {
         SplittableRandom rnd = new SplittableRandom(ix);
         float[] x = uniform(rnd, n, -1, 1), y = uniform(rnd, n, -1, 1);
         try (Arena arena = Arena.ofConfined()) {
-            Operand xo = Operand.of(arena, x, 2), yo = Operand.of(arena, y, 5);
+            Operand xo = Operand.of(arena, x, 2, ix), yo = Operand.of(arena, y, 5, ix);
             assertTrue(k.addFinite(n, xo.whole(), xo.off(), yo.whole(), yo.off()), k.name() + ": finite sums");
             float[] sum = yo.read("y");
             for (int i = 0; i < n; i++) {
@@ -223,7 +229,7 @@ class OptimizerKernelsTest {
                 xb[at] = pair[0];
                 yb[at] = pair[1];
                 try (Arena arena = Arena.ofConfined()) {
-                    Operand xo = Operand.of(arena, xb, 2), yo = Operand.of(arena, yb, 5);
+                    Operand xo = Operand.of(arena, xb, 2, ix), yo = Operand.of(arena, yb, 5, ix);
                     assertFalse(k.addFinite(n, xo.whole(), xo.off(), yo.whole(), yo.off()),
                             k.name() + ": " + pair[0] + " + " + pair[1] + " at " + at + " of " + n);
                     float[] sum = yo.read("y");
@@ -240,9 +246,9 @@ class OptimizerKernelsTest {
     void allFinite(Kernels k, int n, int ix) {
         float[] x = uniform(new SplittableRandom(ix), n, -Float.MAX_VALUE, Float.MAX_VALUE);
         try (Arena arena = Arena.ofConfined()) {
-            Operand xo = Operand.of(arena, x, 3);
+            Operand xo = Operand.of(arena, x, 3, ix);
             assertTrue(k.allFinite(n, xo.whole(), xo.off()), k.name() + ": finite values up to ±MAX_VALUE");
-            // The sentinels around the operand are NaN: reading one would have answered false.
+            // In every other case the sentinels are NaN: reading one would have answered false.
             xo.read("x");
         }
         for (int at : positions(n)) {
@@ -250,7 +256,7 @@ class OptimizerKernelsTest {
                 float[] xb = x.clone();
                 xb[at] = v;
                 try (Arena arena = Arena.ofConfined()) {
-                    Operand xo = Operand.of(arena, xb, 3);
+                    Operand xo = Operand.of(arena, xb, 3, ix);
                     assertFalse(k.allFinite(n, xo.whole(), xo.off()), k.name() + ": " + v + " at " + at + " of " + n);
                 }
             }
