@@ -1,5 +1,6 @@
 package dev.vecmlp.nn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,6 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The description of a network: what the builder accepts, what it rejects and how it says so. */
@@ -134,5 +136,49 @@ class MlpTest {
         assertEquals(spec.layers(), withL2.layers());
         assertNotEquals(spec, withL2);
         assertNotEquals(spec, Mlp.input(3).dense(4, Activation.RELU).loss(Loss.SQUARED_ERROR).build());
+    }
+
+    @Test
+    void theWidestLayerIsAcceptedAndOneMoreIsNot() {
+        assertEquals(Mlp.MAX_WIDTH, Mlp.input(Mlp.MAX_WIDTH).dense(Mlp.MAX_WIDTH, Activation.LINEAR)
+                .loss(Loss.SQUARED_ERROR).build().outputs());
+        assertRejected(IllegalArgumentException.class, () -> Mlp.input(2).dense(Mlp.MAX_WIDTH + 1, Activation.LINEAR),
+                "layer 0: expected a width of 1 to " + Mlp.MAX_WIDTH, "found " + (Mlp.MAX_WIDTH + 1));
+    }
+
+    @Test
+    void toStringNamesTheLayersTheLossAndAnyPenalty() {
+        Mlp.Builder b = Mlp.input(3).dense(4, Activation.RELU).dense(2, Activation.LINEAR).loss(Loss.SOFTMAX_CROSS_ENTROPY);
+        assertEquals("3-4 relu-2 linear, softmax_cross_entropy", b.build().toString());
+        assertEquals("3-4 relu-2 linear, softmax_cross_entropy, l2 0.5", b.l2(0.5).build().toString());
+    }
+
+    @Test
+    void hashCodeFollowsEveryPart() {
+        Mlp spec = Mlp.input(3).dense(4, Activation.RELU).loss(Loss.SQUARED_ERROR).build();
+        List<Mlp> variants = List.of(spec, Mlp.input(2).dense(4, Activation.RELU).loss(Loss.SQUARED_ERROR).build(),
+                Mlp.input(3).dense(5, Activation.RELU).loss(Loss.SQUARED_ERROR).build(),
+                Mlp.input(3).dense(4, Activation.TANH).loss(Loss.SQUARED_ERROR).build(), spec.withL2(0.5));
+        // Objects.hash of these fields: fixed values, all different here.
+        assertEquals(variants.size(), variants.stream().mapToInt(Mlp::hashCode).distinct().count(), variants.toString());
+    }
+
+    @Test
+    void builderInitIsBuildThenInit() {
+        Mlp.Builder b = Mlp.input(3).dense(4, Activation.TANH).loss(Loss.SQUARED_ERROR);
+        try (Model viaBuilder = b.init(9L); Model viaSpec = b.build().init(9L)) {
+            assertEquals(viaSpec.spec(), viaBuilder.spec());
+            assertArrayEquals(viaSpec.parametersToArray(), viaBuilder.parametersToArray());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Activation.class)
+    void anActivationComputesAsItsKernelFunction(Activation a) {
+        for (float z : new float[] {-2.5f, -0.25f, 0.75f, 3f}) {
+            float h = a.pointwise().apply(z);
+            assertEquals(h, a.apply(z), a + "(" + z + ")");
+            assertEquals(a.pointwise().derivative(z, h), a.derivative(z, h), a + "'(" + z + ")");
+        }
     }
 }

@@ -562,4 +562,117 @@ class ModelTest {
             assertEquals(1, p.classify(uniform(rng, in)));
         }
     }
+
+    // ----------------------------------------------------------------------------------------
+    // Closed models and workspaces, and the shards of a data-parallel step
+
+    @Test
+    void aClosedModelRefusesItsSlabsAndFreesBoth() {
+        Model model = SPEC.init(1L);
+        Slab parameters = model.parameters(), gradients = model.gradients();
+        assertFalse(model.toString().contains("closed"), model.toString());
+        model.close();
+        assertTrue(parameters.isClosed(), "parameters freed");
+        assertTrue(gradients.isClosed(), "gradients freed");
+        assertRejected(IllegalStateException.class, model::parameters, "model " + SPEC, "closed");
+        assertRejected(IllegalStateException.class, model::gradients, "model " + SPEC, "closed");
+    }
+
+    @Test
+    void aPassOverAClosedOrForeignWorkspaceIsRefused() {
+        Mlp other = Mlp.input(17).dense(3, Activation.LINEAR).loss(Loss.SOFTMAX_CROSS_ENTROPY).build();
+        try (Model model = SPEC.init(1L); Model otherModel = other.init(1L); Workspace foreign = otherModel.workspace(2)) {
+            Workspace ws = model.workspace(2);
+            ws.close();
+            assertRejected(IllegalStateException.class, () -> model.forward(ws, 1), "workspace for " + SPEC, "closed");
+            assertRejected(IllegalStateException.class, () -> model.lossSum(ws, 1), "workspace for " + SPEC, "closed");
+            assertRejected(IllegalArgumentException.class, () -> model.lossSum(foreign, 1),
+                    "workspace: expected one made for " + SPEC);
+        }
+    }
+
+    /**
+     * Two shards of a 5-row batch add up to the batch's gradient, with λW in the shard that asks
+     * for it and only there; their loss sums add up to the batch's.
+     */
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void shardsAddUpToTheBatch(Kernels kernels) {
+        int batch = 5, first = 2;
+        SplittableRandom rng = new SplittableRandom(8);
+        float[] x = uniform(rng, batch * SPEC.inputs());
+        int[] labels = {0, 2, 1, 1, 0};
+        try (Model model = SPEC.init(4L, kernels);
+             Workspace whole = model.workspace(batch);
+             Workspace ws0 = model.workspace(first);
+             Workspace ws1 = model.workspace(batch - first);
+             Slab shard1 = model.newParameterSlab("shard 1");
+             Slab withoutPenalty = model.newParameterSlab("shard 0 without penalty")) {
+            whole.setInputs(x, batch);
+            whole.setLabels(labels, batch);
+            double mean = model.forwardBackward(whole, batch);
+            float[] expected = model.gradientsToArray();
+            double lossSum = model.lossSum(whole, batch);
+            assertEquals(mean, lossSum / batch + 0.5 * SPEC.l2() * model.sumOfSquaredWeights(), 1e-6 * Math.abs(mean));
+
+            ws0.setInputs(Arrays.copyOf(x, first * SPEC.inputs()), first);
+            ws0.setLabels(Arrays.copyOf(labels, first), first);
+            ws1.setInputs(Arrays.copyOfRange(x, first * SPEC.inputs(), x.length), batch - first);
+            ws1.setLabels(Arrays.copyOfRange(labels, first, batch), batch - first);
+            double sum = model.forwardBackwardShard(ws0, first, batch, true, model.gradients())
+                    + model.forwardBackwardShard(ws1, batch - first, batch, false, shard1);
+            model.forwardBackwardShard(ws0, first, batch, false, withoutPenalty);
+            assertEquals(lossSum, sum, 1e-6 * lossSum, "the shards' loss sums");
+
+            float[] g0 = model.gradientsToArray(), g1 = toArray(model, shard1), bare = toArray(model, withoutPenalty);
+            float[] w = model.parametersToArray();
+            int at = 0;
+            for (int l = 0; l < SPEC.depth(); l++) {
+                Layer layer = SPEC.layer(l);
+                int weights = layer.outputs() * layer.inputs();
+                for (int i = at; i < at + weights + layer.outputs(); i++) {
+                    boolean weight = i < at + weights;
+                    assertEquals(expected[i], g0[i] + g1[i], 1e-6, "shard sum, parameter " + i);
+                    assertEquals(weight ? SPEC.l2() * w[i] : 0f, g0[i] - bare[i], 1e-6, "the penalty term, parameter " + i);
+                }
+                at += weights + layer.outputs();
+            }
+        }
+    }
+
+    /** A slab of the parameter layout, in the order of {@link Model#parametersToArray()}. */
+    private static float[] toArray(Model model, Slab slab) {
+        float[] out = new float[(int) model.spec().parameterCount()];
+        int at = 0;
+        for (int l = 0; l < model.spec().depth(); l++) {
+            Layer layer = model.spec().layer(l);
+            slab.matrix(model.layout().weightOffset(l), layer.outputs(), layer.inputs(), model.layout().weightStride(l))
+                    .copyTo(out, at);
+            at += layer.outputs() * layer.inputs();
+            slab.matrix(model.layout().biasOffset(l), 1, layer.outputs()).copyTo(out, at);
+            at += layer.outputs();
+        }
+        return out;
+    }
+
+    @Test
+    void shardArgumentsAreChecked() {
+        try (Model model = SPEC.init(1L);
+             Workspace ws = model.workspace(3);
+             Slab small = Slab.allocate("small", model.layout().totalFloats() - 1);
+             Slab exact = model.newParameterSlab("exact")) {
+            ws.setInputs(new float[3 * SPEC.inputs()], 3);
+            ws.setLabels(new int[3], 3);
+            assertRejected(IllegalArgumentException.class, () -> model.forwardBackwardShard(ws, 3, 3, true, small),
+                    "gradients: expected a slab of at least " + model.layout().totalFloats(), "found " + small.floats());
+            assertRejected(IllegalArgumentException.class, () -> model.forwardBackwardShard(ws, 3, 2, true, exact),
+                    "batchTotal: expected at least the shard's 3 rows, found 2");
+            // A shard may be the whole batch, into a slab of exactly the layout's size.
+            assertTrue(model.forwardBackwardShard(ws, 3, 3, true, exact) > 0);
+            Slab closed = model.newParameterSlab("closed");
+            closed.close();
+            assertRejected(IllegalStateException.class, () -> model.forwardBackwardShard(ws, 3, 3, true, closed),
+                    "slab 'closed(" + SPEC + ")' is closed");
+        }
+    }
 }

@@ -4,6 +4,7 @@ import static dev.vecmlp.nn.MlpTest.assertRejected;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
@@ -271,6 +272,66 @@ class PredictorTest {
             Predictor p = model.predictor(1);
             p.close();
             assertRejected(IllegalStateException.class, p::warmUp, "predictor for " + SPEC, "closed");
+        }
+    }
+
+    @Test
+    void aSegmentPredictionOnAFreshPredictorMatchesTheArrayOne() {
+        int batch = 3;
+        float[] x = uniform(new SplittableRandom(12), batch * 17);
+        try (Model model = SPEC.init(5L);
+             Predictor arrays = model.predictor(batch);
+             Predictor segments = model.predictor(batch);
+             Arena arena = Arena.ofConfined()) {
+            assertSame(model, segments.model());
+            float[] expected = new float[batch * 3];
+            arrays.predict(x, expected);
+            MemorySegment out = arena.allocate(ValueLayout.JAVA_FLOAT, batch * 3L);
+            segments.predict(arena.allocateFrom(ValueLayout.JAVA_FLOAT, x), out, batch);
+            assertArrayEquals(expected, out.toArray(ValueLayout.JAVA_FLOAT));
+        }
+    }
+
+    /** A heap segment over bytes need not be float-aligned: only native addresses are checked. */
+    @Test
+    void aHeapSegmentAtAnOddByteOffsetIsAccepted() {
+        float[] x = uniform(new SplittableRandom(13), 17);
+        try (Model model = SPEC.init(5L); Predictor p = model.predictor(1)) {
+            float[] expected = new float[3];
+            p.predict(x, expected);
+            MemorySegment in = MemorySegment.ofArray(new byte[17 * 4 + 1]).asSlice(1);
+            MemorySegment.copy(x, 0, in, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, 17);
+            MemorySegment out = MemorySegment.ofArray(new byte[3 * 4 + 1]).asSlice(1);
+            p.predict(in, out, 1);
+            assertArrayEquals(expected, out.toArray(ValueLayout.JAVA_FLOAT_UNALIGNED));
+            assertRejected(IllegalArgumentException.class, () -> p.predict(in.asSlice(0, 16 * 4), out, 1),
+                    "input: expected at least 17 floats (68 bytes), found a segment of 64 bytes");
+        }
+    }
+
+    @Test
+    void tiesGoToTheFirstClass() {
+        try (Model model = SPEC.init(5L)) {
+            model.setParameters(new float[(int) SPEC.parameterCount()]);
+            try (Predictor p = model.predictor(1)) {
+                assertEquals(0, p.classify(uniform(new SplittableRandom(14), 17)), "all outputs 0");
+            }
+        }
+    }
+
+    @Test
+    void aClosedPredictorSaysSoOnEveryCall() {
+        try (Model model = SPEC.init(5L)) {
+            Predictor p = model.predictor(1);
+            p.close();
+            // Twice: a refusal must release the predictor, or the second call would find it busy.
+            String closed = "predictor for " + SPEC + ": closed";
+            for (int call = 0; call < 2; call++) {
+                assertRejected(IllegalStateException.class, () -> p.predict(new float[17], new float[3]), closed);
+                assertRejected(IllegalStateException.class, () -> p.classify(new float[17]), closed);
+                assertRejected(IllegalStateException.class,
+                        () -> p.predict(MemorySegment.ofArray(new float[17]), MemorySegment.ofArray(new float[3]), 1), closed);
+            }
         }
     }
 }
