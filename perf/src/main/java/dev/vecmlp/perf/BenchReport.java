@@ -59,7 +59,8 @@ public final class BenchReport {
     }
 
     /** What the command line asked for. */
-    record Options(boolean quick, double peak1, double peak2, Path out, List<String> cells, Path fromJson, String name) {
+    record Options(boolean quick, double peak1, double peak2, Path out, List<String> cells, Path fromJson, String name,
+                   int[] widths, int[] depths, int[] batches, int[] threads) {
     }
 
     public static void main(String[] args) throws IOException, RunnerException {
@@ -102,6 +103,10 @@ public final class BenchReport {
                                      measuring it with PeakBench
                   --out DIR          where the files go (default perf/results)
                   --cell NET:BATCH   the per-step breakdown of this cell instead of the default (repeatable)
+                  --widths LIST      the full grid's B widths instead of 64,128,256,512,1024 (e.g. 64,256,1024)
+                  --depths LIST      its B depths (hidden layers) instead of 1,2,3,4,5,6
+                  --batches LIST     its batches instead of 1,8,32,128,256
+                  --threads LIST     its thread counts instead of 1,2
                   --from-json FILE   no runs: the report again from a JSON file an earlier run wrote
                   --name NAME        the files' name (default bench-quick or bench; with --from-json, the
                                      JSON file's)
@@ -116,6 +121,7 @@ public final class BenchReport {
         List<String> cells = new ArrayList<>();
         Path from = null;
         String name = null;
+        int[] widths = WIDTHS, depths = DEPTHS, batches = BATCHES, threads = {1, 2};
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -143,10 +149,14 @@ public final class BenchReport {
                     positive(v.substring(colon + 1), a);
                     cells.add(v);
                 }
+                case "--widths" -> widths = list(value(args, ++i, a), a, 1, 1 << 14);
+                case "--depths" -> depths = list(value(args, ++i, a), a, 1, 64);
+                case "--batches" -> batches = list(value(args, ++i, a), a, 1, 1 << 16);
+                case "--threads" -> threads = list(value(args, ++i, a), a, 1, 2);
                 case "--from-json" -> from = Path.of(value(args, ++i, a));
                 case "--name" -> name = value(args, ++i, a);
                 default -> throw new IllegalArgumentException("expected an option (--quick, --peak, --out, --cell,"
-                        + " --from-json, --name, --help), found '" + a + "'");
+                        + " --widths, --depths, --batches, --threads, --from-json, --name, --help), found '" + a + "'");
             }
         }
         if (cells.isEmpty()) {
@@ -157,7 +167,26 @@ public final class BenchReport {
             String n = from.getFileName().toString();
             name = n.endsWith(".json") ? n.substring(0, n.length() - 5) : n;
         }
-        return new Options(quick, p1, p2, out, cells, from, name != null ? name : quick ? "bench-quick" : "bench");
+        return new Options(quick, p1, p2, out, cells, from, name != null ? name : quick ? "bench-quick" : "bench",
+                widths, depths, batches, threads);
+    }
+
+    /** A comma-separated list of whole numbers from {@code min} to {@code max}. */
+    private static int[] list(String v, String option, int min, int max) {
+        String[] parts = v.split(",", -1);
+        int[] out = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                out[i] = Integer.parseInt(parts[i].trim());
+            } catch (NumberFormatException e) {
+                out[i] = min - 1;
+            }
+            if (out[i] < min || out[i] > max) {
+                throw new IllegalArgumentException(option + ": expected comma-separated whole numbers from " + min + " to "
+                        + max + ", found '" + parts[i].trim() + "' in '" + v + "'");
+            }
+        }
+        return out;
     }
 
     private static String value(String[] args, int i, String option) {
@@ -205,14 +234,14 @@ public final class BenchReport {
             }
         } else {
             List<String> nets = new ArrayList<>(List.of("A"));
-            for (int w : WIDTHS) {
-                for (int d : DEPTHS) {
+            for (int w : o.widths()) {
+                for (int d : o.depths()) {
                     nets.add(Networks.b(w, d));
                 }
             }
             for (String net : nets) {
-                for (int b : BATCHES) {
-                    for (int t : new int[] {1, 2}) {
+                for (int b : o.batches()) {
+                    for (int t : o.threads()) {
                         blocks.add(new Block(mlp, new String[] {net}, new int[] {b}, new int[] {t}, new String[0], 1));
                     }
                 }
