@@ -133,34 +133,48 @@ class CheckArgumentsTest {
     }
 
     /**
-     * Verdict 1 with at most 4 of each tensor's coordinates: the sample is the documented draw
-     * (seed·31 + tensor), and each sampled coordinate i carries a planted error (i + 1)·1e-3, so
-     * the largest error shows the largest sampled index.
+     * Verdict 1 with at most 3 of each tensor's coordinates: the sample is the documented draw
+     * (seed·31 + tensor). Coordinate i of each tensor is claimed as (1 + (i + 1)/10) times its
+     * true value, so the tensor's least-squares ratio n/a identifies which coordinates were drawn,
+     * and the largest error the largest drawn index.
      */
     @Test
     void finiteDifferencesSampleTheDocumentedCoordinates() {
-        ReferenceNetwork net = net();
-        Batch batch = Batch.random(SPEC, 3, 2L);
-        double[] g = net.gradient(batch).parameters();
+        Mlp spec = Mlp.input(5).dense(6, Activation.TANH).dense(7, Activation.LINEAR).loss(Loss.SQUARED_ERROR).build();
+        ReferenceNetwork net;
+        try (Model m = spec.init(6L, KernelProvider.scalar())) {
+            net = ReferenceNetwork.of(m);
+        }
+        Batch batch = Batch.random(spec, 3, 2L);
+        double[] ref = net.gradient(batch).parameters();
+        double[] g = ref.clone();
         for (int t = 0; t < 4; t++) {
             for (int i = 0; i < net.tensorSize(t); i++) {
-                g[net.tensorOffset(t) + i] += (i + 1) * 1e-3;
+                g[net.tensorOffset(t) + i] *= 1 + (i + 1) / 10.0;
             }
         }
         long seed = 12345L;
         GradientReport r = GradientCheck.checkGradient(net, batch, g,
-                GradientCheck.Options.ALL.withMaxCoordinatesPerTensor(4).withSeed(seed));
+                GradientCheck.Options.ALL.withMaxCoordinatesPerTensor(3).withSeed(seed));
         assertEquals(Optional.empty(), r.engineName());
         assertTrue(r.engine().isEmpty());
         for (int t = 0; t < 4; t++) {
             TensorReport tr = r.finiteDifferences().get(t);
-            int[] picked = GradientCheck.sample(net.tensorSize(t), 4, seed * 31 + t);
-            int max = picked[picked.length - 1];
+            int o = net.tensorOffset(t);
+            int[] picked = GradientCheck.sample(net.tensorSize(t), 3, seed * 31 + t);
+            double dot = 0, sq = 0, maxError = 0;
+            for (int i : picked) {
+                dot += ref[o + i] * g[o + i];
+                sq += g[o + i] * g[o + i];
+                maxError = Math.max(maxError, Math.abs(g[o + i] - ref[o + i]));
+            }
+            String what = tr.name() + " sampled " + java.util.Arrays.toString(picked);
             assertEquals(net.tensorName(t), tr.name());
             assertEquals(t / 2 + 1, tr.layer());
             assertEquals(t % 2 == 1, tr.bias());
-            assertEquals(Math.min(4, net.tensorSize(t)), tr.checked());
-            assertEquals((max + 1) * 1e-3, tr.maxError(), 1e-7, tr.name() + " sampled " + java.util.Arrays.toString(picked));
+            assertEquals(3, tr.checked());
+            assertEquals(dot / sq, tr.ratio(), 1e-7, what);
+            assertEquals(maxError, tr.maxError(), 1e-7 * maxError, what);
         }
     }
 
