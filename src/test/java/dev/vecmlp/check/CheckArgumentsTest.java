@@ -132,6 +132,21 @@ class CheckArgumentsTest {
         assertEquals(1, new GradientCheck.Options(1, 2L, java.util.Set.of()).maxCoordinatesPerTensor());
     }
 
+    /** min(size, max) distinct indices within the tensor, ascending; all of them when they fit. */
+    @Test
+    void sampleIsAscendingDistinctAndWithinTheTensor() {
+        for (long seed = 1; seed <= 5; seed++) {
+            int[] s = GradientCheck.sample(100, 10, seed);
+            assertEquals(10, s.length);
+            assertTrue(s[0] >= 0 && s[9] < 100, java.util.Arrays.toString(s));
+            for (int i = 1; i < s.length; i++) {
+                assertTrue(s[i - 1] < s[i], "ascending and distinct: " + java.util.Arrays.toString(s));
+            }
+        }
+        assertEquals(java.util.Arrays.toString(new int[] {0, 1, 2, 3}), java.util.Arrays.toString(GradientCheck.sample(4, 4, 9L)));
+        assertEquals(java.util.Arrays.toString(new int[] {0, 1, 2}), java.util.Arrays.toString(GradientCheck.sample(3, 8, 9L)));
+    }
+
     /**
      * Verdict 1 with at most 3 of each tensor's coordinates: the sample is the documented draw
      * (seed·31 + tensor). Coordinate i of each tensor is claimed as (1 + (i + 1)/10) times its
