@@ -37,7 +37,7 @@ final class RoundingSimulation {
     private final double[] p;
     private final SplittableRandom rng;
 
-    private RoundingSimulation(ReferenceNetwork net, long seed) {
+    RoundingSimulation(ReferenceNetwork net, long seed) {
         this.net = net;
         this.spec = net.spec();
         this.p = net.parameters();
@@ -84,12 +84,12 @@ final class RoundingSimulation {
     }
 
     /** x with one rounding's worth of random relative error. */
-    private double fl(double x) {
+    double fl(double x) {
         return x * (1 + U * (2 * rng.nextDouble() - 1));
     }
 
     /** A transcendental function's result, with its error. */
-    private double fn(double x) {
+    double fn(double x) {
         return x * (1 + FUNCTION_U * U * (2 * rng.nextDouble() - 1));
     }
 
@@ -101,7 +101,7 @@ final class RoundingSimulation {
         };
     }
 
-    private double phiPrime(Activation f, double z, double h) {
+    double phiPrime(Activation f, double z, double h) {
         return switch (f) {
             case LINEAR -> 1;
             case RELU -> z > 0 ? 1 : 0;
@@ -113,7 +113,7 @@ final class RoundingSimulation {
     }
 
     /** One simulated run: the gradient, every parameter. */
-    private double[] gradient(Batch batch) {
+    double[] gradient(Batch batch) {
         int rows = batch.rows(), depth = spec.depth();
         double[][] z = new double[depth][], h = new double[depth][];
         double[] x = new double[batch.inputs().length];
