@@ -63,12 +63,8 @@ class ZeroAllocationTest {
         Mlp spec = allActivations(Loss.SOFTMAX_CROSS_ENTROPY, 0);
         for (int batch : new int[] {1, 8}) {
             try (Model model = spec.init(5L, KernelProvider.simd()); Predictor p = model.predictor(batch)) {
-                float[] in = new float[batch * spec.inputs()];
+                float[] in = gaussian(batch * spec.inputs(), batch);
                 float[] out = new float[batch * spec.outputs()];
-                SplittableRandom rng = new SplittableRandom(batch);
-                for (int i = 0; i < in.length; i++) {
-                    in[i] = (float) rng.nextGaussian();
-                }
                 long bytes = steadyStateBytes(() -> {
                     p.predict(in, out);
                     return out.length;
@@ -90,12 +86,8 @@ class ZeroAllocationTest {
                 assertTrue(p.splits(batch), "batch " + batch + " is split");
                 Thread worker = Thread.getAllStackTraces().keySet().stream()
                         .filter(t -> t.getName().equals("zero-alloc-" + batch + "-1")).findFirst().orElseThrow();
-                float[] in = new float[batch * spec.inputs()];
+                float[] in = gaussian(batch * spec.inputs(), batch);
                 float[] out = new float[batch * spec.outputs()];
-                SplittableRandom rng = new SplittableRandom(batch);
-                for (int i = 0; i < in.length; i++) {
-                    in[i] = (float) rng.nextGaussian();
-                }
                 long bytes = steadyStateBytes(() -> {
                     p.predict(in, out);
                     return out.length;
@@ -114,6 +106,16 @@ class ZeroAllocationTest {
                 assertTrue(Float.isFinite(out[out.length - 1]), "the outputs were computed");
             }
         }
+    }
+
+    /** {@code n} standard normal floats from a generator seeded with {@code seed}. */
+    private static float[] gaussian(int n, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) rng.nextGaussian();
+        }
+        return x;
     }
 
     private static void fill(Workspace ws, Mlp spec, int batch) {
