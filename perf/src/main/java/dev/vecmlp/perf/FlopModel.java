@@ -1,6 +1,5 @@
 package dev.vecmlp.perf;
 
-import dev.vecmlp.nn.Layer;
 import dev.vecmlp.nn.Mlp;
 
 /**
@@ -20,19 +19,14 @@ public final class FlopModel {
     private FlopModel() {
     }
 
-    /** MACs of layer {@code l}'s product, per row: {@code in · out}. */
+    /** MACs of layer {@code l}'s product, per row: {@code in · out}, one per weight. */
     public static long layerMacs(Mlp spec, int l) {
-        Layer layer = spec.layer(l);
-        return (long) layer.inputs() * layer.outputs();
+        return spec.layer(l).weightCount();
     }
 
-    /** Forward MACs per row. */
+    /** Forward MACs per row: one per weight ({@link Mlp#forwardMultiplyAdds}). */
     public static long forwardMacs(Mlp spec) {
-        long s = 0;
-        for (int l = 0; l < spec.depth(); l++) {
-            s += layerMacs(spec, l);
-        }
-        return s;
+        return spec.forwardMultiplyAdds();
     }
 
     /** Backward MACs per row: every weight gradient, and the input gradient of every layer but the first. */
