@@ -3,7 +3,6 @@ package dev.vecmlp.nn;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
-import dev.vecmlp.memory.Matrix;
 import dev.vecmlp.memory.Slab;
 
 /**
@@ -75,13 +74,8 @@ public final class ShardedPass implements AutoCloseable {
             close();
             throw e;
         }
-        // One range of the flat reduction per thread, cut at 16 floats (64 bytes) so threads never share a cache line.
-        long total = model.layout().totalFloats();
-        long chunk = ((total + threads - 1) / threads + 15) / 16 * 16;
-        for (int t = 0; t < threads; t++) {
-            rangeFrom[t] = Math.min(total, t * chunk);
-            rangeTo[t] = Math.min(total, (t + 1) * chunk);
-        }
+        // One range of the flat reduction per thread.
+        WorkerPool.cut(model.layout().totalFloats(), rangeFrom, rangeTo);
     }
 
     /** Shards a full batch is cut into. */
@@ -123,20 +117,10 @@ public final class ShardedPass implements AutoCloseable {
             throw new IllegalArgumentException("labels: expected " + batch + " labels for a batch of " + batch
                     + ", found " + labels.length);
         }
-        int classes = model.spec().outputs();
         int n = shardsFor(batch);
         for (int s = 0; s < n; s++) {
             int lo = start(batch, n, s);
-            Matrix t = ws[s].targets();
-            for (int r = lo; r < start(batch, n, s + 1); r++) {
-                if (labels[r] < 0 || labels[r] >= classes) {
-                    throw new IllegalArgumentException("labels: expected a class in [0, " + classes + ") at row " + r
-                            + ", found " + labels[r]);
-                }
-                for (int c = 0; c < classes; c++) {
-                    t.set(r - lo, c, c == labels[r] ? 1f : 0f);
-                }
-            }
+            ws[s].setLabelRows(labels, lo, start(batch, n, s + 1) - lo);
         }
     }
 

@@ -28,6 +28,24 @@ import java.util.concurrent.locks.LockSupport;
  * }</pre>
  */
 public final class WorkerPool implements AutoCloseable {
+    /**
+     * Cuts {@code [0, total)} into {@code from.length} consecutive ranges, one per thread, at
+     * multiples of 16 floats (64 bytes) so that threads never share a cache line; trailing
+     * ranges may be empty.
+     */
+    public static void cut(long total, long[] from, long[] to) {
+        int parts = from.length;
+        if (to.length != parts || parts < 1) {
+            throw new IllegalArgumentException("ranges: expected two arrays of the same length, at least 1, found "
+                    + parts + " and " + to.length);
+        }
+        long chunk = ((total + parts - 1) / parts + 15) / 16 * 16;
+        for (int t = 0; t < parts; t++) {
+            from[t] = Math.min(total, t * chunk);
+            to[t] = Math.min(total, (t + 1) * chunk);
+        }
+    }
+
     /** The cores the JVM may use: the default thread count. */
     public static int defaultThreads() {
         return Runtime.getRuntime().availableProcessors();

@@ -166,13 +166,21 @@ public final class Workspace implements AutoCloseable {
             throw new IllegalArgumentException("labels: expected " + batch + " labels for a batch of " + batch
                     + ", found " + labels.length);
         }
+        setLabelRows(labels, 0, batch);
+    }
+
+    /**
+     * One-hot targets for rows {@code [0, rows)} from {@code labels[from, from + rows)}; an
+     * invalid label is named by its index in {@code labels}.
+     */
+    void setLabelRows(int[] labels, int from, int rows) {
         Matrix tm = targets();
         int classes = spec.outputs();
-        for (int r = 0; r < batch; r++) {
-            int label = labels[r];
+        for (int r = 0; r < rows; r++) {
+            int label = labels[from + r];
             if (label < 0 || label >= classes) {
-                throw new IllegalArgumentException("labels: expected a class in [0, " + classes + ") at row " + r
-                        + ", found " + label);
+                throw new IllegalArgumentException("labels: expected a class in [0, " + classes + ") at row "
+                        + (from + r) + ", found " + label);
             }
             for (int c = 0; c < classes; c++) {
                 tm.set(r, c, c == label ? 1f : 0f);

@@ -168,13 +168,8 @@ public final class Trainer implements AutoCloseable {
         this.warm = p.threads() == 1 || Boolean.getBoolean("vecmlp.noWarmUp");
         this.best = keep;
         this.evaluator = ev;
-        // Ranges of the flat update, one per thread, cut at 16 floats (64 bytes) so threads never share a cache line.
-        long total = model.layout().totalFloats();
-        long chunk = ((total + threads - 1) / threads + 15) / 16 * 16;
-        for (int t = 0; t < threads; t++) {
-            rangeFrom[t] = Math.min(total, t * chunk);
-            rangeTo[t] = Math.min(total, (t + 1) * chunk);
-        }
+        // Ranges of the flat update, one per thread.
+        WorkerPool.cut(model.layout().totalFloats(), rangeFrom, rangeTo);
     }
 
     /** Starts a trainer for {@code model} with {@code optimizer}; the rest has defaults. */
