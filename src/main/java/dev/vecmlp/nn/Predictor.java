@@ -3,9 +3,6 @@ package dev.vecmlp.nn;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -73,17 +70,8 @@ public final class Predictor implements AutoCloseable {
         REJECT
     }
 
-    /** {@link #warmUp()} ends once the JVM's total compilation time has not grown for this long. */
-    public static final long WARM_UP_QUIET_MILLIS = 200;
     /** {@link #warmUp()} gives up after this long (plus the round under way). */
     public static final long WARM_UP_LIMIT_MILLIS = 10_000;
-    /**
-     * {@link #warmUp()} makes at least this many batch-1 calls through each entry point. C2
-     * compiles a method after about 5,000 calls (more when its queue is long), and the JIT can
-     * be quiet for 200 ms before that: with 7,000 calls, a warm-up of network A ended as C2
-     * began to compile {@code predict} itself.
-     */
-    public static final int WARM_UP_MIN_CALLS = 10_000;
     /** Batch-1 calls of each entry point in a round of {@link #warmUp()}. */
     private static final int WARM_UP_SINGLES = 16;
     /**
@@ -100,8 +88,6 @@ public final class Predictor implements AutoCloseable {
      */
     public static final int SPLIT_ALIGN_ROWS = 16;
 
-    private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private final Model model;
     private final Workspace ws;
@@ -414,14 +400,9 @@ public final class Predictor implements AutoCloseable {
      * {@link #predict(float[], float[])}, {@link #predict(MemorySegment, MemorySegment, int)}),
      * then one call at batches 3, 7, ..., 2^k - 1 below {@link #maxBatch()} and one at
      * {@code maxBatch()} (so that the kernels' edge rows, full tiles and large-batch paths are all
-     * compiled). The rounds repeat until each entry point has had {@value #WARM_UP_MIN_CALLS}
-     * calls of one row, the last whole round has allocated nothing on this thread, and the JVM's
-     * total compilation time ({@link CompilationMXBean}) has not grown for
-     * {@value #WARM_UP_QUIET_MILLIS} ms. Allocation as well as compilation time, because a C2
-     * compilation counts only when it ends: a long one can leave the total still for a while, but
-     * the code it replaces still allocates. It gives up after {@value #WARM_UP_LIMIT_MILLIS} ms,
-     * plus the round under way. Where the JVM cannot tell (no JIT, or no allocation counter), that
-     * part of the rule is left out.
+     * compiled), until {@link WarmUp#CLEAN_ROUNDS} rounds in a row have allocated nothing
+     * ({@link WarmUp}: the kernels box until C2 has compiled them). It gives up after
+     * {@value #WARM_UP_LIMIT_MILLIS} ms, plus the round under way.
      *
      * <p>Compiled code belongs to the JVM, not to this predictor: warming one predictor of a
      * network warms the others of the same network. The reports of non-finite inputs are left
@@ -457,11 +438,7 @@ public final class Predictor implements AutoCloseable {
                 in.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rng.nextGaussian());
             }
             MemorySegment out = arena.allocate(ValueLayout.JAVA_FLOAT, (long) max * outputs);
-            long start = System.nanoTime();
-            long compiled = compilationMillis();
-            long quietSince = start;
-            for (int singles = WARM_UP_SINGLES; ; singles += WARM_UP_SINGLES) {
-                long allocated = allocatedBytes();
+            return WarmUp.untilSettled(() -> {
                 for (int i = 0; i < WARM_UP_SINGLES; i++) {
                     classify(one);
                     predict(one, oneOut);
@@ -473,34 +450,12 @@ public final class Predictor implements AutoCloseable {
                 if (max > 1) {
                     predict(in, out, max);
                 }
-                long now = System.nanoTime();
-                boolean clean = allocated < 0 || allocatedBytes() == allocated;
-                long c = compilationMillis();
-                if (c != compiled) {
-                    compiled = c;
-                    quietSince = now;
-                }
-                if (clean && singles >= WARM_UP_MIN_CALLS && now - quietSince >= WARM_UP_QUIET_MILLIS * 1_000_000) {
-                    return true;
-                }
-                if (now - start >= WARM_UP_LIMIT_MILLIS * 1_000_000) {
-                    return false;
-                }
-            }
+            }, WARM_UP_LIMIT_MILLIS);
         } finally {
             lastBadRow = badRow;
             lastBadColumn = badColumn;
             badCalls = bad;
         }
-    }
-
-    private static long compilationMillis() {
-        return JIT != null && JIT.isCompilationTimeMonitoringSupported() ? JIT.getTotalCompilationTime() : 0;
-    }
-
-    /** Bytes this thread has allocated on the heap, or -1 where the JVM does not count them. */
-    private static long allocatedBytes() {
-        return THREADS instanceof com.sun.management.ThreadMXBean t ? t.getCurrentThreadAllocatedBytes() : -1;
     }
 
     /** The input is in the workspace: checks it, then runs the network over it. */
