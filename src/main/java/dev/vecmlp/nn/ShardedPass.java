@@ -1,6 +1,7 @@
 package dev.vecmlp.nn;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.Objects;
 
 import dev.vecmlp.memory.Slab;
@@ -11,8 +12,13 @@ import dev.vecmlp.memory.Slab;
  * ({@link Model#forwardBackwardShard}), then the shard gradients added into
  * {@link Model#gradients()} in shard order, the flat slab cut into one range per thread. The
  * shard count, not the thread count, fixes the arithmetic: a 1-thread pool and a 2-thread pool
- * give the same bits. This is the data-parallel step a {@code Trainer} takes, without the data
- * set and the optimizer.
+ * give the same bits. This is the data-parallel step the {@code Trainer} takes (with a
+ * {@link Feed} that copies its data set's rows into the shards, then its optimizer's update), and
+ * the one the benchmarks time: one step, in one place.
+ *
+ * <p>The reduction also checks the summed gradient: {@link #gradientsFinite()} tells whether
+ * every value of it was finite, for a trainer to stop before an update that would spoil the
+ * weights.
  *
  * <p>Shard {@code s} of a batch of {@code b} rows holds rows {@code [b·s/S, b·(s+1)/S)}.
  * Everything is allocated when the pass is made; a pass allocates nothing.
@@ -39,9 +45,28 @@ public final class ShardedPass implements AutoCloseable {
     private final WorkerPool.Job forwardJob = this::forwardShard;
     private final WorkerPool.Job backwardJob = this::forwardBackwardShard;
     private final WorkerPool.Job reduceJob = this::reduceRange;
+    private final int[] shardRows;
+    private final boolean[] rangeFinite;
     // The pass under way, read by the jobs on every thread (published by WorkerPool.run).
     private int batch;
     private int activeShards;
+    private Feed feed;
+
+    /**
+     * Fills a shard's workspace with its rows of the batch, on the thread that runs the shard,
+     * so that the copies run in parallel too; and hears when the shard's pass is done.
+     */
+    public interface Feed {
+        /** Puts rows {@code [from, from + rows)} of the batch into {@code ws}'s inputs and targets. */
+        void fill(int shard, int from, int rows, Workspace ws);
+
+        /** Called on the shard's thread after its forward and backward pass, its outputs in {@code ws}. */
+        default void done(int shard, int from, int rows, Workspace ws) {
+        }
+    }
+
+    /** The feed of {@link #setInputs} and {@link #setLabels}: the rows are already in the shards. */
+    private static final Feed PRESET = (shard, from, rows, ws) -> { };
 
     /**
      * A pass over batches of up to {@code maxBatch} rows, cut into {@code shards} shards (fewer
@@ -61,9 +86,11 @@ public final class ShardedPass implements AutoCloseable {
         this.ws = new Workspace[this.shards];
         this.grads = new Slab[this.shards];
         this.shardLoss = new double[this.shards];
+        this.shardRows = new int[this.shards];
         int threads = pool.threads();
         this.rangeFrom = new long[threads];
         this.rangeTo = new long[threads];
+        this.rangeFinite = new boolean[threads];
         try {
             int shardRows = (maxBatch + this.shards - 1) / this.shards;
             for (int s = 0; s < this.shards; s++) {
@@ -141,12 +168,48 @@ public final class ShardedPass implements AutoCloseable {
      * @return the loss, averaged over the batch, plus the L2 term
      */
     public double forwardBackward(int batch) {
+        return lossWithPenalty(forwardBackward(batch, PRESET, false));
+    }
+
+    /**
+     * Forward and backward over a batch of {@code batch} rows that {@code feed} puts into the
+     * shards, then the shard gradients added into {@link Model#gradients()} in shard order and
+     * checked ({@link #gradientsFinite()}). With {@code callerOnly} every shard runs on the
+     * calling thread (the same bits: the shards, not the threads, fix the arithmetic).
+     *
+     * @return the sum of the batch's row losses, without the L2 term
+     */
+    public double forwardBackward(int batch, Feed feed, boolean callerOnly) {
+        Objects.requireNonNull(feed, "feed");
         begin(batch);
-        pool.run(backwardJob, activeShards);
-        if (activeShards > 1) {
-            pool.run(reduceJob, rangeFrom.length);
+        this.feed = feed;
+        try {
+            pool.run(backwardJob, activeShards, callerOnly);
+            pool.run(reduceJob, rangeFrom.length, callerOnly);
+        } finally {
+            this.feed = null;
         }
-        return meanLoss();
+        return lossSum();
+    }
+
+    /** Whether every value of the gradient summed by the last {@link #forwardBackward} was finite. */
+    public boolean gradientsFinite() {
+        for (boolean finite : rangeFinite) {
+            if (!finite) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Shards that took part in the last pass: the shard count, or the batch's rows if fewer. */
+    public int activeShards() {
+        return activeShards;
+    }
+
+    /** Rows of shard {@code s} in the last pass. */
+    public int shardRows(int s) {
+        return shardRows[Objects.checkIndex(s, shards)];
     }
 
     private void begin(int batch) {
@@ -154,13 +217,25 @@ public final class ShardedPass implements AutoCloseable {
         model.ensureOpen();
         this.batch = batch;
         this.activeShards = shardsFor(batch);
+        Arrays.fill(shardRows, 0);
+        for (int s = 0; s < activeShards; s++) {
+            shardRows[s] = start(batch, activeShards, s + 1) - start(batch, activeShards, s);
+        }
     }
 
-    private double meanLoss() {
+    private double lossSum() {
         double sum = 0;
         for (int s = 0; s < activeShards; s++) {
             sum += shardLoss[s];
         }
+        return sum;
+    }
+
+    private double meanLoss() {
+        return lossWithPenalty(lossSum());
+    }
+
+    private double lossWithPenalty(double sum) {
         double loss = sum / batch;
         float l2 = model.spec().l2();
         if (l2 != 0f) {
@@ -175,16 +250,23 @@ public final class ShardedPass implements AutoCloseable {
     }
 
     private void forwardBackwardShard(int s, int n) {
-        int lo = start(batch, n, s);
-        shardLoss[s] = model.forwardBackwardShard(ws[s], start(batch, n, s + 1) - lo, batch, s == 0, grads[s]);
+        int lo = start(batch, n, s), rows = shardRows[s];
+        feed.fill(s, lo, rows, ws[s]);
+        shardLoss[s] = model.forwardBackwardShard(ws[s], rows, batch, s == 0, grads[s]);
+        feed.done(s, lo, rows, ws[s]);
     }
 
     private void reduceRange(int t, int parts) {
         long from = rangeFrom[t], n = rangeTo[t] - from;
         MemorySegment g0 = grads[0].segment();
-        for (int s = 1; s < activeShards; s++) {
-            model.kernels().addFinite(n, grads[s].segment(), from, g0, from);
+        boolean finite = true;
+        if (activeShards == 1) {
+            finite = model.kernels().allFinite(n, g0, from);
         }
+        for (int s = 1; s < activeShards; s++) {
+            finite &= model.kernels().addFinite(n, grads[s].segment(), from, g0, from);
+        }
+        rangeFinite[t] = finite;
     }
 
     private int shardsFor(int batch) {

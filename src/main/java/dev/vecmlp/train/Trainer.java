@@ -3,8 +3,6 @@ package dev.vecmlp.train;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -16,6 +14,8 @@ import dev.vecmlp.memory.Slab;
 import dev.vecmlp.nn.Layer;
 import dev.vecmlp.nn.Model;
 import dev.vecmlp.nn.ParameterLayout;
+import dev.vecmlp.nn.ShardedPass;
+import dev.vecmlp.nn.WarmUp;
 import dev.vecmlp.nn.WorkerPool;
 import dev.vecmlp.nn.Workspace;
 
@@ -59,17 +59,15 @@ public final class Trainer implements AutoCloseable {
     public static final int DEFAULT_SHARDS = 2;
 
     /**
-     * Steps run on the calling thread alone while the JIT compiles the kernels: until the JVM's
-     * total compilation time has not grown for {@link #WARM_QUIET_NANOS}, or for
+     * Steps run on the calling thread alone while the JIT compiles the kernels: until
+     * {@link WarmUp} says it has settled (steps that allocate nothing), or for
      * {@link #WARM_MAX_STEPS} steps at most. Until C2 has compiled them the kernels run boxed and
      * slow, and on 2 cores a second training thread takes the CPU the compiler needs: the first
      * epoch of {@code ./vecmlp train} took 2.4 s on one thread against 3.0 s on both (medians of
      * 5 runs each). The threads change nothing in the arithmetic, so the weights are the same
      * bits either way.
      */
-    static final long WARM_QUIET_NANOS = 200_000_000L;
     static final int WARM_MAX_STEPS = 2_000;
-    private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
 
     private final Model model;
     private final Kernels kernels;
@@ -84,29 +82,24 @@ public final class Trainer implements AutoCloseable {
     private final CheckpointSink sink;
 
     private final WorkerPool pool;
+    /** The data-parallel forward, backward and gradient sum: the step the benchmarks time too. */
+    private final ShardedPass pass;
     private final Workspace[] ws;
-    private final Slab[] grads;
     private final Slab[] state;
     private final Slab best;
     private final Evaluator evaluator;
     private final long[] rangeFrom;
     private final long[] rangeTo;
-    private final boolean[] rangeFinite;
-    private final double[] shardLoss;
     private final int[] shardCorrect;
-    private final int[] shardRows;
 
     // The step being run, read by the jobs on every thread (published by WorkerPool.run).
     private Dataset data;
     private int[] order;
     private int stepStart;
-    private int stepRows;
-    private int stepShards;
     private float stepRate;
     private long step;
     private boolean warm;
-    private long compileMillis = -1;
-    private long quietSince;
+    private final WarmUp.Watch jit = new WarmUp.Watch();
 
     // Where the run stands, for state(): set by fit and resume, kept after they return.
     private int trainRows;
@@ -118,8 +111,18 @@ public final class Trainer implements AutoCloseable {
     // Whether the parameters and optimizer state are those of the end of epoch epochsDone.
     private boolean atBoundary;
 
-    private final WorkerPool.Job shardJob = this::runShard;
-    private final WorkerPool.Job reduceJob = this::reduceRange;
+    private final ShardedPass.Feed feed = new ShardedPass.Feed() {
+        @Override
+        public void fill(int shard, int from, int rows, Workspace w) {
+            data.copyBatch(order, stepStart + from, rows, w.inputs(), w.targets());
+        }
+
+        @Override
+        public void done(int shard, int from, int rows, Workspace w) {
+            shardCorrect[shard] = data.isClassification()
+                    ? Evaluator.countCorrect(data, order, stepStart + from, rows, w.outputs()) : 0;
+        }
+    };
     private final WorkerPool.Job updateJob = this::updateRange;
 
     private Trainer(Builder b) {
@@ -136,23 +139,19 @@ public final class Trainer implements AutoCloseable {
         this.sink = b.sink;
         int threads = Math.min(b.threads, shards);
         this.ws = new Workspace[shards];
-        this.grads = new Slab[shards];
         this.state = new Slab[optimizer.stateSlabs()];
-        this.shardLoss = new double[shards];
         this.shardCorrect = new int[shards];
-        this.shardRows = new int[shards];
         this.rangeFrom = new long[threads];
         this.rangeTo = new long[threads];
-        this.rangeFinite = new boolean[threads];
         WorkerPool p = null;
+        ShardedPass sp = null;
         Slab keep = null;
         Evaluator ev = null;
         try {
             p = new WorkerPool(threads, "vecmlp-train");
-            int maxShardRows = (int) (((long) batch + shards - 1) / shards);
+            sp = new ShardedPass(model, p, shards, batch);
             for (int s = 0; s < shards; s++) {
-                ws[s] = model.workspace(maxShardRows);
-                grads[s] = s == 0 ? model.gradients() : model.newParameterSlab("gradient shard " + s);
+                ws[s] = sp.shard(s);
             }
             for (int i = 0; i < state.length; i++) {
                 state[i] = model.newParameterSlab("optimizer state " + i);
@@ -160,11 +159,12 @@ public final class Trainer implements AutoCloseable {
             keep = patience > 0 ? model.newParameterSlab("best parameters") : null;
             ev = new Evaluator(model, p, false);
         } catch (RuntimeException | OutOfMemoryError e) {
-            closeAll(p, keep, ev);
-            closeShards();
+            closeAll(p, sp, keep, ev);
+            closeState();
             throw e;
         }
         this.pool = p;
+        this.pass = sp;
         this.warm = p.threads() == 1 || Boolean.getBoolean("vecmlp.noWarmUp");
         this.best = keep;
         this.evaluator = ev;
@@ -356,7 +356,7 @@ public final class Trainer implements AutoCloseable {
                     rate = (float) (optimizer.learningRate() * schedule.factor((long) epoch * batches + b, batches, totalSteps));
                     double sum = trainStep(start, rows, rate, epoch, b, batches);
                     lossSum += sum;
-                    for (int s = 0; s < stepShards; s++) {
+                    for (int s = 0; s < pass.activeShards(); s++) {
                         correct += shardCorrect[s];
                     }
                     for (TrainingListener l : listeners) {
@@ -474,72 +474,39 @@ public final class Trainer implements AutoCloseable {
     /** One step over rows {@code order[start .. start+rows)}; returns the sum of their losses. */
     private double trainStep(int start, int rows, float rate, int epoch, int b, int batches) {
         this.stepStart = start;
-        this.stepRows = rows;
-        this.stepShards = Math.min(shards, rows);
         this.stepRate = rate;
         boolean alone = !warm;
-        pool.run(shardJob, stepShards, alone);
-        double sum = 0;
-        for (int s = 0; s < stepShards; s++) {
-            sum += shardLoss[s];
+        if (alone) {
+            jit.begin();
         }
+        double sum = pass.forwardBackward(rows, feed, alone);
         if (!Double.isFinite(sum)) {
-            throw Divergence.inForward(model, ws, shardRows, stepShards, sum / rows, step, epoch, b, batches);
+            throw Divergence.inForward(model, ws, shardRows(), pass.activeShards(), sum / rows, step, epoch, b, batches);
         }
-        pool.run(reduceJob, rangeFrom.length, alone);
-        for (boolean finite : rangeFinite) {
-            if (!finite) {
-                throw Divergence.inBackward(model, ws, shardRows, stepShards, grads[0], step, epoch, b, batches);
-            }
+        if (!pass.gradientsFinite()) {
+            throw Divergence.inBackward(model, ws, shardRows(), pass.activeShards(), model.gradients(), step, epoch, b,
+                    batches);
         }
         pool.run(updateJob, rangeFrom.length, alone);
         step++;
-        if (alone) {
-            watchWarmUp(System.nanoTime());
+        if (alone && (jit.settled() || step >= WARM_MAX_STEPS)) {
+            warm = true;
         }
         return sum;
     }
 
-    /** Ends the warm-up on one thread once the JIT has been idle for a while (see {@link #WARM_QUIET_NANOS}). */
-    private void watchWarmUp(long now) {
-        long compiled = JIT != null && JIT.isCompilationTimeMonitoringSupported() ? JIT.getTotalCompilationTime() : 0;
-        if (compiled != compileMillis) {
-            compileMillis = compiled;
-            quietSince = now;
+    /** The rows of each shard in the step just taken, for a divergence report. */
+    private int[] shardRows() {
+        int[] rows = new int[shards];
+        for (int s = 0; s < pass.activeShards(); s++) {
+            rows[s] = pass.shardRows(s);
         }
-        if (now - quietSince >= WARM_QUIET_NANOS || step >= WARM_MAX_STEPS) {
-            warm = true;
-        }
-    }
-
-    private void runShard(int s, int parts) {
-        int lo = (int) ((long) stepRows * s / parts);
-        int hi = (int) ((long) stepRows * (s + 1) / parts);
-        int rows = hi - lo;
-        Workspace w = ws[s];
-        shardRows[s] = rows;
-        data.copyBatch(order, stepStart + lo, rows, w.inputs(), w.targets());
-        shardLoss[s] = model.forwardBackwardShard(w, rows, stepRows, s == 0, grads[s]);
-        shardCorrect[s] = data.isClassification() ? Evaluator.countCorrect(data, order, stepStart + lo, rows, w.outputs()) : 0;
-    }
-
-    private void reduceRange(int t, int parts) {
-        long from = rangeFrom[t], n = rangeTo[t] - from;
-        MemorySegment g0 = grads[0].segment();
-        boolean finite = true;
-        if (stepShards == 1) {
-            finite = kernels.allFinite(n, g0, from);
-        } else {
-            for (int s = 1; s < stepShards; s++) {
-                finite &= kernels.addFinite(n, grads[s].segment(), from, g0, from);
-            }
-        }
-        rangeFinite[t] = finite;
+        return rows;
     }
 
     private void updateRange(int t, int parts) {
         optimizer.apply(kernels, stepRate, step + 1, rangeFrom[t], rangeTo[t], model.parameters().segment(),
-                grads[0].segment(), state.length > 0 ? state[0].segment() : null,
+                model.gradients().segment(), state.length > 0 ? state[0].segment() : null,
                 state.length > 1 ? state[1].segment() : null);
     }
 
@@ -567,9 +534,12 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    private static void closeAll(WorkerPool p, Slab keep, Evaluator ev) {
+    private static void closeAll(WorkerPool p, ShardedPass sp, Slab keep, Evaluator ev) {
         if (ev != null) {
             ev.close();
+        }
+        if (sp != null) {
+            sp.close();
         }
         if (p != null) {
             p.close();
@@ -582,22 +552,12 @@ public final class Trainer implements AutoCloseable {
     /** Frees the trainer's threads, workspaces, gradient shards and optimizer state; the model stays open. */
     @Override
     public void close() {
-        closeAll(pool, best, evaluator);
-        closeShards();
+        closeAll(pool, pass, best, evaluator);
+        closeState();
     }
 
-    /** Frees the workspaces, gradient shards (not the model's own) and optimizer state made so far. */
-    private void closeShards() {
-        for (Workspace w : ws) {
-            if (w != null) {
-                w.close();
-            }
-        }
-        for (int s = 1; s < grads.length; s++) {
-            if (grads[s] != null) {
-                grads[s].close();
-            }
-        }
+    /** Frees the optimizer state made so far. */
+    private void closeState() {
         for (Slab st : state) {
             if (st != null) {
                 st.close();

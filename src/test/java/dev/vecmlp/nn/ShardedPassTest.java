@@ -109,6 +109,63 @@ class ShardedPassTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void aFeedFillsEachShardWithItsRowsOnTheThreadThatRunsIt(Kernels kernels) {
+        int batch = 7;
+        float[] x = inputs(batch);
+        int[] y = labels(batch);
+        Result preset = run(kernels, 2, 3, batch);
+        try (Model model = SPEC.init(9L, kernels);
+             WorkerPool pool = new WorkerPool(2, "sharded-test");
+             ShardedPass pass = new ShardedPass(model, pool, 3, MAX)) {
+            int in = SPEC.inputs();
+            int[] filled = new int[3], doneRows = new int[3];
+            ShardedPass.Feed feed = new ShardedPass.Feed() {
+                @Override
+                public void fill(int shard, int from, int rows, Workspace ws) {
+                    ws.inputs().copyRowsFrom(x, from * in, rows);
+                    ws.setLabelRows(y, from, rows);
+                    filled[shard] = from;
+                }
+
+                @Override
+                public void done(int shard, int from, int rows, Workspace ws) {
+                    doneRows[shard] = rows;
+                }
+            };
+            double sum = pass.forwardBackward(batch, feed, false);
+            // Shard s of 7 rows in 3 holds rows [7s/3, 7(s+1)/3): 0-1, 2-3, 4-6.
+            assertArrayEquals(new int[] {0, 2, 4}, filled, "first rows of the shards");
+            assertArrayEquals(new int[] {2, 2, 3}, doneRows, "rows of the shards");
+            assertEquals(3, pass.activeShards());
+            assertEquals(3, pass.shardRows(2));
+            assertTrue(pass.gradientsFinite(), "a finite gradient");
+            assertArrayEquals(preset.gradients(), model.gradientsToArray(), "the same bits as setInputs and setLabels");
+            assertEquals(preset.loss(), sum / batch + 0.5 * SPEC.l2() * model.sumOfSquaredWeights(), 1e-12);
+            assertEquals(sum, pass.forwardBackward(batch, feed, true), 0.0, "the caller alone: the same sum");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void aNonFiniteGradientIsReportedAfterTheSum(Kernels kernels) {
+        int batch = 8;
+        float[] x = inputs(batch);
+        x[5 * SPEC.inputs() + 3] = Float.NaN;   // row 5: in the second shard
+        try (Model model = SPEC.init(9L, kernels);
+             WorkerPool pool = new WorkerPool(2, "sharded-test");
+             ShardedPass pass = new ShardedPass(model, pool, 2, MAX)) {
+            pass.setInputs(inputs(batch), batch);
+            pass.setLabels(labels(batch), batch);
+            pass.forwardBackward(batch);
+            assertTrue(pass.gradientsFinite(), "finite inputs, a finite gradient");
+            pass.setInputs(x, batch);
+            pass.forwardBackward(batch);
+            assertTrue(!pass.gradientsFinite(), "a NaN input in shard 1 makes the summed gradient non-finite");
+        }
+    }
+
     @Test
     void badArgumentsAreRejectedNamingWhatWasExpected() {
         try (Model model = SPEC.init(9L, KernelProvider.simd());
