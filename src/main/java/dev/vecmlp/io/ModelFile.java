@@ -262,16 +262,7 @@ public final class ModelFile {
                 extra.put(k, v);
             }
         });
-        // init draws weights that setParameters then overwrites: Model has no public constructor
-        // that leaves them unset, and the draw is cheap next to reading the file.
-        Model model = spec.init(0L, kernels);
-        try {
-            model.setParameters(parameters);
-        } catch (RuntimeException | Error e) {
-            model.close();
-            throw e;
-        }
-        return new Contents(model, scaling, extra);
+        return new Contents(spec.withParameters(parameters, kernels), scaling, extra);
     }
 
     static Mlp specOf(TensorFile f) throws ModelFormatException {

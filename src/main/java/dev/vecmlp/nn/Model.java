@@ -164,17 +164,22 @@ public final class Model implements AutoCloseable {
             throw new IllegalArgumentException("parameters: expected " + expected + " floats for " + spec
                     + ", found " + values.length);
         }
+        // The place is put into words only for a value that fails: building it for every value
+        // took 139 ms for network A in a fresh JVM, a third of reading its model file.
         int at = 0;
         for (int l = 0; l < spec.depth(); l++) {
             Layer layer = spec.layer(l);
-            for (int r = 0; r < layer.outputs(); r++) {
-                for (int c = 0; c < layer.inputs(); c++) {
-                    checkFinite(values[at++], "layer " + l + " weight [" + r + "][" + c + "]");
-                }
+            int weights = layer.outputs() * layer.inputs();
+            int bad = firstNonFinite(values, at, weights);
+            if (bad >= 0) {
+                checkFinite(values[at + bad], "layer " + l + " weight [" + bad / layer.inputs() + "][" + bad % layer.inputs() + "]");
             }
-            for (int u = 0; u < layer.outputs(); u++) {
-                checkFinite(values[at++], "layer " + l + " bias [" + u + "]");
+            at += weights;
+            bad = firstNonFinite(values, at, layer.outputs());
+            if (bad >= 0) {
+                checkFinite(values[at + bad], "layer " + l + " bias [" + bad + "]");
             }
+            at += layer.outputs();
         }
         at = 0;
         for (int l = 0; l < spec.depth(); l++) {
@@ -407,6 +412,16 @@ public final class Model implements AutoCloseable {
         if (index < 0 || index >= size) {
             throw new IndexOutOfBoundsException("layer " + layer + " " + what + ": expected 0 to " + (size - 1) + ", found " + index);
         }
+    }
+
+    /** The index of the first value of {@code values[from .. from+count)} that is not finite, or -1. */
+    private static int firstNonFinite(float[] values, int from, int count) {
+        for (int i = 0; i < count; i++) {
+            if (!Float.isFinite(values[from + i])) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     static void checkFinite(float v, String where) {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
+import dev.vecmlp.kernel.KernelProvider;
 import dev.vecmlp.nn.Mlp;
 import dev.vecmlp.nn.Model;
 
@@ -262,14 +263,7 @@ public final class TrainingState {
 
     /** A new model of {@link #spec()} holding {@link #parameters()}, on this JVM's best kernels; the caller closes it. */
     public Model newModel() {
-        Model model = spec.init(0L);
-        try {
-            model.setParameters(parameters);
-        } catch (RuntimeException | Error e) {
-            model.close();
-            throw e;
-        }
-        return model;
+        return spec.withParameters(parameters, KernelProvider.best());
     }
 
     @Override

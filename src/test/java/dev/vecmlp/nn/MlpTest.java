@@ -181,4 +181,25 @@ class MlpTest {
             assertEquals(a.pointwise().derivative(z, h), a.derivative(z, h), a + "'(" + z + ")");
         }
     }
+
+    @Test
+    void withParametersMakesAModelHoldingThemAndNamesABadValue() {
+        Mlp spec = Mlp.input(3).dense(4, Activation.TANH).dense(2, Activation.LINEAR).loss(Loss.SQUARED_ERROR).build();
+        float[] values = new float[(int) spec.parameterCount()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = 0.25f * i - 3;
+        }
+        try (Model m = spec.withParameters(values, dev.vecmlp.kernel.KernelProvider.scalar())) {
+            assertArrayEquals(values, m.parametersToArray());
+        }
+        values[12 + 4 + 5] = Float.NaN;   // layer 1 (4 inputs) starts after 12 + 4 values: its sixth is [1][1]
+        assertRejected(IllegalArgumentException.class, () -> spec.withParameters(values, dev.vecmlp.kernel.KernelProvider.scalar()),
+                "layer 1 weight [1][1]", "expected a finite value", "found NaN");
+        values[21] = 1f;
+        values[12 + 1] = Float.POSITIVE_INFINITY;   // layer 0's bias [1]
+        assertRejected(IllegalArgumentException.class, () -> spec.withParameters(values, dev.vecmlp.kernel.KernelProvider.scalar()),
+                "layer 0 bias [1]", "found Infinity");
+        assertRejected(IllegalArgumentException.class, () -> spec.withParameters(new float[3], dev.vecmlp.kernel.KernelProvider.scalar()),
+                "expected " + spec.parameterCount() + " floats", "found 3");
+    }
 }
