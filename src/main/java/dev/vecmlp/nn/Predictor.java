@@ -399,9 +399,11 @@ public final class Predictor implements AutoCloseable {
      * round being 16 calls of one row through each entry point ({@link #classify},
      * {@link #predict(float[], float[])}, {@link #predict(MemorySegment, MemorySegment, int)}),
      * then one call at batches 3, 7, ..., 2^k - 1 below {@link #maxBatch()} and one at
-     * {@code maxBatch()} (so that the kernels' edge rows, full tiles and large-batch paths are all
-     * compiled), until {@link WarmUp#CLEAN_ROUNDS} rounds in a row have allocated nothing
-     * ({@link WarmUp}: the kernels box until C2 has compiled them). It gives up after
+     * {@code maxBatch()} through each of the two batch entry points (so that the kernels' edge
+     * rows, full tiles and large-batch paths are all compiled), until {@link WarmUp} says the JIT
+     * has settled: {@link WarmUp#CLEAN_ROUNDS} rounds in a row have allocated nothing (the kernels
+     * box until C2 has compiled them) and no compilation has ended for
+     * {@value WarmUp#CLEAN_QUIET_MILLIS} ms. It gives up after
      * {@value #WARM_UP_LIMIT_MILLIS} ms, plus the round under way.
      *
      * <p>Compiled code belongs to the JVM, not to this predictor: warming one predictor of a
@@ -432,6 +434,10 @@ public final class Predictor implements AutoCloseable {
             one[i] = (float) rng.nextGaussian();
         }
         float[] oneOut = new float[outputs];
+        float[] many = new float[max * inputs], manyOut = new float[max * outputs];
+        for (int i = 0; i < many.length; i++) {
+            many[i] = (float) rng.nextGaussian();
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment in = arena.allocate(ValueLayout.JAVA_FLOAT, (long) max * inputs);
             for (long i = 0; i < (long) max * inputs; i++) {
@@ -449,6 +455,7 @@ public final class Predictor implements AutoCloseable {
                 }
                 if (max > 1) {
                     predict(in, out, max);
+                    predict(many, manyOut);
                 }
             }, WARM_UP_LIMIT_MILLIS);
         } finally {

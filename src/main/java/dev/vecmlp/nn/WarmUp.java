@@ -14,16 +14,17 @@ import java.util.Objects;
  * 60 times slower), and both box every vector.
  *
  * <p><b>The rule.</b> The JIT has settled for this thread's work when {@value #CLEAN_ROUNDS}
- * rounds of it in a row have allocated nothing on the thread. The kernels allocate nothing once
- * C2 has compiled them and box vectors (tens of KB to MB a round) before, so a round that
- * allocates nothing ran its vector code in C2: a signal of this thread's own work, which other
- * threads compiling other code do not blur. The rule before it, the JVM's total compilation time
- * unchanged for 200 ms (plus, for a predictor, at least 10,000 calls), waited on every other
- * compilation in the JVM too: {@code Predictor.warmUp()} of network A at batch 1 took 2.33-2.40 s
- * with it and 1.12-1.73 s with this one, and the 1,000 calls after it ran as fast either way
- * (37-39 ms in all, p99 64-75 µs; fresh JVMs, 3 each, JDK 25.0.3 on Zen 5). Where the JVM does
- * not count a thread's allocations, the rule falls back to the total compilation time: unchanged
- * for {@value #QUIET_MILLIS} ms.
+ * rounds of it in a row have allocated nothing on the thread, and no compilation has ended in
+ * the JVM for {@value #CLEAN_QUIET_MILLIS} ms (see {@link #CLEAN_QUIET_MILLIS} for why both).
+ * The kernels allocate nothing once C2 has compiled them and box vectors (tens of KB to MB a
+ * round) before, so a round that allocates nothing ran its vector code in C2: a signal of this
+ * thread's own work, which needs only a short quiet period beside it. The rule before it, the
+ * JVM's total compilation time unchanged for 200 ms and at least 10,000 calls, waited longer:
+ * {@code Predictor.warmUp()} of network A at batch 1 took 2.99-3.05 s with it and 1.93-2.40 s
+ * with this one, and the 1,000 calls after it ran as fast either way (45-57 ms in all; fresh
+ * JVMs in turn, 3 each, JDK 25.0.3 on Zen 5, a busy hour). Where the JVM does not count a
+ * thread's allocations, the rule is the total compilation time unchanged for
+ * {@value #QUIET_MILLIS} ms.
  *
  * <pre>{@code
  * WarmUp.Watch watch = new WarmUp.Watch();
@@ -41,6 +42,16 @@ public final class WarmUp {
     public static final int CLEAN_ROUNDS = 3;
     /** The fallback rule: the JVM's total compilation time unchanged for this long. */
     public static final long QUIET_MILLIS = 200;
+    /**
+     * With clean rounds, the JVM's total compilation time must also have stood still this long.
+     * Clean rounds alone say the kernels are in C2, not that the code around them is: C2 can
+     * still be compiling a caller, and the version it installs can inline the kernels with a
+     * profile that lacks a path, or past its node budget, and box again. Clean rounds alone let
+     * PredictorTest's 200 calls after a warm-up allocate 520 bytes, and LatencyTest's timed
+     * calls 424, when the suite ran whole (the kernels already compiled by earlier tests, so three
+     * rounds were clean at once).
+     */
+    public static final long CLEAN_QUIET_MILLIS = 100;
 
     private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -88,14 +99,14 @@ public final class WarmUp {
         /** Whether the JIT has settled, counting the round just ended. */
         public boolean settled() {
             long after = allocatedBytes();
-            if (before >= 0 && after >= 0) {
-                clean = after == before ? clean + 1 : 0;
-                return clean >= CLEAN_ROUNDS;
-            }
             long now = System.nanoTime(), c = compilationMillis();
             if (c != compiled) {
                 compiled = c;
                 quietSince = now;
+            }
+            if (before >= 0 && after >= 0) {
+                clean = after == before ? clean + 1 : 0;
+                return clean >= CLEAN_ROUNDS && now - quietSince >= CLEAN_QUIET_MILLIS * 1_000_000L;
             }
             return now - quietSince >= QUIET_MILLIS * 1_000_000L;
         }
