@@ -60,7 +60,8 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * Steps run on the calling thread alone while the JIT compiles the kernels: until
-     * {@link WarmUp} says it has settled (steps that allocate nothing), or for
+     * {@link WarmUp} says it has settled (steps that allocate nothing, and a moment without a
+     * compilation ending), or for
      * {@link #WARM_MAX_STEPS} steps at most. Until C2 has compiled them the kernels run boxed and
      * slow, and on 2 cores a second training thread takes the CPU the compiler needs: the first
      * epoch of {@code ./vecmlp train} took 2.4 s on one thread against 3.0 s on both (medians of
