@@ -172,7 +172,8 @@ public final class Model implements AutoCloseable {
             int weights = layer.outputs() * layer.inputs();
             int bad = firstNonFinite(values, at, weights);
             if (bad >= 0) {
-                checkFinite(values[at + bad], "layer " + l + " weight [" + bad / layer.inputs() + "][" + bad % layer.inputs() + "]");
+                checkFinite(values[at + bad],
+                        "layer " + l + " weight [" + bad / layer.inputs() + "][" + bad % layer.inputs() + "]");
             }
             at += weights;
             bad = firstNonFinite(values, at, layer.outputs());

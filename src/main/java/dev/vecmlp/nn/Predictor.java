@@ -88,7 +88,6 @@ public final class Predictor implements AutoCloseable {
      */
     public static final int SPLIT_ALIGN_ROWS = 16;
 
-
     private final Model model;
     private final Workspace ws;
     private final int inputs;

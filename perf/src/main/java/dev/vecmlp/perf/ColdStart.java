@@ -45,7 +45,7 @@ public final class ColdStart {
     /** One engine, the model loaded: what the harness times. */
     public interface Engine extends AutoCloseable {
         /**
-         * Predicts the first {@code batch} rows of the fixed inputs ({@link #inputs()}, given as
+         * Predicts the first {@code batch} rows of the fixed inputs ({@link ColdStart#inputs()}, given as
          * {@code x}; an engine may have copied them into buffers of its own in {@link #prepare})
          * on {@code threads} threads.
          */
