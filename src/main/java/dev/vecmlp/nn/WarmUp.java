@@ -18,11 +18,11 @@ import java.util.Objects;
  * the JVM for {@value #CLEAN_QUIET_MILLIS} ms (see {@link #CLEAN_QUIET_MILLIS} for why both).
  * The kernels allocate nothing once C2 has compiled them and box vectors (tens of KB to MB a
  * round) before, so a round that allocates nothing ran its vector code in C2: a signal of this
- * thread's own work, which needs only a short quiet period beside it. The rule before it, the
+ * thread's own work. The rule before it, the
  * JVM's total compilation time unchanged for 200 ms and at least 10,000 calls, waited longer:
- * {@code Predictor.warmUp()} of network A at batch 1 took 2.99-3.05 s with it and 1.93-2.40 s
- * with this one, and the 1,000 calls after it ran as fast either way (45-57 ms in all; fresh
- * JVMs in turn, 3 each, JDK 25.0.3 on Zen 5, a busy hour). Where the JVM does not count a
+ * {@code Predictor.warmUp()} of network A at batch 1 took 2.85-3.12 s with it and 2.41-2.76 s
+ * with this one, and the 1,000 calls after it ran as fast either way (42-53 ms in all; fresh
+ * JVMs in turn, 3 each, JDK 25.0.3 on Zen 5). Where the JVM does not count a
  * thread's allocations, the rule is the total compilation time unchanged for
  * {@value #QUIET_MILLIS} ms.
  *
@@ -45,13 +45,14 @@ public final class WarmUp {
     /**
      * With clean rounds, the JVM's total compilation time must also have stood still this long.
      * Clean rounds alone say the kernels are in C2, not that the code around them is: C2 can
-     * still be compiling a caller, and the version it installs can inline the kernels with a
-     * profile that lacks a path, or past its node budget, and box again. Clean rounds alone let
-     * PredictorTest's 200 calls after a warm-up allocate 520 bytes, and LatencyTest's timed
-     * calls 424, when the suite ran whole (the kernels already compiled by earlier tests, so three
-     * rounds were clean at once).
+     * still be compiling a caller (a compilation counts in the total only when it ends, and one
+     * took up to 130 ms here), and switching to the code it installs allocated a few hundred
+     * bytes once. Clean rounds alone let PredictorTest's 200 calls after a warm-up allocate 520
+     * bytes when the suite ran whole (the kernels compiled by earlier tests, so three rounds were
+     * clean at once); with 100 ms, LatencyTest's timed calls still met a switch (424 bytes) in
+     * one suite run of three. 200 ms is longer than any single compilation of these methods.
      */
-    public static final long CLEAN_QUIET_MILLIS = 100;
+    public static final long CLEAN_QUIET_MILLIS = 200;
 
     private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
