@@ -87,10 +87,29 @@ public final class WarmUp {
      * {@link #settled} after it, on the thread that runs the rounds. Allocates nothing.
      */
     public static final class Watch {
+        private final long quietNanos;
         private int clean;
         private long before;
         private long compiled = compilationMillis();
         private long quietSince = System.nanoTime();
+
+        /** A watch by the whole rule: clean rounds and {@value #CLEAN_QUIET_MILLIS} ms of quiet. */
+        public Watch() {
+            this(CLEAN_QUIET_MILLIS);
+        }
+
+        /**
+         * A watch that asks, beside the clean rounds, for {@code quietMillis} without a finished
+         * compilation (0: clean rounds alone). Clean rounds alone say the kernels run in C2; the
+         * quiet says the code around them is done too, which matters to a caller that must not
+         * allocate afterwards, not to one that only chooses how many threads to use.
+         */
+        public Watch(long quietMillis) {
+            if (quietMillis < 0) {
+                throw new IllegalArgumentException("quietMillis: expected 0 or more, found " + quietMillis);
+            }
+            this.quietNanos = quietMillis * 1_000_000L;
+        }
 
         /** Marks the start of a round. */
         public void begin() {
@@ -107,7 +126,7 @@ public final class WarmUp {
             }
             if (before >= 0 && after >= 0) {
                 clean = after == before ? clean + 1 : 0;
-                return clean >= CLEAN_ROUNDS && now - quietSince >= CLEAN_QUIET_MILLIS * 1_000_000L;
+                return clean >= CLEAN_ROUNDS && now - quietSince >= quietNanos;
             }
             return now - quietSince >= QUIET_MILLIS * 1_000_000L;
         }

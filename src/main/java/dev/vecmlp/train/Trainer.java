@@ -60,8 +60,8 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * Steps run on the calling thread alone while the JIT compiles the kernels: until
-     * {@link WarmUp} says it has settled (steps that allocate nothing, and a moment without a
-     * compilation ending), or for
+     * {@link WarmUp}'s clean rounds say the kernels run in C2 (three steps in a row that allocate
+     * nothing), or for
      * {@link #WARM_MAX_STEPS} steps at most. Until C2 has compiled them the kernels run boxed and
      * slow, and on 2 cores a second training thread takes the CPU the compiler needs: the first
      * epoch of {@code ./vecmlp train} took 2.4 s on one thread against 3.0 s on both (medians of
@@ -100,7 +100,8 @@ public final class Trainer implements AutoCloseable {
     private float stepRate;
     private long step;
     private boolean warm;
-    private final WarmUp.Watch jit = new WarmUp.Watch();
+    /** Clean steps alone end the one-thread start: it only chooses how many threads run a step. */
+    private final WarmUp.Watch jit = new WarmUp.Watch(0);
 
     // Where the run stands, for state(): set by fit and resume, kept after they return.
     private int trainRows;

@@ -66,6 +66,18 @@ class WarmUpTest {
     }
 
     @Test
+    void aWatchWithoutQuietSettlesOnTheCleanRoundsAlone() {
+        WarmUp.Watch watch = new WarmUp.Watch(0);
+        List<Boolean> answers = new ArrayList<>();
+        for (int i = 0; i < WarmUp.CLEAN_ROUNDS; i++) {
+            watch.begin();
+            answers.add(watch.settled());
+        }
+        assertEquals(List.of(false, false, true), answers);
+        assertThrows(IllegalArgumentException.class, () -> new WarmUp.Watch(-1));
+    }
+
+    @Test
     void aNullRoundIsRejected() {
         assertThrows(NullPointerException.class, () -> WarmUp.untilSettled(null, 10));
     }
