@@ -1,6 +1,8 @@
 package dev.vecmlp.perf;
 
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 
 import org.openjdk.jmh.results.RunResult;
@@ -10,8 +12,9 @@ import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
- * Runs {@link MatmulBench} and prints each product's time and GFLOP/s, and the fraction of this
- * machine's measured single-thread peak (114 GFLOP/s, shared/bench/TARGETS.md).
+ * Runs {@link PeakBench} and {@link MatmulBench} and prints each product's time, its GFLOP/s,
+ * and the fraction of this machine's single-thread fp32 peak as {@code PeakBench} measured it in
+ * the same run (230 GFLOP/s on a Zen 5 core, 114 on a Zen 4 core: the peak is not a constant).
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp perf/target/benchmarks.jar dev.vecmlp.perf.MatmulReport [SHAPE...]
@@ -20,24 +23,33 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * ({@code NT:256x784x512} ...).
  */
 public final class MatmulReport {
-    /** fp32 FMA peak of one Zen 4 core at 3.6 GHz, measured with C intrinsics (TARGETS.md). */
-    private static final double PEAK_GFLOPS = 114.0;
-
     private MatmulReport() {
     }
 
     public static void main(String[] args) throws RunnerException {
+        double peak = peakGflops();
         ChainedOptionsBuilder opts = new OptionsBuilder().include(MatmulBench.class.getSimpleName());
         if (args.length > 0) {
             opts.param("shape", args);
         }
         Collection<RunResult> results = new Runner(opts.build()).run();
-        System.out.printf(Locale.ROOT, "%n%-22s %12s %10s %8s%n", "shape (MxKxN)", "time (us)", "GFLOP/s", "of peak");
-        for (RunResult r : results) {
+        System.out.printf(Locale.ROOT, "%nfp32 peak of one core, measured by PeakBench: %.1f GFLOP/s (%d lanes)%n",
+                peak, PeakBench.lanes());
+        System.out.printf(Locale.ROOT, "%-22s %12s %10s %8s%n", "shape (MxKxN)", "time (us)", "GFLOP/s", "of peak");
+        List<RunResult> sorted = new ArrayList<>(results);
+        for (RunResult r : sorted) {
             String shape = r.getParams().getParam("shape");
             double us = r.getPrimaryResult().getScore();
             double gflops = MatmulBench.flops(shape) / (us * 1e3);
-            System.out.printf(Locale.ROOT, "%-22s %12.1f %10.1f %7.0f%%%n", shape, us, gflops, 100 * gflops / PEAK_GFLOPS);
+            System.out.printf(Locale.ROOT, "%-22s %12.1f %10.1f %7.0f%%%n", shape, us, gflops, 100 * gflops / peak);
         }
+    }
+
+    /** One thread's peak in GFLOP/s: PeakBench's FLOPs per iteration over its ns per iteration. */
+    static double peakGflops() throws RunnerException {
+        Collection<RunResult> peak = new Runner(new OptionsBuilder()
+                .include(PeakBench.class.getName().replace(".", "\\.") + "\\.fma$")
+                .threads(1).build()).run();
+        return PeakBench.flopsPerIteration() / peak.iterator().next().getPrimaryResult().getScore();
     }
 }
