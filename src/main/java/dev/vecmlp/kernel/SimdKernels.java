@@ -47,11 +47,22 @@ final class SimdKernels implements Kernels {
 
     /**
      * Rows of the register tile. 4 rows x {@link #NR} = 4 vectors is 16 accumulators, 4 loaded
-     * vectors and a broadcast: 21 of the 32 zmm registers, and 8 loads per 16 FMAs. With it the
-     * broadcast products run at 89-104 GFLOP/s of the 114 peak (MatmulBench, NN and TN at network
-     * A's shapes), so larger tiles, which would leave C2 fewer spare registers, were not tried.
+     * vectors and a broadcast: 21 registers, and 8 loads per 16 FMAs. On a Zen 4 core (512-bit
+     * FMAs split in two, 114 GFLOP/s peak) the broadcast products ran at 89-104 GFLOP/s with it
+     * (MatmulBench, NN and TN at network A's shapes); on Zen 5 at 151-170 of 230, which is why
+     * full panels now take {@link #MR_WIDE} rows.
      */
     static final int MR = 4;
+    /**
+     * Rows of the register tile of the broadcast products across full panels: 6 rows x
+     * {@link #NR} vectors is 24 accumulators, 4 loaded vectors and a broadcast, 29 of the 32 zmm
+     * registers, and 10 loads per 24 FMAs; each panel row loaded from L2 feeds 6 rows, not 4.
+     * MatmulBench on a Zen 5 core (full-width 512-bit FMAs, 230 GFLOP/s peak), 4 rows then 6,
+     * GFLOP/s: NT 256x784x512 170 / 196, NN 256x512x512 168 / 189, NN 256x512x784 157 / 186,
+     * TN 512x256x784 151 / 183, TN 512x256x512 164 / 195. Only with 16 lanes: AVX-512 has 32
+     * vector registers, where AVX2 (8 lanes) has 16 and 24 accumulators would spill.
+     */
+    static final int MR_WIDE = L == 16 ? 6 : MR;
     /** Vectors (of {@link #L} floats) across the register tile of the broadcast products. */
     static final int NR = 4;
     /**
@@ -993,20 +1004,30 @@ final class SimdKernels implements Kernels {
                                          Pointwise f, MemorySegment z, long zB, long ldzB, MemorySegment h, long hB, long ldhB,
                                          float lambda, MemorySegment w, long wB, long ldwB) {
         int panel = NR * L;
-        int mFull = m - m % MR;
         for (int j0 = 0; j0 < n; j0 += panel) {
             int width = Math.min(panel, n - j0);
             long col = 4L * j0;
             long bPanel = bB + j0 * colB;
+            // Tiles of MR_WIDE rows across full panels, MR rows across the last, narrower one;
+            // single rows only when the whole product has fewer than MR. The last tile moves up
+            // to end at row m, over rows a tile before it has done: it writes the same values
+            // again, since every tile sums a row in the same order, and so no row of a product
+            // of MR rows or more is ever summed in another order (see SPLIT_ALIGN_ROWS in Predictor).
+            int tile = m < MR ? 1 : width == panel && m >= MR_WIDE ? MR_WIDE : MR;
             for (int i = 0; i < m; ) {
-                int rows = i < mFull ? MR : 1;
+                int rows = tile;
+                if (i + rows > m) {
+                    i = m - rows;
+                }
                 long aRow = aB + i * arsB;
                 long cRow = cB + i * ldcB + col;
                 if (width == panel) {
                     if (rows == MR) {
                         bcast4x4(k, a, aRow, arsB, acsB, b, bPanel, ldbB, c, cRow, ldcB);
-                    } else {
+                    } else if (rows == 1) {
                         bcast1x4(k, a, aRow, acsB, b, bPanel, ldbB, c, cRow);
+                    } else {
+                        bcast6x4(k, a, aRow, arsB, acsB, b, bPanel, ldbB, c, cRow, ldcB);
                     }
                 } else {
                     for (int j = 0; j < width; j += L) {
@@ -1060,6 +1081,54 @@ final class SimdKernels implements Kernels {
         c22.intoMemorySegment(c, r2 + 2 * VB, BO); c23.intoMemorySegment(c, r2 + 3 * VB, BO);
         c30.intoMemorySegment(c, r3, BO); c31.intoMemorySegment(c, r3 + VB, BO);
         c32.intoMemorySegment(c, r3 + 2 * VB, BO); c33.intoMemorySegment(c, r3 + 3 * VB, BO);
+    }
+
+    /**
+     * The {@link #MR_WIDE} x {@link #NR} tile: bcast4x4 with two more rows, each summed in the
+     * same order. One zero vector for all 24 accumulators: with 24 calls of zero() the method was
+     * 1,179 bytecodes, C1 gave up at tier 3 ("out of virtual registers"), and in 3 of 4 JVMs the
+     * tile stayed in tier-2 code with boxed vectors for good (network A's batch-32 pass 46 ms,
+     * not 0.8); at 1,091 bytecodes C1 compiles it and C2 follows.
+     */
+    private static void bcast6x4(int k, MemorySegment a, long aB, long arsB, long acsB,
+                                 MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, long ldcB) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector c00 = zero, c01 = zero, c02 = zero, c03 = zero, c10 = zero, c11 = zero, c12 = zero, c13 = zero;
+        FloatVector c20 = zero, c21 = zero, c22 = zero, c23 = zero, c30 = zero, c31 = zero, c32 = zero, c33 = zero;
+        FloatVector c40 = zero, c41 = zero, c42 = zero, c43 = zero, c50 = zero, c51 = zero, c52 = zero, c53 = zero;
+        long a1 = aB + arsB, a2 = a1 + arsB, a3 = a2 + arsB, a4 = a3 + arsB, a5 = a4 + arsB;
+        for (int p = 0; p < k; p++) {
+            long pb = bB + p * ldbB, pa = p * acsB;
+            FloatVector v0 = FloatVector.fromMemorySegment(S, b, pb, BO);
+            FloatVector v1 = FloatVector.fromMemorySegment(S, b, pb + VB, BO);
+            FloatVector v2 = FloatVector.fromMemorySegment(S, b, pb + 2 * VB, BO);
+            FloatVector v3 = FloatVector.fromMemorySegment(S, b, pb + 3 * VB, BO);
+            FloatVector u = FloatVector.broadcast(S, a.get(F, aB + pa));
+            c00 = v0.fma(u, c00); c01 = v1.fma(u, c01); c02 = v2.fma(u, c02); c03 = v3.fma(u, c03);
+            u = FloatVector.broadcast(S, a.get(F, a1 + pa));
+            c10 = v0.fma(u, c10); c11 = v1.fma(u, c11); c12 = v2.fma(u, c12); c13 = v3.fma(u, c13);
+            u = FloatVector.broadcast(S, a.get(F, a2 + pa));
+            c20 = v0.fma(u, c20); c21 = v1.fma(u, c21); c22 = v2.fma(u, c22); c23 = v3.fma(u, c23);
+            u = FloatVector.broadcast(S, a.get(F, a3 + pa));
+            c30 = v0.fma(u, c30); c31 = v1.fma(u, c31); c32 = v2.fma(u, c32); c33 = v3.fma(u, c33);
+            u = FloatVector.broadcast(S, a.get(F, a4 + pa));
+            c40 = v0.fma(u, c40); c41 = v1.fma(u, c41); c42 = v2.fma(u, c42); c43 = v3.fma(u, c43);
+            u = FloatVector.broadcast(S, a.get(F, a5 + pa));
+            c50 = v0.fma(u, c50); c51 = v1.fma(u, c51); c52 = v2.fma(u, c52); c53 = v3.fma(u, c53);
+        }
+        long r1 = cB + ldcB, r2 = r1 + ldcB, r3 = r2 + ldcB, r4 = r3 + ldcB, r5 = r4 + ldcB;
+        c00.intoMemorySegment(c, cB, BO); c01.intoMemorySegment(c, cB + VB, BO);
+        c02.intoMemorySegment(c, cB + 2 * VB, BO); c03.intoMemorySegment(c, cB + 3 * VB, BO);
+        c10.intoMemorySegment(c, r1, BO); c11.intoMemorySegment(c, r1 + VB, BO);
+        c12.intoMemorySegment(c, r1 + 2 * VB, BO); c13.intoMemorySegment(c, r1 + 3 * VB, BO);
+        c20.intoMemorySegment(c, r2, BO); c21.intoMemorySegment(c, r2 + VB, BO);
+        c22.intoMemorySegment(c, r2 + 2 * VB, BO); c23.intoMemorySegment(c, r2 + 3 * VB, BO);
+        c30.intoMemorySegment(c, r3, BO); c31.intoMemorySegment(c, r3 + VB, BO);
+        c32.intoMemorySegment(c, r3 + 2 * VB, BO); c33.intoMemorySegment(c, r3 + 3 * VB, BO);
+        c40.intoMemorySegment(c, r4, BO); c41.intoMemorySegment(c, r4 + VB, BO);
+        c42.intoMemorySegment(c, r4 + 2 * VB, BO); c43.intoMemorySegment(c, r4 + 3 * VB, BO);
+        c50.intoMemorySegment(c, r5, BO); c51.intoMemorySegment(c, r5 + VB, BO);
+        c52.intoMemorySegment(c, r5 + 2 * VB, BO); c53.intoMemorySegment(c, r5 + 3 * VB, BO);
     }
 
     private static void bcast1x4(int k, MemorySegment a, long aB, long acsB,

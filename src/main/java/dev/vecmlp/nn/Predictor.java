@@ -40,11 +40,11 @@ import dev.vecmlp.memory.Matrix;
  * ({@link Model#predictor(int, WorkerPool)}) cuts a batch into one part per pool thread, each
  * of at least {@link #SPLIT_MIN_ROWS} rows and in a workspace of its own; smaller batches, and
  * batch 1 always, run on the calling thread alone. Rows are independent, so a split batch gives
- * the same bits as one thread, on two conditions the predictor keeps. The forward kernel sums a
- * row in one order in a full register tile of rows and in another in an edge tile, so parts
- * start at multiples of {@link #SPLIT_ALIGN_ROWS} rows and each row lands in the same kind of
- * tile as in the whole batch (batch 300 at 512 bits: parts of 150 rows changed row 148 in the
- * last bit; parts of 144 and 156 do not). And it sums in yet another order from the batch size
+ * the same bits as one thread, on two conditions the predictor keeps. Every part has at least
+ * 4 rows, and the kernels sum a row of a product of 4 rows or more in one order whatever tile it
+ * lands in (they once did not: batch 300 at 512 bits, parts of 150 rows changed row 148 in the
+ * last bit); parts still start at multiples of {@link #SPLIT_ALIGN_ROWS} rows, as a margin. And
+ * the forward kernel sums in another order from the batch size
  * where it repacks the weights ({@link dev.vecmlp.kernel.Kernels#scratchFloatsNT} turns
  * non-zero), so a batch is split only when every part stays on the same side of that size as
  * the whole batch, in every layer. When the pool is busy with another thread's job, the batch
@@ -82,9 +82,10 @@ public final class Predictor implements AutoCloseable {
      */
     public static final int SPLIT_MIN_ROWS = 16;
     /**
-     * Parts of a split batch start at multiples of this many rows: a multiple of every row tile
-     * of the kernels (4 rows today), so a row is computed in the same kind of tile as in the
-     * whole batch.
+     * Parts of a split batch start at multiples of this many rows. The kernels give a row the
+     * same bits in any tile of a product of 4 rows or more (SimdKernelsTest
+     * {@code aRowHasTheSameBitsInEveryTile}); the alignment is a margin for kernels to come, and
+     * keeps each part's rows on cache-line boundaries.
      */
     public static final int SPLIT_ALIGN_ROWS = 16;
 

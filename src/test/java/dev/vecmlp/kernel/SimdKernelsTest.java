@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,6 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every kernel of {@link SimdKernels} against its twin in {@link ScalarKernels}, within the
@@ -40,8 +42,8 @@ class SimdKernelsTest {
     private static final Kernels SIMD = new SimdKernels();
     private static final Kernels REF = ScalarKernels.INSTANCE;
 
-    /** Around the lane counts (8, 16), the 4-row tile and the 64-float panel, and three larger sizes. */
-    private static final int[] EDGES = {1, 2, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 100, 255, 257};
+    /** Around the lane counts (8, 16), the 4- and 6-row tiles and the 64-float panel, and three larger sizes. */
+    private static final int[] EDGES = {1, 2, 4, 5, 6, 7, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 100, 255, 257};
     /**
      * The other dimensions while one runs through {@link #EDGES}: under one 4-row tile, two tiles
      * and a rest, a vector and a tile.
@@ -228,10 +230,14 @@ class SimdKernelsTest {
     }
 
     static void assertBitwiseEqual(String what, float[] simd, float[] ref, int cols) {
+        assertSameBits(what, "simd", simd, "scalar", ref, cols);
+    }
+
+    static void assertSameBits(String what, String name, float[] actual, String refName, float[] ref, int cols) {
         for (int e = 0; e < ref.length; e++) {
-            if (Float.floatToIntBits(simd[e]) != Float.floatToIntBits(ref[e])) {
-                fail(what + " [" + e / cols + "][" + e % cols + "]: simd " + simd[e] + ", scalar " + ref[e]
-                        + " (the same float operations on both sides must give the same bits)");
+            if (Float.floatToIntBits(actual[e]) != Float.floatToIntBits(ref[e])) {
+                fail(what + " [" + e / cols + "][" + e % cols + "]: " + name + " " + actual[e] + ", " + refName + " "
+                        + ref[e] + " (the same float operations on both sides must give the same bits)");
             }
         }
     }
@@ -318,6 +324,58 @@ class SimdKernelsTest {
             }
             assertWithin("H", hS, hR, hBound, n);
         }
+    }
+
+    /**
+     * A row of a product of 4 rows or more has the same bits whatever tile it lands in: rows
+     * {@code [s, m)} of an m-row product, computed as a product of their own, equal the rows of
+     * the whole one. A split batch (Predictor) relies on it, and so does the last tile of the
+     * broadcast products, which moves up over rows already done. NT takes the dot tiles under
+     * 128 rows and the packed path from 128 at 16 lanes; n = 100 gives a full panel and a narrow
+     * one at every width.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"NT", "NN", "TN"})
+    void aRowHasTheSameBitsInEveryTile(String form) {
+        int n = 100, k = 37;
+        int[] sizes = form.equals("NT") ? new int[] {4, 5, 6, 7, 9, 13, 20, 33, 128, 129, 130, 131, 133, 134, 137, 140}
+                : new int[] {4, 5, 6, 7, 8, 9, 10, 11, 13, 20, 33};
+        SplittableRandom rnd = new SplittableRandom(form.hashCode());
+        try (Arena arena = Arena.ofConfined()) {
+            int mMax = sizes[sizes.length - 1];
+            // A is m x k for NT and NN, k x m for TN (C's rows are A's columns there).
+            MemorySegment a = arena.allocateFrom(ValueLayout.JAVA_FLOAT, values(rnd, mMax * k, false));
+            MemorySegment b = arena.allocateFrom(ValueLayout.JAVA_FLOAT, values(rnd, n * k, false));
+            MemorySegment z = arena.allocateFrom(ValueLayout.JAVA_FLOAT, values(rnd, mMax * n, false));
+            MemorySegment bias = arena.allocateFrom(ValueLayout.JAVA_FLOAT, values(rnd, n, false));
+            MemorySegment scratch = arena.allocate(4L * Math.max(1, SIMD.scratchFloatsNT(mMax, n, k)), 64);
+            for (int m : sizes) {
+                // NT: a part stays on the side of the packing threshold its whole product is on.
+                int least = form.equals("NT") && m >= 128 ? 128 : 4;
+                float[] whole = rowsOf(form, m, 0, n, k, a, b, z, bias, scratch, arena);
+                for (int s = 1; m - s >= least && s <= 6; s++) {
+                    float[] part = rowsOf(form, m, s, n, k, a, b, z, bias, scratch, arena);
+                    float[] expected = Arrays.copyOfRange(whole, s * n, m * n);
+                    assertSameBits(form + ": rows " + s + " to " + (m - 1) + " of " + m + ", row counted in the part",
+                            "alone", part, "in the whole product", expected, n);
+                }
+            }
+        }
+    }
+
+    /** Rows {@code [s, m)} of the product of one of the three forms, computed as a product of m − s rows. */
+    private static float[] rowsOf(String form, int m, int s, int n, int k, MemorySegment a, MemorySegment b,
+                                  MemorySegment z, MemorySegment bias, MemorySegment scratch, Arena arena) {
+        int rows = m - s;
+        MemorySegment c = arena.allocate(4L * rows * n, 64);
+        switch (form) {
+            case "NT" -> SIMD.matmulNT(rows, n, k, a, (long) s * k, k, b, 0, k, bias, 0, Pointwise.TANH,
+                    c, 0, n, c, 0, n, scratch, 0);
+            case "NN" -> SIMD.matmulNN(rows, n, k, a, (long) s * k, k, b, 0, n, Pointwise.LOGISTIC,
+                    z, (long) s * n, n, z, (long) s * n, n, c, 0, n);
+            default -> SIMD.matmulTN(rows, n, k, a, s, m, b, 0, n, 0.25f, z, (long) s * n, n, c, 0, n);
+        }
+        return c.toArray(ValueLayout.JAVA_FLOAT);
     }
 
     /** The documented aliasing: {@code h} may be the memory of {@code z}; then it holds f(Z). */
