@@ -63,6 +63,13 @@ final class SimdKernels implements Kernels {
      * vector registers, where AVX2 (8 lanes) has 16 and 24 accumulators would spill.
      */
     static final int MR_WIDE = L == 16 ? 6 : MR;
+    /**
+     * The wide tile serves products of at least this many rows and this inner dimension. The
+     * training step's 32-row shards (NN of 32 rows, TN over k = 32) ran slower with it: steady
+     * step 2.25-2.37 ms against 2.07-2.12, whole command 9.9-11.2 s against 8.4-8.8 s
+     * (perf/main-job.sh, in turn, a slow hour), so they keep the 4-row tile.
+     */
+    private static final int WIDE_MIN = 128;
     /** Vectors (of {@link #L} floats) across the register tile of the broadcast products. */
     static final int NR = 4;
     /**
@@ -1013,7 +1020,7 @@ final class SimdKernels implements Kernels {
             // to end at row m, over rows a tile before it has done: it writes the same values
             // again, since every tile sums a row in the same order, and so no row of a product
             // of MR rows or more is ever summed in another order (see SPLIT_ALIGN_ROWS in Predictor).
-            int tile = m < MR ? 1 : width == panel && m >= MR_WIDE ? MR_WIDE : MR;
+            int tile = m < MR ? 1 : width == panel && m >= WIDE_MIN && k >= WIDE_MIN ? MR_WIDE : MR;
             for (int i = 0; i < m; ) {
                 int rows = tile;
                 if (i + rows > m) {
