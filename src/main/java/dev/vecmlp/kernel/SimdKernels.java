@@ -57,7 +57,7 @@ final class SimdKernels implements Kernels {
      * Rows of the register tile of the broadcast products across full panels: 6 rows x
      * {@link #NR} vectors is 24 accumulators, 4 loaded vectors and a broadcast, 29 of the 32 zmm
      * registers, and 10 loads per 24 FMAs; each panel row loaded from L2 feeds 6 rows, not 4.
-     * MatmulBench on a Zen 5 core (full-width 512-bit FMAs, 230 GFLOP/s peak), 4 rows then 6,
+     * MatmulBench on a Zen 5 core (cpu family 26, full-width 512-bit FMAs, 230 GFLOP/s peak), 4 rows then 6,
      * GFLOP/s: NT 256x784x512 170 / 196, NN 256x512x512 168 / 189, NN 256x512x784 157 / 186,
      * TN 512x256x784 151 / 183, TN 512x256x512 164 / 195. Only with 16 lanes: AVX-512 has 32
      * vector registers, where AVX2 (8 lanes) has 16 and 24 accumulators would spill.
@@ -67,7 +67,7 @@ final class SimdKernels implements Kernels {
      * The wide tile serves products of at least this many rows and this inner dimension. The
      * training step's 32-row shards (NN of 32 rows, TN over k = 32) ran slower with it: steady
      * step 2.25-2.37 ms against 2.07-2.12, whole command 9.9-11.2 s against 8.4-8.8 s
-     * (perf/main-job.sh, in turn, a slow hour), so they keep the 4-row tile.
+     * (perf/main-job.sh, in turn, Zen 5, a slow hour), so they keep the 4-row tile.
      */
     private static final int WIDE_MIN = 128;
     /** Vectors (of {@link #L} floats) across the register tile of the broadcast products. */
@@ -1015,7 +1015,8 @@ final class SimdKernels implements Kernels {
             int width = Math.min(panel, n - j0);
             long col = 4L * j0;
             long bPanel = bB + j0 * colB;
-            // Tiles of MR_WIDE rows across full panels, MR rows across the last, narrower one;
+            // Tiles of MR_WIDE rows across full panels of products of at least WIDE_MIN rows and
+            // inner dimension, MR rows elsewhere;
             // single rows only when the whole product has fewer than MR. The last tile moves up
             // to end at row m, over rows a tile before it has done: it writes the same values
             // again, since every tile sums a row in the same order, and so no row of a product

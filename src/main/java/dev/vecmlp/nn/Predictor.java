@@ -84,8 +84,7 @@ public final class Predictor implements AutoCloseable {
     /**
      * Parts of a split batch start at multiples of this many rows. The kernels give a row the
      * same bits in any tile of a product of 4 rows or more (SimdKernelsTest
-     * {@code aRowHasTheSameBitsInEveryTile}); the alignment is a margin for kernels to come, and
-     * keeps each part's rows on cache-line boundaries.
+     * {@code aRowHasTheSameBitsInEveryTile}); the alignment is a margin for kernels to come.
      */
     public static final int SPLIT_ALIGN_ROWS = 16;
 

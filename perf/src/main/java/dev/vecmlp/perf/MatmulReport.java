@@ -1,8 +1,6 @@
 package dev.vecmlp.perf;
 
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
 import java.util.Locale;
 
 import org.openjdk.jmh.results.RunResult;
@@ -36,8 +34,7 @@ public final class MatmulReport {
         System.out.printf(Locale.ROOT, "%nfp32 peak of one core, measured by PeakBench: %.1f GFLOP/s (%d lanes)%n",
                 peak, PeakBench.lanes());
         System.out.printf(Locale.ROOT, "%-22s %12s %10s %8s%n", "shape (MxKxN)", "time (us)", "GFLOP/s", "of peak");
-        List<RunResult> sorted = new ArrayList<>(results);
-        for (RunResult r : sorted) {
+        for (RunResult r : results) {
             String shape = r.getParams().getParam("shape");
             double us = r.getPrimaryResult().getScore();
             double gflops = MatmulBench.flops(shape) / (us * 1e3);
