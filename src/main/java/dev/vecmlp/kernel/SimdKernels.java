@@ -26,12 +26,15 @@ import static jdk.incubator.vector.VectorOperators.MAX;
  *       row-major along the output columns, so a register tile of {@link #MR} rows by {@link #NR}
  *       vectors of C accumulates {@code a(i,p) · B[p][j..j+NR·L)}: one broadcast per row, one load
  *       per vector, no reductions. NN and TN differ only in how {@code a(i,p)} is addressed.
- *   <li><b>NT</b> (forward): both operands run along k. From {@link #NT_PACK_MIN_ROWS} rows of
- *       A on, B is transposed into panels in the caller's scratch (16x16 register transposes)
- *       and the product runs as a broadcast product. Below that, where the transpose would cost
- *       as much as the product (batch 1) or a third of it (batch 32), a tile is {@link #MR} rows
- *       of A by {@link #MR} rows of B: 16 vector accumulators of partial dot products, reduced
- *       at the end. Either way bias and activation run over finished rows, vectorized.
+ *   <li><b>NT</b> (forward): both operands run along k, so one of them is transposed into
+ *       panels in the caller's scratch (16x16 register transposes) and the product runs as a
+ *       broadcast product. From {@link #NT_PACK_MIN_ROWS} rows of A on, B (the weights) is
+ *       transposed; from {@link #NT_SWAP_MIN_ROWS} rows, where that would cost a third of the
+ *       product, A (the batch) is, and the product is Cᵀ = B · Aᵀ, transposed back. Both sum a
+ *       row in the same order, so a row has the same bits on either. Below 16 rows (batch 1),
+ *       where even that copy does not pay, a tile is {@link #MR} rows of A by {@link #MR} rows
+ *       of B: 16 vector accumulators of partial dot products, reduced at the end. Either way
+ *       bias and activation run over finished rows, vectorized.
  * </ul>
  * Edges are done by smaller tiles of the same kind (1 row, 1 vector with a mask), never by masks
  * in the hot loop of the big tile.
@@ -86,6 +89,18 @@ final class SimdKernels implements Kernels {
      * would cost a third of the product.
      */
     private static final int NT_PACK_MIN_ROWS = 128;
+    /**
+     * From this many rows of A (up to {@link #NT_PACK_MIN_ROWS}), NT transposes A, not B, and
+     * runs as the broadcast product Cᵀ = B · Aᵀ ({@link #swappedNT}): the copy is of the batch's
+     * rows, not the weights, so it costs little beside the product. MatmulBench on Zen 5 (cpu
+     * family 26), dot tiles then swapped, µs: NT 32x784x512 223 / 130-150 (115 / 171-198
+     * GFLOP/s), 64x784x512 about 390 / 260-290. At 16 rows the tile's 2 vectors are half
+     * padding and the two cost the same (128 µs dot, about 130 swapped); 16 is where it starts,
+     * so a batch of 32 split in two parts of 16 keeps the bits of the whole.
+     */
+    private static final int NT_SWAP_MIN_ROWS = 16;
+    /** Rows of B in the swapped product's tile across 2 vectors: 24 accumulators, as the wide tile. */
+    private static final int SWAP_ROWS = 12;
 
     /** The lane numbers 0, 1, ..., L-1, as floats; compared with a count they make tail masks. */
     private static final float[] IOTA = iota();
@@ -539,9 +554,19 @@ final class SimdKernels implements Kernels {
     // - Keep each method small: at 1,350 bytecodes C1 gave up ("out of virtual registers"), so
     //   the method ran interpreted, 1,000 times slower, until C2 got to it.
 
+    /**
+     * Enough for a product of any row count up to {@code m}, so a workspace sized for its largest
+     * batch serves every smaller one on the same path: the swapped product of up to
+     * {@code NT_PACK_MIN_ROWS - 1} rows needs more than the packed product of a few more rows
+     * when n is small.
+     */
     @Override
     public long scratchFloatsNT(int m, int n, int k) {
-        return packs(m, n) ? (long) panels(n) * NR * L * k : 0;
+        if (L != 16 || m < NT_SWAP_MIN_ROWS || n < L) {
+            return 0;
+        }
+        long swapped = swapFloats(Math.min(m, NT_PACK_MIN_ROWS - 1), n, k);
+        return packs(m, n) ? Math.max(swapped, packFloats(n, k)) : swapped;
     }
 
     /**
@@ -550,6 +575,21 @@ final class SimdKernels implements Kernels {
      */
     private static boolean packs(int m, int n) {
         return L == 16 && m >= NT_PACK_MIN_ROWS && n >= L;
+    }
+
+    /** Whether NT runs as the swapped product (see {@link #NT_SWAP_MIN_ROWS}). */
+    private static boolean swaps(int m, int n) {
+        return L == 16 && m >= NT_SWAP_MIN_ROWS && m < NT_PACK_MIN_ROWS && n >= L;
+    }
+
+    /** Scratch of the packed product: B transposed into panels. */
+    private static long packFloats(int n, int k) {
+        return (long) panels(n) * NR * L * k;
+    }
+
+    /** Scratch of the swapped product: A transposed into panels, then Cᵀ (n rows of the panels' width). */
+    private static long swapFloats(int m, int n, int k) {
+        return (long) panels(m) * NR * L * ((long) k + n);
     }
 
     private static int panels(int n) {
@@ -562,13 +602,18 @@ final class SimdKernels implements Kernels {
                          MemorySegment h, long hOff, int ldh, MemorySegment scratch, long scratchOff) {
         long ldaB = 4L * lda, ldbB = 4L * ldb, ldzB = 4L * ldz, ldhB = 4L * ldh;
         long aB = 4L * aOff, bB = 4L * bOff, zB = 4L * zOff, hB = 4L * hOff, biasB = 4L * biasOff;
-        long need = scratchFloatsNT(m, n, k);
-        if (need > 0 && scratch != null && scratch.byteSize() - 4L * scratchOff >= 4L * need) {
+        long room = scratch == null ? 0 : scratch.byteSize() - 4L * scratchOff;
+        if (packs(m, n) && room >= 4L * packFloats(n, k)) {
             // B transposed into panels of 64 columns, then the broadcast product, as NN does.
             long pB = 4L * scratchOff;
             packPanels(n, k, b, bB, ldbB, scratch, pB);
             broadcastProduct(m, n, k, a, aB, ldaB, 4L, scratch, pB, 4L * NR * L, 4L * k, z, zB, ldzB, true,
                     f, null, 0, 0, h, hB, ldhB, 0f, bias, biasB, 0);
+            return;
+        }
+        if (swaps(m, n) && room >= 4L * swapFloats(m, n, k)) {
+            swappedNT(m, n, k, a, aB, ldaB, b, bB, ldbB, bias, biasB, f, z, zB, ldzB, h, hB, ldhB,
+                    scratch, 4L * scratchOff);
             return;
         }
         // Rows of B (and of A) per block: NT_BLOCK_BYTES of each, so both stay in L2.
@@ -603,6 +648,58 @@ final class SimdKernels implements Kernels {
                 }
             }
         }
+    }
+
+    /**
+     * The swapped product: Cᵀ = B · Aᵀ as a broadcast product with B in A's role, A transposed
+     * into panels (m x k, a small copy, where B's transpose is n x k), then Cᵀ transposed into Z,
+     * then bias and activation. Each lane of Cᵀ sums its row of A times its row of B in p order,
+     * one FMA a step, exactly as the packed product's lanes do, so a row has the same bits on
+     * either path. Across a panel of 32 columns of Aᵀ the tile is {@link #SWAP_ROWS} rows of B by
+     * 2 vectors; across 64, {@link #MR_WIDE} by 4. Columns of Aᵀ past m up to the tile's width
+     * are zeroed, so the lanes past m compute zeros that are never read.
+     */
+    private static void swappedNT(int m, int n, int k, MemorySegment a, long aB, long ldaB, MemorySegment b, long bB, long ldbB,
+                                  MemorySegment bias, long biasB, Pointwise f, MemorySegment z, long zB, long ldzB,
+                                  MemorySegment h, long hB, long ldhB, MemorySegment s, long sB) {
+        int panel = NR * L;
+        int lastWidth = (m - 1) % panel + 1 <= 2 * L ? 2 * L : panel;
+        int width = (panels(m) - 1) * panel + lastWidth;
+        long panelB = 4L * panel;
+        long cT = sB + 4L * panels(m) * panel * k, ldcB = 4L * width;
+        packPanels(m, k, a, aB, ldaB, s, sB);
+        long lastPanel = sB + (m - 1) / panel * panelB * k;
+        for (int p = 0; p < k; p++) {
+            for (int col = (m - 1) % panel + 1; col < lastWidth; col++) {
+                s.set(F, lastPanel + p * panelB + 4L * col, 0f);
+            }
+        }
+        for (int i0 = 0; i0 < m; i0 += panel) {
+            int rows = i0 + panel <= m || lastWidth == panel ? MR_WIDE : SWAP_ROWS;
+            long aT = sB + (i0 / panel) * panelB * k, cCol = cT + 4L * i0;
+            for (int j = 0; j < n; ) {
+                if (j + rows > n) {
+                    j = n - rows;
+                }
+                if (rows == SWAP_ROWS) {
+                    bcast12x2(k, b, bB + j * ldbB, ldbB, s, aT, panelB, s, cCol + j * ldcB, ldcB);
+                } else {
+                    bcast6x4(k, b, bB + j * ldbB, ldbB, 4L, s, aT, panelB, s, cCol + j * ldcB, ldcB);
+                }
+                j += rows;
+            }
+        }
+        for (int j0 = 0; j0 < n; j0 += 16) {
+            for (int i0 = 0; i0 < m; i0 += 16) {
+                long src = cT + j0 * ldcB + 4L * i0, dst = zB + i0 * ldzB + 4L * j0;
+                if (j0 + 16 <= n && i0 + 16 <= m) {
+                    transpose16(s, src, ldcB, z, dst, ldzB);
+                } else {
+                    transposeEdge(Math.min(16, n - j0), Math.min(16, m - i0), s, src, ldcB, z, dst, ldzB);
+                }
+            }
+        }
+        biasActivate(f, m, n, z, zB, ldzB, bias, biasB, h, hB, ldhB);
     }
 
     /** Lane indices into the pair (x, y) for one stage of a 16x16 transpose: see transpose16. */
@@ -1137,6 +1234,74 @@ final class SimdKernels implements Kernels {
         c42.intoMemorySegment(c, r4 + 2 * VB, BO); c43.intoMemorySegment(c, r4 + 3 * VB, BO);
         c50.intoMemorySegment(c, r5, BO); c51.intoMemorySegment(c, r5 + VB, BO);
         c52.intoMemorySegment(c, r5 + 2 * VB, BO); c53.intoMemorySegment(c, r5 + 3 * VB, BO);
+    }
+
+    /**
+     * The swapped product's tile: {@link #SWAP_ROWS} rows by 2 vectors, each row summed as in
+     * bcast4x4. A's rows are contiguous (the rows of B of the product asked for), and the loads
+     * are addressed as such: with a stride passed in (p · acsB) NT 32x784x512 ran at 115
+     * GFLOP/s, with 4p at 156 (MatmulReport, Zen 5).
+     */
+    private static void bcast12x2(int k, MemorySegment a, long aB, long arsB,
+                                  MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, long ldcB) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero;
+        FloatVector c40 = zero, c41 = zero, c50 = zero, c51 = zero, c60 = zero, c61 = zero, c70 = zero, c71 = zero;
+        FloatVector c80 = zero, c81 = zero, c90 = zero, c91 = zero, ca0 = zero, ca1 = zero, cb0 = zero, cb1 = zero;
+        long a1 = aB + arsB, a2 = a1 + arsB, a3 = a2 + arsB, a4 = a3 + arsB, a5 = a4 + arsB;
+        long a6 = a5 + arsB, a7 = a6 + arsB, a8 = a7 + arsB, a9 = a8 + arsB, a10 = a9 + arsB, a11 = a10 + arsB;
+        for (int p = 0; p < k; p++) {
+            long pb = bB + p * ldbB, pa = 4L * p;
+            FloatVector v0 = FloatVector.fromMemorySegment(S, b, pb, BO);
+            FloatVector v1 = FloatVector.fromMemorySegment(S, b, pb + VB, BO);
+            FloatVector u = FloatVector.broadcast(S, a.get(F, aB + pa));
+            c00 = v0.fma(u, c00); c01 = v1.fma(u, c01);
+            u = FloatVector.broadcast(S, a.get(F, a1 + pa));
+            c10 = v0.fma(u, c10); c11 = v1.fma(u, c11);
+            u = FloatVector.broadcast(S, a.get(F, a2 + pa));
+            c20 = v0.fma(u, c20); c21 = v1.fma(u, c21);
+            u = FloatVector.broadcast(S, a.get(F, a3 + pa));
+            c30 = v0.fma(u, c30); c31 = v1.fma(u, c31);
+            u = FloatVector.broadcast(S, a.get(F, a4 + pa));
+            c40 = v0.fma(u, c40); c41 = v1.fma(u, c41);
+            u = FloatVector.broadcast(S, a.get(F, a5 + pa));
+            c50 = v0.fma(u, c50); c51 = v1.fma(u, c51);
+            u = FloatVector.broadcast(S, a.get(F, a6 + pa));
+            c60 = v0.fma(u, c60); c61 = v1.fma(u, c61);
+            u = FloatVector.broadcast(S, a.get(F, a7 + pa));
+            c70 = v0.fma(u, c70); c71 = v1.fma(u, c71);
+            u = FloatVector.broadcast(S, a.get(F, a8 + pa));
+            c80 = v0.fma(u, c80); c81 = v1.fma(u, c81);
+            u = FloatVector.broadcast(S, a.get(F, a9 + pa));
+            c90 = v0.fma(u, c90); c91 = v1.fma(u, c91);
+            u = FloatVector.broadcast(S, a.get(F, a10 + pa));
+            ca0 = v0.fma(u, ca0); ca1 = v1.fma(u, ca1);
+            u = FloatVector.broadcast(S, a.get(F, a11 + pa));
+            cb0 = v0.fma(u, cb0); cb1 = v1.fma(u, cb1);
+        }
+        c00.intoMemorySegment(c, cB, BO); c01.intoMemorySegment(c, cB + VB, BO);
+        long r = cB + ldcB;
+        c10.intoMemorySegment(c, r, BO); c11.intoMemorySegment(c, r + VB, BO);
+        r += ldcB;
+        c20.intoMemorySegment(c, r, BO); c21.intoMemorySegment(c, r + VB, BO);
+        r += ldcB;
+        c30.intoMemorySegment(c, r, BO); c31.intoMemorySegment(c, r + VB, BO);
+        r += ldcB;
+        c40.intoMemorySegment(c, r, BO); c41.intoMemorySegment(c, r + VB, BO);
+        r += ldcB;
+        c50.intoMemorySegment(c, r, BO); c51.intoMemorySegment(c, r + VB, BO);
+        r += ldcB;
+        c60.intoMemorySegment(c, r, BO); c61.intoMemorySegment(c, r + VB, BO);
+        r += ldcB;
+        c70.intoMemorySegment(c, r, BO); c71.intoMemorySegment(c, r + VB, BO);
+        r += ldcB;
+        c80.intoMemorySegment(c, r, BO); c81.intoMemorySegment(c, r + VB, BO);
+        r += ldcB;
+        c90.intoMemorySegment(c, r, BO); c91.intoMemorySegment(c, r + VB, BO);
+        r += ldcB;
+        ca0.intoMemorySegment(c, r, BO); ca1.intoMemorySegment(c, r + VB, BO);
+        r += ldcB;
+        cb0.intoMemorySegment(c, r, BO); cb1.intoMemorySegment(c, r + VB, BO);
     }
 
     private static void bcast1x4(int k, MemorySegment a, long aB, long acsB,

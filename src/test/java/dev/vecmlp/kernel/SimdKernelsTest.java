@@ -338,7 +338,7 @@ class SimdKernelsTest {
     @ValueSource(strings = {"NT", "NN", "TN"})
     void aRowHasTheSameBitsInEveryTile(String form) {
         int n = 100, k = 130;
-        int[] sizes = {4, 5, 6, 7, 9, 13, 20, 33, 128, 129, 130, 131, 133, 134, 137, 140};
+        int[] sizes = {4, 5, 6, 7, 9, 13, 16, 17, 20, 23, 33, 63, 64, 65, 70, 127, 128, 129, 130, 131, 133, 134, 137, 140};
         SplittableRandom rnd = new SplittableRandom(form.hashCode());
         try (Arena arena = Arena.ofConfined()) {
             int mMax = sizes[sizes.length - 1];
@@ -349,9 +349,11 @@ class SimdKernelsTest {
             MemorySegment bias = arena.allocateFrom(ValueLayout.JAVA_FLOAT, values(rnd, n, false));
             MemorySegment scratch = arena.allocate(4L * Math.max(1, SIMD.scratchFloatsNT(mMax, n, k)), 64);
             for (int m : sizes) {
-                // A part stays on the side of 128 rows its whole product is on: NT packs from there,
-                // and NN and TN take the wide tile (with k = 130) from there.
-                int least = m >= 128 ? 128 : 4;
+                // A part stays on the side of the size where the order of the sums changes that its
+                // whole product is on: from 16 rows NT sums each row in p order, one FMA a step
+                // (swapped from 16, packed from 128: the same bits); NN and TN take the wide tile
+                // (with k = 130) from 128.
+                int least = form.equals("NT") ? (m >= 16 ? 16 : 4) : (m >= 128 ? 128 : 4);
                 float[] whole = rowsOf(form, m, 0, n, k, a, b, z, bias, scratch, arena);
                 for (int s = 1; m - s >= least && s <= 6; s++) {
                     float[] part = rowsOf(form, m, s, n, k, a, b, z, bias, scratch, arena);
