@@ -99,8 +99,8 @@ final class SimdKernels implements Kernels {
      * so a batch of 32 split in two parts of 16 keeps the bits of the whole.
      */
     private static final int NT_SWAP_MIN_ROWS = 16;
-    /** Rows of B in the swapped product's tile across 2 vectors: 24 accumulators, as the wide tile. */
-    private static final int SWAP_ROWS = 12;
+    /** Rows of B in the swapped product's tile across 2 vectors: 16 accumulators (see bcast8x2). */
+    private static final int SWAP_ROWS = 8;
 
     /** The lane numbers 0, 1, ..., L-1, as floats; compared with a count they make tail masks. */
     private static final float[] IOTA = iota();
@@ -682,7 +682,7 @@ final class SimdKernels implements Kernels {
                     j = n - rows;
                 }
                 if (rows == SWAP_ROWS) {
-                    bcast12x2(k, b, bB + j * ldbB, ldbB, s, aT, panelB, s, cCol + j * ldcB, ldcB);
+                    bcast8x2(k, b, bB + j * ldbB, ldbB, s, aT, panelB, s, cCol + j * ldcB, ldcB);
                 } else {
                     bcast6x4(k, b, bB + j * ldbB, ldbB, 4L, s, aT, panelB, s, cCol + j * ldcB, ldcB);
                 }
@@ -1240,16 +1240,17 @@ final class SimdKernels implements Kernels {
      * The swapped product's tile: {@link #SWAP_ROWS} rows by 2 vectors, each row summed as in
      * bcast4x4. A's rows are contiguous (the rows of B of the product asked for), and the loads
      * are addressed as such: with a stride passed in (p · acsB) NT 32x784x512 ran at 115
-     * GFLOP/s, with 4p at 156 (MatmulReport, Zen 5).
+     * GFLOP/s, with 4p at 156 (MatmulReport, Zen 5). 8 rows, not 12: the same speed within
+     * the noise (NT 32x784x512 140-199 µs against 139-166), and C2 compiles it sooner (at
+     * 1,190 bytecodes, 0.75 s; ./vecmlp train's first epoch took 3.7 s, not 2.3-2.5).
      */
-    private static void bcast12x2(int k, MemorySegment a, long aB, long arsB,
-                                  MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, long ldcB) {
+    private static void bcast8x2(int k, MemorySegment a, long aB, long arsB,
+                                 MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, long ldcB) {
         FloatVector zero = FloatVector.zero(S);
         FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero;
         FloatVector c40 = zero, c41 = zero, c50 = zero, c51 = zero, c60 = zero, c61 = zero, c70 = zero, c71 = zero;
-        FloatVector c80 = zero, c81 = zero, c90 = zero, c91 = zero, ca0 = zero, ca1 = zero, cb0 = zero, cb1 = zero;
         long a1 = aB + arsB, a2 = a1 + arsB, a3 = a2 + arsB, a4 = a3 + arsB, a5 = a4 + arsB;
-        long a6 = a5 + arsB, a7 = a6 + arsB, a8 = a7 + arsB, a9 = a8 + arsB, a10 = a9 + arsB, a11 = a10 + arsB;
+        long a6 = a5 + arsB, a7 = a6 + arsB;
         for (int p = 0; p < k; p++) {
             long pb = bB + p * ldbB, pa = 4L * p;
             FloatVector v0 = FloatVector.fromMemorySegment(S, b, pb, BO);
@@ -1270,14 +1271,6 @@ final class SimdKernels implements Kernels {
             c60 = v0.fma(u, c60); c61 = v1.fma(u, c61);
             u = FloatVector.broadcast(S, a.get(F, a7 + pa));
             c70 = v0.fma(u, c70); c71 = v1.fma(u, c71);
-            u = FloatVector.broadcast(S, a.get(F, a8 + pa));
-            c80 = v0.fma(u, c80); c81 = v1.fma(u, c81);
-            u = FloatVector.broadcast(S, a.get(F, a9 + pa));
-            c90 = v0.fma(u, c90); c91 = v1.fma(u, c91);
-            u = FloatVector.broadcast(S, a.get(F, a10 + pa));
-            ca0 = v0.fma(u, ca0); ca1 = v1.fma(u, ca1);
-            u = FloatVector.broadcast(S, a.get(F, a11 + pa));
-            cb0 = v0.fma(u, cb0); cb1 = v1.fma(u, cb1);
         }
         c00.intoMemorySegment(c, cB, BO); c01.intoMemorySegment(c, cB + VB, BO);
         long r = cB + ldcB;
@@ -1294,14 +1287,6 @@ final class SimdKernels implements Kernels {
         c60.intoMemorySegment(c, r, BO); c61.intoMemorySegment(c, r + VB, BO);
         r += ldcB;
         c70.intoMemorySegment(c, r, BO); c71.intoMemorySegment(c, r + VB, BO);
-        r += ldcB;
-        c80.intoMemorySegment(c, r, BO); c81.intoMemorySegment(c, r + VB, BO);
-        r += ldcB;
-        c90.intoMemorySegment(c, r, BO); c91.intoMemorySegment(c, r + VB, BO);
-        r += ldcB;
-        ca0.intoMemorySegment(c, r, BO); ca1.intoMemorySegment(c, r + VB, BO);
-        r += ldcB;
-        cb0.intoMemorySegment(c, r, BO); cb1.intoMemorySegment(c, r + VB, BO);
     }
 
     private static void bcast1x4(int k, MemorySegment a, long aB, long acsB,
