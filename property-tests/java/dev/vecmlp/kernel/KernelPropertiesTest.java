@@ -1,6 +1,7 @@
 package dev.vecmlp.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
@@ -26,8 +27,9 @@ import dev.vecmlp.property.Property;
  * {@code SimdKernelsTest} does not cover (addFinite, allFinite and the three optimizer steps)
  * are checked here with bounds of their own.
  *
- * <p>A failure shrinks the shape (each dimension halved, then one less), then the variant and
- * the index to 0, and prints the case as a {@link KernelCase} constructor.
+ * <p>A failure shrinks the shape (each dimension to a smaller size, smallest first:
+ * {@link Gen#smallerFirst}), then the variant and the index to 0, and prints the case as a
+ * {@link KernelCase} constructor.
  */
 class KernelPropertiesTest {
     private static final Kernels SIMD = new SimdKernels();
@@ -75,17 +77,15 @@ class KernelPropertiesTest {
         };
     }
 
-    /** Smaller dimensions first, then variant 0, LINEAR (or no derivative) and index 0. */
+    /** Smaller dimensions first (each smallest first), then variant 0, LINEAR (or no derivative) and index 0. */
     static List<KernelCase> shrinks(KernelCase c) {
         List<KernelCase> out = new ArrayList<>();
         int[] d = {c.m(), c.n(), c.k()};
         for (int i = 0; i < 3; i++) {
-            for (int smaller : new int[] {d[i] / 2, d[i] - 1}) {
-                if (smaller >= 1 && smaller < d[i]) {
-                    int[] e = d.clone();
-                    e[i] = smaller;
-                    out.add(new KernelCase(c.op(), e[0], e[1], e[2], c.f(), c.variant(), c.index()));
-                }
+            for (int smaller : Gen.smallerFirst(d[i], 1)) {
+                int[] e = d.clone();
+                e[i] = smaller;
+                out.add(new KernelCase(c.op(), e[0], e[1], e[2], c.f(), c.variant(), c.index()));
             }
         }
         if (c.variant() != 0) {
@@ -119,6 +119,21 @@ class KernelPropertiesTest {
             assertTrue(s.m() * s.n() * s.k() < c.m() * c.n() * c.k() || s.variant() < c.variant()
                     || s.f() == Pointwise.LINEAR || s.index() == 0, () -> s + " is not simpler than " + c);
         }
+    }
+
+    /**
+     * A failure at odd row counts only, from 11 rows, shrinks to 1 row. Shrinking that halved
+     * first stopped at 5: its half and one less (2, 4) pass.
+     */
+    @Test
+    void aFailureAtOddRowCountsShrinksToOneRow() {
+        KernelCase start = new KernelCase(Op.MATMUL_NT, 11, 20, 33, Pointwise.TANH, 3, 12345);
+        Property.Result r = Property.forAll("odd rows fail", random -> start,
+                        (KernelCase c, Coverage coverage) -> assertTrue(c.m() % 2 == 0, "odd m"))
+                .shrinkWith(KernelPropertiesTest::shrinks).tries(1).run();
+        assertNotNull(r.failure(), "11 rows fail");
+        String message = r.failure().getMessage();
+        assertTrue(message.contains("to: MATMUL_NT m=1 n=1 k=1 LINEAR variant 0 index 0\n"), message);
     }
 
     /** Runs the case on both kernels and fails where they differ by more than rounding allows. */

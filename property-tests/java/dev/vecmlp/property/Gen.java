@@ -73,6 +73,26 @@ public interface Gen<T> {
         return r -> edges.length > 0 && r.nextBoolean() ? edges[r.nextInt(edges.length)] : uniform.next(r);
     }
 
+    /**
+     * Sizes below {@code size} down to {@code least}, smallest first: every size from
+     * {@code least} to {@code least + 7}, then a quarter, a half, three quarters and one less.
+     * A shrinker that offers them in this order lands on the smallest failing size, where one
+     * that halves first can stop above it: a failure at odd sizes only, from 10, halved to 5,
+     * whose half and one-less (2, 4) pass, while 1 fails too.
+     */
+    static int[] smallerFirst(int size, int least) {
+        java.util.TreeSet<Integer> sizes = new java.util.TreeSet<>();
+        for (int d = least; d < size && d <= least + 7; d++) {
+            sizes.add(d);
+        }
+        for (int d : new int[] {size / 4, size / 2, size - size / 4, size - 1}) {
+            if (d >= least && d < size) {
+                sizes.add(d);
+            }
+        }
+        return sizes.stream().mapToInt(Integer::intValue).toArray();
+    }
+
     /** {@code count} floats uniform in {@code [-scale, scale)}. */
     static float[] floats(SplittableRandom r, int count, double scale) {
         float[] v = new float[count];

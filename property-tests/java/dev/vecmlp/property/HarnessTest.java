@@ -189,6 +189,15 @@ class HarnessTest {
         assertThrows(IllegalArgumentException.class, () -> Gen.oneOf());
     }
 
+    /** The sizes a shrinker offers: from the least up, so the smallest failing size comes first. */
+    @Test
+    void smallerSizesComeSmallestFirst() {
+        assertArrayEquals(new int[] {1, 2, 3, 4, 5, 6, 7, 8, 32, 65, 98, 129}, Gen.smallerFirst(130, 1));
+        assertArrayEquals(new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, Gen.smallerFirst(11, 1));
+        assertArrayEquals(new int[] {2, 3, 4}, Gen.smallerFirst(5, 2));
+        assertArrayEquals(new int[0], Gen.smallerFirst(1, 1));
+    }
+
     @Test
     void badTriesAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> wideTanh().tries(0));

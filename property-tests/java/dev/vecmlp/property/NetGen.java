@@ -204,8 +204,8 @@ public final class NetGen implements Gen<NetCase> {
     /**
      * Simpler cases than {@code c}, simplest first, all within these limits: drop a layer (the
      * next one takes over its inputs; without the last one, the layer before it is the output);
-     * narrow a layer or the input (halve, then one less); fewer rows (1, then half, then one
-     * less); a simpler activation (LINEAR, then RELU); L2 off; squared error instead of
+     * narrow a layer or the input, then fewer rows (each to a smaller size, smallest first:
+     * {@link Gen#smallerFirst}); a simpler activation (LINEAR, then RELU); L2 off; squared error instead of
      * cross-entropy; zero parameters (all the nonzero ones, each half of them, then one at a
      * time, up to 64); zero inputs, then targets (all, then halves); parameters, inputs and
      * targets rounded to quarters.
@@ -222,22 +222,12 @@ public final class NetGen implements Gen<NetCase> {
         for (int l = -1; l < d; l++) {
             int w = l < 0 ? c.spec().inputs() : c.spec().layer(l).outputs();
             int min = l == d - 1 && c.spec().loss() == Loss.SOFTMAX_CROSS_ENTROPY ? 2 : 1;
-            if (w / 2 >= min && w / 2 < w - 1) {
-                out.add(c.narrow(l, w / 2));
-            }
-            if (w - 1 >= min) {
-                out.add(c.narrow(l, w - 1));
+            for (int narrower : Gen.smallerFirst(w, min)) {
+                out.add(c.narrow(l, narrower));
             }
         }
-        int rows = c.batch();
-        if (rows > 1) {
-            out.add(c.firstRows(1));
-            if (rows / 2 > 1) {
-                out.add(c.firstRows(rows / 2));
-            }
-            if (rows - 1 > rows / 2) {
-                out.add(c.firstRows(rows - 1));
-            }
+        for (int rows : Gen.smallerFirst(c.batch(), 1)) {
+            out.add(c.firstRows(rows));
         }
         for (int l = 0; l < d; l++) {
             Activation f = c.spec().layer(l).activation();
