@@ -77,6 +77,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--regression", description = "CSV: the label column is a number to predict (squared error), not a class.")
     boolean regression;
 
+    @Option(names = "--allow-sparse-labels",
+            description = "Train even when most classes (0 to the largest label) have no example; without it such labels are refused as a likely typo.")
+    boolean allowSparseLabels;
+
     @Option(names = "--scaling", paramLabel = "KIND", description = "none, divide (by 255) or standardize (default: divide for IDX, standardize for CSV).")
     String scaling;
 
@@ -207,6 +211,7 @@ public final class TrainCommand implements Callable<Integer> {
         Dataset train = null, testSet = null, trainPart = null, validationSet = null;
         try {
             train = DataSource.read(source, "train", csv);
+            LabelCheck.check(source.toString(), train, allowSparseLabels, spec.commandLine().getErr());
             // The test set has the training set's classes, whichever of them its labels happen to use.
             DataSource.CsvSpec testCsv = csv.withClasses(train.classes());
             if (test != null) {
