@@ -4,14 +4,15 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import dev.vecmlp.data.Dataset;
+import dev.vecmlp.io.AtomicFile;
 import dev.vecmlp.io.ModelFile;
 import dev.vecmlp.memory.Matrix;
 import dev.vecmlp.nn.Loss;
@@ -84,15 +85,12 @@ public final class PredictCommand implements Callable<Integer> {
                 write(m, set, out);
                 out.flush();
             } else {
-                Path tmp = Files.createTempFile(output.toAbsolutePath().getParent(), "." + output.getFileName(), ".tmp");
-                try {
-                    try (Writer w = new BufferedWriter(Files.newBufferedWriter(tmp, StandardCharsets.UTF_8))) {
-                        write(m, set, w);
-                    }
-                    Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                } finally {
-                    Files.deleteIfExists(tmp);
-                }
+                // Through the models' writer: the old file or the whole new one, never half.
+                AtomicFile.write(output, (ch, temp) -> {
+                    Writer w = new BufferedWriter(Channels.newWriter(ch, StandardCharsets.UTF_8));
+                    write(m, set, w);
+                    w.flush();
+                });
                 spec.commandLine().getOut().printf("predictions: %s (%,d rows)%n", output, set.size());
                 spec.commandLine().getOut().flush();
             }

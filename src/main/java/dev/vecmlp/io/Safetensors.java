@@ -5,12 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Reads and writes named tensors in the <a href="https://github.com/huggingface/safetensors">safetensors</a>
@@ -48,9 +42,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * products; a data size of exactly elements × dtype size per tensor; data offsets that tile the
  * data section from 0 with no hole or overlap; and a file that ends where the data does.
  *
- * <p>Writes are atomic: the file is written under a temporary name in the same directory,
- * forced to the device, then moved over the target, so a reader sees either the old file or the
- * whole new one; after a failure the temporary file is gone and the old file is untouched.
+ * <p>Writes are atomic ({@link AtomicFile}): the file is written under a temporary name in the
+ * same directory, forced to the device, then moved over the target, and the directory forced, so
+ * a reader sees either the old file or the whole new one; after a failure the temporary file is
+ * gone and the old file is untouched.
  */
 public final class Safetensors {
     /** The largest header accepted, as in the reference implementation. */
@@ -87,51 +82,18 @@ public final class Safetensors {
             throws IOException {
         Objects.requireNonNull(file, "file");
         byte[] header = header(Objects.requireNonNull(tensors, "tensors"), Objects.requireNonNull(metadata, "metadata"));
-        Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        if (dir == null) {
-            throw new FileSystemException(file.toString(), null, "expected a file path, found a root");
-        }
-        if (!Files.exists(dir)) {
-            throw new NoSuchFileException(dir.toString(), null, "expected an existing directory to write "
-                    + target.getFileName() + " into, found none");
-        }
-        if (!Files.isDirectory(dir)) {
-            throw new FileSystemException(dir.toString(), null, "expected a directory to write " + target.getFileName()
-                    + " into, found a file");
-        }
-        if (Files.isDirectory(target)) {
-            throw new FileSystemException(target.toString(), null, "expected a file path to write to, found a directory");
-        }
-        // A random name: two writers of the same target must not share a temporary file.
-        Path temp = dir.resolve(".safetensors-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer length = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
-                writeFully(ch, length);
-                writeFully(ch, ByteBuffer.wrap(header));
-                long written = Long.BYTES + header.length;
+        AtomicFile.write(file, (ch, temp) -> {
+            ByteBuffer length = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
+            writeFully(ch, length);
+            writeFully(ch, ByteBuffer.wrap(header));
+            long written = Long.BYTES + header.length;
+            hook.written(temp, written);
+            for (Tensor t : tensors.values()) {
+                writeFully(ch, ByteBuffer.wrap(t.array()));
+                written += t.byteSize();
                 hook.written(temp, written);
-                for (Tensor t : tensors.values()) {
-                    writeFully(ch, ByteBuffer.wrap(t.array()));
-                    written += t.byteSize();
-                    hook.written(temp, written);
-                }
-                ch.force(true);
             }
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (Throwable t) {
-            try {
-                Files.deleteIfExists(temp);
-            } catch (IOException e) {
-                t.addSuppressed(e);
-            }
-            throw t;
-        }
+        });
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {

@@ -74,6 +74,31 @@ class PredictCommandTest {
         assertEquals(expected, actual, "the same CSV, probabilities included");
     }
 
+    /**
+     * {@code -o} writes through the models' atomic writer: the usual permissions (it once made
+     * owner-only files, through Files.createTempFile), a replaced file whole, and no temporary
+     * file left beside it.
+     */
+    @Test
+    void anOutputFileIsWrittenAsAModelIs() throws IOException {
+        Path sub = Files.createDirectory(dir.resolve("predict-o"));
+        Path out = sub.resolve("p.csv");
+        CommandLineTest.Run r = run("predict", "--model", model.toString(), "--data", features.toString(), "--no-label",
+                "--output", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        r = run("predict", "--model", model.toString(), "--data", features.toString(), "--no-label", "--output", out.toString(),
+                "--force");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(91, Files.readAllLines(out, StandardCharsets.UTF_8).size());
+        try (var files = Files.list(sub)) {
+            assertEquals(List.of("p.csv"), files.map(p -> p.getFileName().toString()).toList(), "no temporary file left");
+        }
+        if (Files.getFileAttributeView(sub, java.nio.file.attribute.PosixFileAttributeView.class) != null) {
+            Path usual = Files.createFile(sub.resolve("usual"));
+            assertEquals(Files.getPosixFilePermissions(usual), Files.getPosixFilePermissions(out), "the usual permissions");
+        }
+    }
+
     @Test
     void noLabelReadsAFileWithoutHeaderAndPrintsWithoutOutput() throws IOException {
         List<String> rows = Files.readAllLines(features, StandardCharsets.UTF_8);
