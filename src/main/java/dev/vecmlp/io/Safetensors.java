@@ -51,6 +51,20 @@ public final class Safetensors {
     /** The largest header accepted, as in the reference implementation. */
     public static final long MAX_HEADER_BYTES = 100_000_000L;
 
+    /**
+     * The most tensors a header may name, and the most metadata entries it may hold. Far above
+     * any MLP (two tensors a layer; a checkpoint a few more), and what bounds the heap a header
+     * can take: 1.4 million tiny entries fit in {@value #MAX_HEADER_BYTES} bytes and took 2 GB to
+     * read in full. With the caps any header is read, or refused, within {@value #HEAP_BOUND_MB}
+     * MB of heap beyond the tensors' data (SafetensorsHeapTest reads the worst cases in a JVM of
+     * that heap: tiny tensors or metadata entries past the caps, the caps' worth of long names or
+     * values, one name of 97 MB; the last needs most, 257-320 MB).
+     */
+    public static final int MAX_ENTRIES = 65_536;
+
+    /** The heap, in MB, that reading any header needs at most, beyond the tensors' own data. */
+    public static final int HEAP_BOUND_MB = 384;
+
     /** The header key of the metadata object. */
     public static final String METADATA_KEY = "__metadata__";
 
@@ -292,6 +306,10 @@ public final class Safetensors {
                         if (!keys.add(key)) {
                             throw new ModelFormatException(file, key, at, "expected each tensor name once, found this one again");
                         }
+                        if (entries.size() == MAX_ENTRIES) {
+                            throw new ModelFormatException(file, key, at, "expected at most " + MAX_ENTRIES
+                                    + " tensors, found more");
+                        }
                         r.expect(':', "':'");
                         entries.add(readEntry(key, at));
                     }
@@ -309,6 +327,10 @@ public final class Safetensors {
             }
             do {
                 long at = r.position();
+                if (metadata.size() == MAX_ENTRIES) {
+                    throw new ModelFormatException(file, null, at, "metadata: expected at most " + MAX_ENTRIES
+                            + " entries, found more");
+                }
                 String key = r.readString("a metadata key");
                 r.expect(':', "':'");
                 if (!r.atString()) {
