@@ -82,8 +82,8 @@ class GradientPropertiesTest {
 
     /**
      * Moves unit 0 of layer 1 onto its kink for row 0 (its bias set to minus the rest of its
-     * pre-activation, so that z is 0 up to one float rounding), then checks W1 and b1 at every
-     * coordinate: b1[0] must be reported as skipped (a step of ±h moves z across 0 by far more
+     * pre-activation, so that z is 0 up to one float rounding), then checks W0 and b0 at every
+     * coordinate: b0[0] must be reported as skipped (a step of ±h moves z across 0 by far more
      * than that rounding), every other coordinate must still pass, and the skipped ones must be
      * counted in the report.
      */
@@ -98,12 +98,12 @@ class GradientPropertiesTest {
         NetCase k = c.withParameters(p);
         ReferenceNetwork net = ReferenceNetwork.of(k.spec(), toDouble(k.parameters()));
         GradientReport report = GradientCheck.checkReference(net, batch(k),
-                GradientCheck.Options.ALL.withTensors("W1", "b1"));
+                GradientCheck.Options.ALL.withTensors("W0", "b0"));
         coverage.kinks(report.checked() + report.skipped(), report.skipped());
-        TensorReport b1 = report.finiteDifferences("b1").orElseThrow();
-        if (b1.skipped() < 1) {
-            fail("b1[0] sits at its ReLU kink for row 0 (pre-activation " + (z + p[k.biasIndex(0, 0)])
-                    + ") but no coordinate of b1 was skipped:\n" + report.format());
+        TensorReport b0 = report.finiteDifferences("b0").orElseThrow();
+        if (b0.skipped() < 1) {
+            fail("b0[0] sits at its ReLU kink for row 0 (pre-activation " + (z + p[k.biasIndex(0, 0)])
+                    + ") but no coordinate of b0 was skipped:\n" + report.format());
         }
         if (!report.referencePassed()) {
             fail("with the kink coordinates skipped, the rest must pass:\n" + report.format());

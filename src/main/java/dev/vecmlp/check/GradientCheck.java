@@ -59,7 +59,7 @@ public final class GradientCheck {
      *                                drawn without replacement (all when the tensor is smaller);
      *                                verdict 2 always compares every coordinate
      * @param seed                    seed of that draw
-     * @param tensors                 names of the tensors to check ({@code W1}, {@code b2}, ...);
+     * @param tensors                 names of the tensors to check ({@code W0}, {@code b1}, ...);
      *                                empty for all
      */
     public record Options(int maxCoordinatesPerTensor, long seed, Set<String> tensors) {
@@ -81,7 +81,7 @@ public final class GradientCheck {
             return new Options(maxCoordinatesPerTensor, s, tensors);
         }
 
-        /** Only these tensors, by name ({@code "W1", "b1", ...}). */
+        /** Only these tensors, by name ({@code "W0", "b0", ...}). */
         public Options withTensors(String... names) {
             return new Options(maxCoordinatesPerTensor, seed, Set.of(names));
         }
@@ -201,7 +201,7 @@ public final class GradientCheck {
             if (!options.includes(name)) {
                 continue;
             }
-            TensorStats stats = new TensorStats(name, t / 2 + 1, t % 2 == 1, true);
+            TensorStats stats = new TensorStats(name, t / 2, t % 2 == 1, true);
             int o = net.tensorOffset(t), cols = net.tensorColumns(t);
             for (int i = 0; i < net.tensorSize(t); i++) {
                 stats.add(i / cols, i % cols, reference[o + i], engine[o + i], ENGINE_SAFETY * bound[o + i]);
@@ -227,7 +227,7 @@ public final class GradientCheck {
             for (int i = 0; i < size; i++) {
                 s = Math.max(s, Math.abs(analytic[o + i]));
             }
-            TensorStats stats = new TensorStats(name, layer + 1, t % 2 == 1, false);
+            TensorStats stats = new TensorStats(name, layer, t % 2 == 1, false);
             for (int i : sample(size, options.maxCoordinatesPerTensor(), options.seed() * 31 + t)) {
                 double w = p[o + i];
                 double[] h = FiniteDifferences.steps(w);

@@ -27,14 +27,14 @@ import dev.vecmlp.nn.Model;
  * hard threshold's derivative is 0 everywhere.
  *
  * <p>Parameters are one {@code double[]} in PyTorch's order ({@link Model#parametersToArray}):
- * W1 row-major {@code [outputs][inputs]}, b1, W2, b2, ... Tensor {@code t} is layer
- * {@code t / 2}'s weights for even {@code t}, its bias for odd {@code t}, named 1-based like the
- * lecture: {@code W1, b1, W2, ...}.
+ * W0 row-major {@code [outputs][inputs]}, b0, W1, b1, ... Tensor {@code t} is layer
+ * {@code t / 2}'s weights for even {@code t}, its bias for odd {@code t}, named by their layer
+ * counted from 0, as everywhere in vecmlp: {@code W0, b0, W1, ...}.
  *
  * <pre>{@code
  * ReferenceNetwork ref = ReferenceNetwork.of(model);          // the model's floats, as doubles
  * ReferenceNetwork.Gradient g = ref.gradient(Batch.random(model.spec(), 8, 1L));
- * double[] w1 = g.tensor(0);                                  // ∂E/∂W1, row-major
+ * double[] w0 = g.tensor(0);                                  // ∂E/∂W0, row-major
  * }</pre>
  */
 public final class ReferenceNetwork {
@@ -101,10 +101,10 @@ public final class ReferenceNetwork {
         return 2 * spec.depth();
     }
 
-    /** {@code W1, b1, W2, b2, ...}: layer {@code t / 2 + 1}, weights for even {@code t}. */
+    /** {@code W0, b0, W1, b1, ...}: layer {@code t / 2}, weights for even {@code t}. */
     public String tensorName(int t) {
         checkTensor(t);
-        return (t % 2 == 0 ? "W" : "b") + (t / 2 + 1);
+        return (t % 2 == 0 ? "W" : "b") + (t / 2);
     }
 
     /** Where tensor {@code t} starts in the parameter array. */
@@ -140,7 +140,7 @@ public final class ReferenceNetwork {
         return t >= 0 ? t : -t - 2;
     }
 
-    /** A parameter's name: {@code W2[3][0]} (row = output unit, column = input) or {@code b2[3]}. */
+    /** A parameter's name: {@code W1[3][0]} (row = output unit, column = input) or {@code b1[3]}. */
     public String coordinateName(int index) {
         int t = tensorOf(index);
         int i = index - offsets[t];

@@ -6,14 +6,14 @@ package dev.vecmlp.check;
  * analytic gradient in verdict 1, the engine's against the reference's in verdict 2).
  *
  * <p>The worst coordinate is the one whose error is largest relative to its allowance, given as
- * layer (1-based, as in the tensor's name), row (the layer's output unit) and column (its input;
+ * layer (counted from 0, as in the tensor's name), row (the layer's output unit) and column (its input;
  * 0 for a bias). The ratios found/expected summarise the whole tensor, so a scale bug shows its
  * factor, a sign bug −1 and a transpose something far from 1: {@code ratio} is the least-squares
  * factor {@code Σ found·expected / Σ expected²}, {@code medianRatio} the median of
  * {@code found/expected} over the coordinates where expected is not 0 (NaN when there are none).
  *
- * @param name          {@code W1, b1, W2, ...}
- * @param layer         1-based layer of the tensor
+ * @param name          {@code W0, b0, W1, ...}
+ * @param layer         the tensor's layer, counted from 0
  * @param bias          whether it is a bias
  * @param checked       coordinates compared
  * @param skipped       coordinates not compared because a ReLU or threshold unit changes side
@@ -32,15 +32,25 @@ package dev.vecmlp.check;
  *                      allowance/|expected| (NaN in verdict 1 or when every expected value is 0)
  * @param ratioBound    verdict 2: the bound on |ratio − 1| from simulated float32 rounding (see
  *                      {@link RoundingSimulation}); NaN in verdict 1 or when there is no ratio
+ * @param zeros         checked coordinates where both gradients are exactly 0: they test nothing
+ *                      (a hard-threshold unit passes no gradient back, a dead ReLU none)
  */
 public record TensorReport(String name, int layer, boolean bias, int checked, int skipped, int failing,
                            double maxError, int worstRow, int worstColumn, double worstExpected, double worstFound,
                            double worstAllowed, double ratio, double medianRatio, double resolution,
-                           double ratioBound) {
+                           double ratioBound, int zeros) {
 
     /** Whether no checked coordinate fails and the ratio is within its bound. */
     public boolean passed() {
         return failing == 0 && ratioPassed();
+    }
+
+    /**
+     * Whether this tensor's check tested nothing: no coordinate checked, or every one exactly 0
+     * on both sides, so it would pass whatever the code computed there.
+     */
+    public boolean vacuous() {
+        return zeros == checked;
     }
 
     /** Whether |ratio − 1| is within {@link #ratioBound} (true when there is no bound). */
@@ -48,7 +58,7 @@ public record TensorReport(String name, int layer, boolean bias, int checked, in
         return Double.isNaN(ratioBound) || Math.abs(ratio - 1) <= ratioBound;
     }
 
-    /** The worst coordinate as {@code W2[3][0]} or {@code b2[3]}, or {@code -} when none was checked. */
+    /** The worst coordinate as {@code W1[3][0]} or {@code b1[3]}, or {@code -} when none was checked. */
     public String worstCoordinate() {
         if (worstRow < 0) {
             return "-";

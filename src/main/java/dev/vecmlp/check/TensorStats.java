@@ -8,7 +8,7 @@ final class TensorStats {
     private final int layer;
     private final boolean bias;
     private final boolean withResolution;
-    private int checked, skipped, failing;
+    private int checked, skipped, failing, zeros;
     private double maxError;
     private double worstScore = -1;
     private int worstRow = -1, worstColumn = -1;
@@ -31,6 +31,9 @@ final class TensorStats {
 
     void add(int row, int column, double expected, double found, double allowed) {
         checked++;
+        if (expected == 0 && found == 0) {
+            zeros++;
+        }
         double error = Math.abs(found - expected);
         // A NaN error fails and is the worst of all.
         boolean fails = !(error <= allowed);
@@ -75,6 +78,6 @@ final class TensorStats {
         double ratio = squares > 0 ? dot / squares : Double.NaN;
         double res = withResolution && ratioCount > 0 ? resolution : Double.NaN;
         return new TensorReport(name, layer, bias, checked, skipped, failing, maxError, worstRow, worstColumn,
-                worstExpected, worstFound, worstAllowed, ratio, median, res, ratioBound);
+                worstExpected, worstFound, worstAllowed, ratio, median, res, ratioBound, zeros);
     }
 }

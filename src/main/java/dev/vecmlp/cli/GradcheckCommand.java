@@ -36,8 +36,10 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-                "Check the gradients: (1) a float64 reference network against central finite",
-                "differences, (2) the engine's float32 gradients against the reference.",
+                "Prove the gradients right: backprop against finite differences, the engine against backprop.",
+                "",
+                "(1) A float64 reference network's backprop against central finite differences;",
+                "(2) the engine's float32 gradients against the reference, within float32 rounding.",
                 "",
                 "With no network options: --networks random networks (depth 1-4, widths",
                 "1-33, every activation and loss). Prints a table per tensor for each",
@@ -99,6 +101,9 @@ public final class GradcheckCommand implements Callable<Integer> {
             description = "Finite differences at most this many coordinates per tensor, drawn at random (default: ${DEFAULT-VALUE}).")
     int maxCoordinates;
 
+    /** Networks of this run whose check passed but tested nothing. */
+    private int vacuous;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
@@ -126,6 +131,12 @@ public final class GradcheckCommand implements Callable<Integer> {
                 }
             }
         }
+        out.print(GradientReport.legend());
+        out.println();
+        if (vacuous > 0) {
+            out.printf(Locale.ROOT, "gradcheck: %d of the networks passed vacuously: every gradient compared was exactly 0%n",
+                    vacuous);
+        }
         if (failed.isEmpty()) {
             out.printf(Locale.ROOT, "gradcheck: %d %s passed on %s%n", checked, checked == 1 ? "network" : "networks", k.name());
         } else {
@@ -142,6 +153,9 @@ public final class GradcheckCommand implements Callable<Integer> {
         out.print(report.format());
         out.println();
         out.flush();
+        if (report.passed() && report.vacuous()) {
+            vacuous++;
+        }
         return report.passed();
     }
 

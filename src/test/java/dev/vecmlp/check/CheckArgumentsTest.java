@@ -23,7 +23,7 @@ import dev.vecmlp.nn.Model;
  * reports point at, on non-square tensors.
  */
 class CheckArgumentsTest {
-    /** W1 is 3 x 5, b1 3, W2 2 x 3, b2 2: 26 parameters. */
+    /** W0 is 3 x 5, b0 3, W1 2 x 3, b1 2: 26 parameters. */
     private static final Mlp SPEC = Mlp.input(5).dense(3, Activation.TANH).dense(2, Activation.LINEAR)
             .loss(Loss.SQUARED_ERROR).build();
 
@@ -72,7 +72,7 @@ class CheckArgumentsTest {
             assertEquals(expected + t, message(IndexOutOfBoundsException.class, () -> net.tensorRows(t)));
             assertEquals(expected + t, message(IndexOutOfBoundsException.class, () -> net.tensorColumns(t)));
         }
-        assertEquals("b2", net.tensorName(3));
+        assertEquals("b1", net.tensorName(3));
         assertEquals(24, net.tensorOffset(3));
         assertEquals(2, net.tensorSize(3));
         assertEquals(2, net.tensorRows(3));
@@ -105,9 +105,9 @@ class CheckArgumentsTest {
         ReferenceNetwork net = net();
         Batch bad = new Batch(1, new float[4], new float[2]);
         Batch good = Batch.random(SPEC, 2, 1L);
-        GradientCheck.Options w9 = GradientCheck.Options.ALL.withTensors("W9");
+        GradientCheck.Options w8 = GradientCheck.Options.ALL.withTensors("W8");
         String batchMessage = "batch inputs: expected 1 x 5 = 5 floats for " + SPEC + ", found 4";
-        String nameMessage = "tensor: expected one of W1, b1, W2, b2 for " + SPEC + ", found 'W9'";
+        String nameMessage = "tensor: expected one of W0, b0, W1, b1 for " + SPEC + ", found 'W8'";
         // A wrong-length gradient too: the batch is named, not the gradient.
         assertEquals(batchMessage, message(IllegalArgumentException.class,
                 () -> GradientCheck.check(net, bad, new float[3], "e", GradientCheck.Options.ALL)));
@@ -116,17 +116,17 @@ class CheckArgumentsTest {
         assertEquals(batchMessage, message(IllegalArgumentException.class,
                 () -> GradientCheck.checkReference(net, bad, GradientCheck.Options.ALL)));
         assertEquals(nameMessage, message(IllegalArgumentException.class,
-                () -> GradientCheck.check(net, good, new float[26], "e", w9)));
+                () -> GradientCheck.check(net, good, new float[26], "e", w8)));
         assertEquals(nameMessage, message(IllegalArgumentException.class,
-                () -> GradientCheck.checkGradient(net, good, new double[26], w9)));
+                () -> GradientCheck.checkGradient(net, good, new double[26], w8)));
         try (Model m = SPEC.init(5L, KernelProvider.scalar())) {
             assertEquals(batchMessage, message(IllegalArgumentException.class,
                     () -> GradientCheck.checkEngine(m, bad, GradientCheck.Options.ALL)));
             assertEquals(nameMessage, message(IllegalArgumentException.class,
-                    () -> GradientCheck.checkEngine(m, good, w9)));
-            GradientReport r = GradientCheck.checkEngine(m, good, GradientCheck.Options.ALL.withTensors("b2"));
+                    () -> GradientCheck.checkEngine(m, good, w8)));
+            GradientReport r = GradientCheck.checkEngine(m, good, GradientCheck.Options.ALL.withTensors("b1"));
             assertEquals(Optional.of(m.kernels().name()), r.engineName());
-            assertEquals(List.of("b2"), r.engine().stream().map(TensorReport::name).toList());
+            assertEquals(List.of("b1"), r.engine().stream().map(TensorReport::name).toList());
         }
         // One coordinate per tensor is allowed.
         assertEquals(1, new GradientCheck.Options(1, 2L, java.util.Set.of()).maxCoordinatesPerTensor());
@@ -185,7 +185,7 @@ class CheckArgumentsTest {
             }
             String what = tr.name() + " sampled " + java.util.Arrays.toString(picked);
             assertEquals(net.tensorName(t), tr.name());
-            assertEquals(t / 2 + 1, tr.layer());
+            assertEquals(t / 2, tr.layer());
             assertEquals(t % 2 == 1, tr.bias());
             assertEquals(3, tr.checked());
             assertEquals(dot / sq, tr.ratio(), 1e-7, what);
@@ -193,7 +193,7 @@ class CheckArgumentsTest {
         }
     }
 
-    /** A planted error at W1[2][4] (3 x 5) and at b2[1], verdict 1 over every coordinate. */
+    /** A planted error at W0[2][4] (3 x 5) and at b1[1], verdict 1 over every coordinate. */
     @Test
     void finiteDifferencesNameThePlantedCoordinate() {
         ReferenceNetwork net = net();
@@ -206,18 +206,18 @@ class CheckArgumentsTest {
             s = Math.max(s, Math.abs(g[i]));
         }
         GradientReport r = GradientCheck.checkGradient(net, batch, g, GradientCheck.Options.ALL);
-        TensorReport w1 = r.finiteDifferences("W1").orElseThrow();
-        assertEquals("W1[2][4]", w1.worstCoordinate());
-        assertEquals(1, w1.failing());
+        TensorReport w0 = r.finiteDifferences("W0").orElseThrow();
+        assertEquals("W0[2][4]", w0.worstCoordinate());
+        assertEquals(1, w0.failing());
         assertEquals(GradientCheck.ABSOLUTE_TOLERANCE * s + GradientCheck.RELATIVE_TOLERANCE * Math.abs(g[14]),
-                w1.worstAllowed(), 1e-3 * w1.worstAllowed());
-        TensorReport b2 = r.finiteDifferences("b2").orElseThrow();
-        assertEquals("b2[1]", b2.worstCoordinate());
-        assertEquals(2, b2.layer());
-        assertTrue(b2.bias());
+                w0.worstAllowed(), 1e-3 * w0.worstAllowed());
+        TensorReport b1 = r.finiteDifferences("b1").orElseThrow();
+        assertEquals("b1[1]", b1.worstCoordinate());
+        assertEquals(1, b1.layer());
+        assertTrue(b1.bias());
     }
 
-    /** Verdict 2: planted errors at W2[1][2] (2 x 3) and b1[2]; b2 scaled by 1.5 shows in the table. */
+    /** Verdict 2: planted errors at W1[1][2] (2 x 3) and b0[2]; b1 scaled by 1.5 shows in the table. */
     @Test
     void engineComparisonNamesThePlantedCoordinate() {
         ReferenceNetwork net = net();
@@ -233,20 +233,20 @@ class CheckArgumentsTest {
         e[25] = (float) (1.5 * g[25]);
         GradientReport r = GradientCheck.check(net, batch, e, "planted", GradientCheck.Options.ALL);
         assertEquals(Optional.of("planted"), r.engineName());
-        assertEquals(List.of("W1", "b1", "W2", "b2"), r.engine().stream().map(TensorReport::name).toList());
-        TensorReport w2 = r.engine("W2").orElseThrow();
-        assertEquals("W2[1][2]", w2.worstCoordinate());
-        assertEquals(2, w2.layer());
-        assertFalse(w2.bias());
-        TensorReport b1 = r.engine("b1").orElseThrow();
-        assertEquals("b1[2]", b1.worstCoordinate());
-        assertEquals(1, b1.layer());
-        assertTrue(b1.bias());
-        assertTrue(r.engine("W1").orElseThrow().passed());
+        assertEquals(List.of("W0", "b0", "W1", "b1"), r.engine().stream().map(TensorReport::name).toList());
+        TensorReport w1 = r.engine("W1").orElseThrow();
+        assertEquals("W1[1][2]", w1.worstCoordinate());
+        assertEquals(1, w1.layer());
+        assertFalse(w1.bias());
+        TensorReport b0 = r.engine("b0").orElseThrow();
+        assertEquals("b0[2]", b0.worstCoordinate());
+        assertEquals(0, b0.layer());
+        assertTrue(b0.bias());
+        assertTrue(r.engine("W0").orElseThrow().passed());
         String text = r.format();
-        String b2 = text.lines().filter(l -> l.startsWith("  b2 ")).reduce((a, c) -> c).orElseThrow();
-        assertTrue(b2.contains(" 5.0e-01 ") && b2.contains("!"), text);
-        String w1 = text.lines().filter(l -> l.startsWith("  W1 ")).reduce((a, c) -> c).orElseThrow();
-        assertFalse(w1.contains("!"), text);
+        String b1 = text.lines().filter(l -> l.startsWith("  b1 ")).reduce((a, c) -> c).orElseThrow();
+        assertTrue(b1.contains(" 5.0e-01 ") && b1.contains("!"), text);
+        String w0 = text.lines().filter(l -> l.startsWith("  W0 ")).reduce((a, c) -> c).orElseThrow();
+        assertFalse(w0.contains("!"), text);
     }
 }

@@ -92,13 +92,13 @@ class ReferenceNetworkTest {
         Mlp spec = Mlp.input(3).dense(4, Activation.RELU).dense(2, Activation.LINEAR).loss(Loss.SQUARED_ERROR).build();
         ReferenceNetwork net = ReferenceNetwork.of(spec, new double[(int) spec.parameterCount()]);
         assertEquals(4, net.tensorCount());
-        assertEquals("W1 b1 W2 b2", net.tensorName(0) + " " + net.tensorName(1) + " " + net.tensorName(2) + " " + net.tensorName(3));
+        assertEquals("W0 b0 W1 b1", net.tensorName(0) + " " + net.tensorName(1) + " " + net.tensorName(2) + " " + net.tensorName(3));
         assertEquals(16, net.tensorOffset(2));
         assertEquals(2, net.tensorRows(2));
         assertEquals(4, net.tensorColumns(2));
         assertEquals(1, net.tensorColumns(1));
-        assertEquals("W2[1][3]", net.coordinateName(16 + 7));
-        assertEquals("b1[2]", net.coordinateName(14));
+        assertEquals("W1[1][3]", net.coordinateName(16 + 7));
+        assertEquals("b0[2]", net.coordinateName(14));
         assertEquals(3, net.tensorOf(25));
     }
 
@@ -111,7 +111,7 @@ class ReferenceNetworkTest {
         double[] p = new double[8];
         p[4] = Double.NaN;
         e = assertThrows(IllegalArgumentException.class, () -> ReferenceNetwork.of(spec, p));
-        assertTrue(e.getMessage().contains("W1[1][1]") && e.getMessage().contains("NaN"), e.getMessage());
+        assertTrue(e.getMessage().contains("W0[1][1]") && e.getMessage().contains("NaN"), e.getMessage());
         ReferenceNetwork net = ReferenceNetwork.of(spec, new double[8]);
         e = assertThrows(IllegalArgumentException.class, () -> net.loss(new Batch(2, new float[4], new float[4])));
         assertTrue(e.getMessage().contains("batch inputs: expected 2 x 3 = 6") && e.getMessage().contains("found 4"), e.getMessage());

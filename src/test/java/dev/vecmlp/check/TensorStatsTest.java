@@ -12,7 +12,7 @@ class TensorStatsTest {
     /** The worst coordinate is the largest error relative to its allowance, not the largest error. */
     @Test
     void worstIsLargestErrorOverAllowance() {
-        TensorStats s = new TensorStats("W2", 2, false, false);
+        TensorStats s = new TensorStats("W1", 2, false, false);
         s.add(0, 0, 10, 13, 100);     // error 3, score 0.03
         s.add(1, 2, 4, 3.5, 0.1);     // error 0.5, score 5
         s.add(2, 1, -1, -1.2, 0.1);   // error 0.2, score 2
@@ -25,7 +25,7 @@ class TensorStatsTest {
         assertEquals(3, r.maxError(), 0);
         assertEquals(3, r.checked());
         assertEquals(2, r.failing());
-        assertEquals("W2[1][2]", r.worstCoordinate());
+        assertEquals("W1[1][2]", r.worstCoordinate());
         assertEquals(2, r.layer());
         assertFalse(r.bias());
         assertFalse(r.passed());
@@ -34,14 +34,14 @@ class TensorStatsTest {
     /** The first coordinate, at row 0, stays the worst when later ones score lower or the same. */
     @Test
     void firstWorstKeptOnTiesAndLowerScores() {
-        TensorStats s = new TensorStats("b1", 1, true, false);
+        TensorStats s = new TensorStats("b0", 1, true, false);
         s.add(0, 0, 1, 1.5, 1);      // score 0.5
         s.add(1, 0, 2, 2.25, 1);     // score 0.25
         s.add(2, 0, 3, 3.5, 1);      // score 0.5, a tie
         TensorReport r = s.build();
         assertEquals(0, r.worstRow());
         assertEquals(1, r.worstExpected());
-        assertEquals("b1[0]", r.worstCoordinate());
+        assertEquals("b0[0]", r.worstCoordinate());
         assertEquals(0.5, r.maxError(), 0);
         assertEquals(0, r.failing());
         assertTrue(r.passed());
@@ -50,7 +50,7 @@ class TensorStatsTest {
     /** A NaN is the worst of all and fails. */
     @Test
     void nanIsWorst() {
-        TensorStats s = new TensorStats("W1", 1, false, false);
+        TensorStats s = new TensorStats("W0", 1, false, false);
         s.add(0, 1, 1, 100, 1);
         s.add(1, 0, 1, Double.NaN, 1);
         TensorReport r = s.build();
@@ -62,7 +62,7 @@ class TensorStatsTest {
     /** Least-squares ratio, median of an odd and an even count (inserted unsorted), resolution. */
     @Test
     void ratiosAndResolution() {
-        TensorStats s = new TensorStats("W1", 1, false, true);
+        TensorStats s = new TensorStats("W0", 1, false, true);
         s.add(0, 0, 2, 6, 1);        // ratio 3, allowance/|expected| 0.5
         s.add(0, 1, -4, -4, 0.1);    // ratio 1, 0.025
         s.add(0, 2, 0, 0.5, 1);      // no ratio
@@ -79,25 +79,25 @@ class TensorStatsTest {
 
     @Test
     void noRatioWhenEveryExpectedIsZero() {
-        TensorStats s = new TensorStats("b3", 3, true, true);
+        TensorStats s = new TensorStats("b2", 3, true, true);
         s.add(0, 0, 0, 1e-9, 1e-8);
         TensorReport r = s.build(1e-3);
         assertTrue(Double.isNaN(r.ratio()));
         assertTrue(Double.isNaN(r.medianRatio()));
         assertTrue(Double.isNaN(r.resolution()));
-        assertTrue(Double.isNaN(new TensorStats("b3", 3, true, false).build().resolution()));
+        assertTrue(Double.isNaN(new TensorStats("b2", 3, true, false).build().resolution()));
     }
 
     @Test
     void resolutionOnlyWhenAsked() {
-        TensorStats s = new TensorStats("W1", 1, false, false);
+        TensorStats s = new TensorStats("W0", 1, false, false);
         s.add(0, 0, 2, 2, 1);
         assertTrue(Double.isNaN(s.build().resolution()));
     }
 
     @Test
     void emptyTensorHasNoWorstCoordinate() {
-        TensorStats s = new TensorStats("W1", 1, false, false);
+        TensorStats s = new TensorStats("W0", 1, false, false);
         s.skip();
         TensorReport r = s.build();
         assertEquals("-", r.worstCoordinate());
@@ -118,11 +118,11 @@ class TensorStatsTest {
 
     @Test
     void worstCoordinateNamesRowAndColumn() {
-        assertEquals("W3[0][4]", new TensorReport("W3", 3, false, 1, 0, 0, 0, 0, 4, 0, 0, 0, 1, 1, 0, 0).worstCoordinate());
-        assertEquals("b2[5]", new TensorReport("b2", 2, true, 1, 0, 0, 0, 5, 0, 0, 0, 0, 1, 1, 0, 0).worstCoordinate());
+        assertEquals("W2[0][4]", new TensorReport("W2", 2, false, 1, 0, 0, 0, 0, 4, 0, 0, 0, 1, 1, 0, 0, 0).worstCoordinate());
+        assertEquals("b1[5]", new TensorReport("b1", 1, true, 1, 0, 0, 0, 5, 0, 0, 0, 0, 1, 1, 0, 0, 0).worstCoordinate());
     }
 
     private static TensorReport report(double ratio, double bound) {
-        return new TensorReport("W1", 1, false, 1, 0, 0, 0, 0, 0, 1, 1, 1, ratio, ratio, Double.NaN, bound);
+        return new TensorReport("W0", 0, false, 1, 0, 0, 0, 0, 0, 1, 1, 1, ratio, ratio, Double.NaN, bound, 0);
     }
 }

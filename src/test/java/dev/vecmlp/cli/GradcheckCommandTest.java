@@ -33,8 +33,8 @@ class GradcheckCommandTest {
         CommandLineTest.Run r = CommandLineTest.run("gradcheck", "--networks", "3", "--seed", "7", "--max-coordinates", "20");
         assertEquals(0, r.exit(), r.err() + r.out());
         assertTrue(r.lastLine().matches("gradcheck: 3 networks passed on \\S+"), r.lastLine());
-        assertEquals(3, r.out().lines().filter(l -> l.startsWith("(1) reference")).count(), r.out());
-        assertEquals(3, r.out().lines().filter(l -> l.startsWith("(2) engine")).count(), r.out());
+        assertEquals(3, r.out().lines().filter(l -> l.startsWith("(1) backprop in float64")).count(), r.out());
+        assertEquals(3, r.out().lines().filter(l -> l.startsWith("(2) the engine's float32 gradient")).count(), r.out());
     }
 
     @Test
@@ -43,8 +43,8 @@ class GradcheckCommandTest {
                 "--loss", "squared", "--output-activation", "logistic", "--l2", "0.01", "--kernels", "scalar", "--batch", "3");
         assertEquals(0, r.exit(), r.err() + r.out());
         assertTrue(r.out().startsWith("gradient check of 4-6 tanh-5 relu-2 logistic, squared_error, l2 0.01, batch 3"), r.out());
-        assertTrue(r.out().contains("(2) engine scalar"), r.out());
-        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("  W3 ")), r.out());
+        assertTrue(r.out().contains("(2) the engine's float32 gradient e (scalar)"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("  W2 ")), r.out());
         assertEquals("gradcheck: 1 network passed on scalar", r.lastLine());
     }
 
@@ -93,7 +93,7 @@ class GradcheckCommandTest {
         assertEquals(1, exit, err.toString());
         String text = out.toString();
         assertTrue(text.contains("verdict 2: FAIL"), text);
-        assertTrue(text.lines().anyMatch(l -> l.startsWith("  b1 ") && l.contains("0.00000000")), text);
+        assertTrue(text.lines().anyMatch(l -> l.startsWith("  b0 ") && l.contains("0.00000000")), text);
         assertTrue(text.strip().endsWith("gradcheck: 1 of 1 network failed on scalar: 8-4 tanh-3 linear, softmax_cross_entropy"),
                 text);
     }
@@ -110,5 +110,48 @@ class GradcheckCommandTest {
                         throw e.getCause();
                     }
                 });
+    }
+    /**
+     * A network of threshold units has gradient 0 everywhere: its check passes whatever the code
+     * computes, and the report says so, tensor by tensor and in the verdicts (it once said "PASS").
+     */
+    @Test
+    void aCheckThatTestsNothingIsCalledVacuous() {
+        CommandLineTest.Run r = CommandLineTest.run("gradcheck", "--layers", "4:threshold", "--inputs", "3", "--outputs", "2",
+                "--loss", "squared", "--output-activation", "threshold", "--batch", "3");
+        assertEquals(0, r.exit(), r.err() + r.out());
+        String out = r.out();
+        assertTrue(out.lines().filter(l -> l.startsWith("  W0 ") || l.startsWith("  b0 ")).allMatch(l -> l.endsWith("  all 0")), out);
+        assertTrue(out.contains("  verdict 2: PASS: the engine's gradients are within float32 rounding of the reference at all"
+                + " 26 coordinates; every one of them was exactly 0 on both sides: nothing was tested"), out);
+        assertTrue(out.contains("PASS, vacuously: every gradient compared was exactly 0, so nothing was tested"), out);
+        assertTrue(out.contains("gradcheck: 1 of the networks passed vacuously"), out);
+    }
+
+    /** The report explains itself: named columns, a legend once per run, verdicts that say what they proved. */
+    @Test
+    void theReportCarriesItsLegendAndSaysWhatEachVerdictProved() {
+        CommandLineTest.Run r = CommandLineTest.run("gradcheck", "--networks", "2", "--seed", "5");
+        assertEquals(0, r.exit(), r.err() + r.out());
+        String out = r.out();
+        assertTrue(out.lines().anyMatch(l -> l.contains(" ratio ") && l.contains(" med ratio")), out);
+        assertTrue(out.lines().noneMatch(l -> l.contains("n/a")), "no column that reads as 'not applicable': " + out);
+        assertEquals(1, out.lines().filter(l -> l.startsWith("How to read the tables")).count(), out);
+        assertTrue(out.contains("S the largest |a|"), "S is defined: " + out);
+        assertTrue(out.contains("not\n            always where the largest difference is"), "worst and max|a-n| told apart: " + out);
+        assertTrue(out.lines().anyMatch(l -> l.matches("  verdict 1: PASS: backprop matches finite differences at all \\d+"
+                + " coordinates checked .*")), out);
+        assertTrue(out.lines().anyMatch(l -> l.matches("  verdict 2: PASS: the engine's gradients are within float32 rounding"
+                + " of the reference at all \\d+ coordinates.*")), out);
+        assertTrue(out.lines().filter(l -> l.startsWith("  W")).allMatch(l -> l.startsWith("  W0 ") || l.startsWith("  W1 ")
+                || l.startsWith("  W2 ") || l.startsWith("  W3 ")), "layers counted from 0: " + out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("  W0 ")), out);
+    }
+
+    /** The top-level help lists gradcheck with a whole sentence, not one cut at the line's end. */
+    @Test
+    void theCommandListShowsAWholeSentence() {
+        String first = Main.commandLine().getSubcommands().get("gradcheck").getCommandSpec().usageMessage().description()[0];
+        assertTrue(first.endsWith("."), first);
     }
 }
