@@ -40,7 +40,8 @@ import dev.vecmlp.memory.Matrix;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class MatmulBench {
     @Param({
-            "NT:256x784x512", "NT:256x512x512", "NT:256x512x10", "NT:32x784x512", "NT:1x784x512",
+            "NT:256x784x512", "NT:256x512x512", "NT:256x512x10", "NT:64x784x512", "NT:32x784x512", "NT:32x512x512",
+            "NT:1x784x512",
             "TN:512x256x784", "TN:512x256x512", "NN:256x512x512", "NN:256x512x784",
             "NT:64x64x64", "NN:64x64x64", "TN:64x64x64",
             "NT:128x128x128", "NN:128x128x128", "TN:128x128x128",
