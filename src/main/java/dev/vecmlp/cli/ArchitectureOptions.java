@@ -119,7 +119,7 @@ final class ArchitectureOptions {
      * @param scaling the command's {@code --scaling}, or null when it has none
      */
     ModelFile.Contents read(Path file, Kernels kernels, ScalingOption scaling, PrintWriter notes) throws IOException {
-        Loaded loaded = load(file, kernels, scaling);
+        Loaded loaded = load(file, kernels, scaling, true);
         if (loaded.renumbered()) {
             notes.println("note: " + file + ": " + renumbering(loaded));
             notes.flush();
@@ -140,6 +140,11 @@ final class ArchitectureOptions {
      *                                  do not fit the architecture
      */
     Loaded load(Path file, Kernels kernels, ScalingOption option) throws IOException {
+        return load(file, kernels, option, false);
+    }
+
+    /** As {@link #load(Path, Kernels, ScalingOption)}; with {@code importHint} a missing option's message suggests import. */
+    private Loaded load(Path file, Kernels kernels, ScalingOption option, boolean importHint) throws IOException {
         // Options first: a typo costs no reading.
         NetworkText.LayerText[] hidden = layers != null ? NetworkText.hiddenLayers(layers) : null;
         String scaling = option != null ? option.scaling : null;
@@ -163,7 +168,7 @@ final class ArchitectureOptions {
         }
         TorchSequential net = TorchSequential.of(f);
         if (hidden == null) {
-            throw new IllegalArgumentException(missingOptions(file, net, option != null));
+            throw new IllegalArgumentException(missingOptions(file, net, option != null, importHint));
         }
         if (kind == Scaling.Kind.STANDARDIZE) {
             throw new IllegalArgumentException("--scaling: expected none or divide for " + file + ", which has no vecmlp"
@@ -197,7 +202,7 @@ final class ArchitectureOptions {
      * What to give for a file without metadata, in the command line's terms, with the hidden
      * widths its tensors show: {@code FILE: architecture: expected ..., found neither; ...}.
      */
-    private static String missingOptions(Path file, TorchSequential net, boolean hasScaling) {
+    private static String missingOptions(Path file, TorchSequential net, boolean hasScaling, boolean importHint) {
         List<TorchSequential.Linear> linears = net.linears();
         StringJoiner modules = new StringJoiner(", ");
         for (TorchSequential.Linear l : linears) {
@@ -212,8 +217,9 @@ final class ArchitectureOptions {
                 + " tensors only); its Linear modules are " + modules + ", so give --layers " + example
                 + (linears.size() == 1 ? "" : " with each ACT one of linear, relu, softplus, threshold, logistic, tanh")
                 + ", and --output-activation, --loss" + (hasScaling ? ", --scaling" : "") + " where the defaults (linear, "
-                + NetworkText.name(defaultLoss(net.outputs())) + (hasScaling ? ", none" : "") + ") do not fit; or write them into a"
-                + " copy once with: vecmlp import -m " + file + " --layers " + example + " -o COPY";
+                + NetworkText.name(defaultLoss(net.outputs())) + (hasScaling ? ", none" : "") + ") do not fit"
+                + (importHint ? "; or write them into a copy once with: vecmlp import -m " + file + " --layers " + example
+                + " -o COPY" : "");
     }
 
     /** One line: which modules became which layers, and why that is not vecmlp's numbering. */
