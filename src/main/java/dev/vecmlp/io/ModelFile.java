@@ -50,7 +50,9 @@ import dev.vecmlp.nn.Model;
  * Sequential: each layer takes one index, and one more for its activation module unless it is
  * linear (the hard threshold has no torch module but still takes the index, so that the
  * numbering does not depend on how it is rebuilt). So 784-512 relu-512 relu-10 linear is
- * {@code 0.*}, {@code 2.*}, {@code 4.*}; see {@link #tensorNames}.
+ * {@code 0.*}, {@code 2.*}, {@code 4.*}; see {@link #tensorNames}. A Sequential numbered
+ * otherwise, with a {@code Dropout} or an {@code Identity} between layers, is read by
+ * {@link TorchSequential}.
  *
  * <p><b>Metadata</b> (all strings): {@code "format": "pt"} (the tensors are PyTorch's layout; Hugging
  * Face tools look for it), {@code vecmlp.version} ({@value #VERSION}), {@code vecmlp.inputs},
@@ -291,7 +293,8 @@ public final class ModelFile {
             spec = expected;
         } else {
             throw f.error("architecture: expected vecmlp metadata (" + KEY_INPUTS + ", " + KEY_LAYERS
-                    + ", ...), found none; for a file saved by PyTorch, give the architecture: ModelFile.read(file, spec)");
+                    + ", ...), found none; for a file saved by PyTorch, give the architecture: ModelFile.read(file, spec),"
+                    + " or TorchSequential for a Sequential numbered otherwise");
         }
         Scaling scaling = hasSpec ? scalingOf(f, spec.inputs()) : Scaling.none(spec.inputs());
         float[] parameters = parametersOf(f, spec);
