@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 
 import dev.vecmlp.data.Dataset;
 import dev.vecmlp.io.ModelFile;
+import dev.vecmlp.kernel.KernelProvider;
 import dev.vecmlp.nn.Loss;
 import dev.vecmlp.nn.Mlp;
 import dev.vecmlp.train.Evaluation;
@@ -27,7 +28,11 @@ import picocli.CommandLine.Spec;
                 "Evaluate a model file on a data set: loss and accuracy.",
                 "",
                 "Prints the mean loss and, for classes, the accuracy (on the last line).",
-                "The features are scaled as they were in training."})
+                "The features are scaled as they were in training.",
+                "",
+                "A file saved by PyTorch (no vecmlp metadata) needs --layers, and --loss,",
+                "--output-activation, --scaling where the defaults do not fit; or write",
+                "them into a copy once with vecmlp import."})
 public final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -38,6 +43,12 @@ public final class EvalCommand implements Callable<Integer> {
     @Mixin
     DataOptions input;
 
+    @Mixin
+    ArchitectureOptions architecture;
+
+    @Mixin
+    ScalingOption scaling;
+
     @Option(names = "--threads", paramLabel = "N", description = "Threads (default: the available cores).")
     Integer threads;
 
@@ -47,7 +58,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (threads != null && (threads < 1 || threads > 256)) {
             throw new IllegalArgumentException("--threads: expected 1 to 256, found " + threads);
         }
-        try (ModelFile.Contents contents = ModelFile.read(model);
+        try (ModelFile.Contents contents = architecture.read(model, KernelProvider.best(), scaling, spec.commandLine().getErr());
              Dataset set = input.read(false, classesOf(contents.model().spec()))) {
             Mlp net = contents.model().spec();
             // Before scaling, which would otherwise report the mismatch in terms of the scaling, not the model.

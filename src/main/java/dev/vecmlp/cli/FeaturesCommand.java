@@ -6,9 +6,11 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import dev.vecmlp.io.ModelFile;
+import dev.vecmlp.kernel.KernelProvider;
 import dev.vecmlp.memory.Matrix;
 import dev.vecmlp.plot.FeatureGrid;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -26,13 +28,19 @@ import picocli.CommandLine.Spec;
                 "Draw the first-layer weights of a model as a PNG grid of images.",
                 "",
                 "One tile per hidden unit: gray = 0, white = positive, black = negative",
-                "(each tile scaled to its own largest |w| unless --global-scale)."})
+                "(each tile scaled to its own largest |w| unless --global-scale).",
+                "",
+                "A file saved by PyTorch (no vecmlp metadata) needs --layers; or write it",
+                "into a copy once with vecmlp import."})
 public final class FeaturesCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Option(names = {"-m", "--model"}, paramLabel = "FILE", required = true, description = "The model file (safetensors).")
     Path model;
+
+    @Mixin
+    ArchitectureOptions architecture;
 
     @Option(names = {"-o", "--output"}, paramLabel = "PNG", defaultValue = "features.png",
             description = "The picture to write (default: ${DEFAULT-VALUE}).")
@@ -60,7 +68,7 @@ public final class FeaturesCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         OutputGuard.checkPicture(output, force, model);
-        try (ModelFile.Contents contents = ModelFile.read(model)) {
+        try (ModelFile.Contents contents = architecture.read(model, KernelProvider.best(), null, spec.commandLine().getErr())) {
             Matrix w = contents.model().weights(0);
             int inputs = w.cols(), hidden = w.rows();
             int[] shape = shape(inputs);

@@ -22,6 +22,7 @@ import dev.vecmlp.nn.Mlp;
 import dev.vecmlp.nn.Model;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -42,9 +43,11 @@ import picocli.CommandLine.Spec;
                 "(2) the engine's float32 gradients against the reference, within float32 rounding.",
                 "",
                 "With no network options: --networks random networks (depth 1-4, widths",
-                "1-33, every activation and loss). Prints a table per tensor for each",
-                "verdict; exits 0 when every network passes, 1 when one fails, 2 on a usage",
-                "error."})
+                "1-33, every activation and loss). Network options without --model check",
+                "one network (--layers default 16:tanh); with --model they describe a file",
+                "without vecmlp metadata, such as one saved by PyTorch. Prints a table per",
+                "tensor for each verdict; exits 0 when every network passes, 1 when one",
+                "fails, 2 on a usage error."})
 public final class GradcheckCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -63,24 +66,14 @@ public final class GradcheckCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, paramLabel = "FILE", description = "Check this model file (safetensors) at its parameters.")
     Path model;
 
-    @Option(names = "--layers", paramLabel = "LIST",
-            description = "Hidden layers as WIDTH:ACTIVATION,... (default with other network options: 16:tanh).")
-    String layers;
+    @Mixin
+    ArchitectureOptions architecture;
 
-    @Option(names = "--inputs", paramLabel = "N", description = "Input width (default with other network options: 8).")
+    @Option(names = "--inputs", paramLabel = "N", description = "Input width of a network without --model (default: 8).")
     Integer inputs;
 
-    @Option(names = "--outputs", paramLabel = "N", description = "Output width (default with other network options: 3).")
+    @Option(names = "--outputs", paramLabel = "N", description = "Output width of a network without --model (default: 3).")
     Integer outputs;
-
-    @Option(names = "--loss", paramLabel = "LOSS", description = "softmax (cross-entropy) or squared (error) (default: softmax).")
-    String loss;
-
-    @Option(names = "--output-activation", paramLabel = "ACT", description = "Activation of the output layer (default: linear).")
-    String outputActivation;
-
-    @Option(names = "--l2", paramLabel = "LAMBDA", description = "L2 penalty lambda/2 * |W|^2 on the weights (default: 0).")
-    Double l2;
 
     @Option(names = "--networks", paramLabel = "N", defaultValue = "5",
             description = "Random networks to check when no network is given (default: ${DEFAULT-VALUE}).")
@@ -113,7 +106,7 @@ public final class GradcheckCommand implements Callable<Integer> {
         List<String> failed = new ArrayList<>();
         int checked = 0;
         if (model != null) {
-            try (ModelFile.Contents contents = ModelFile.read(model, k)) {
+            try (ModelFile.Contents contents = readModel(k)) {
                 checked++;
                 if (!check(out, contents.model(), options)) {
                     failed.add(model.toString());
@@ -160,13 +153,21 @@ public final class GradcheckCommand implements Callable<Integer> {
     }
 
     private boolean hasNetworkOptions() {
-        return layers != null || inputs != null || outputs != null || loss != null || outputActivation != null || l2 != null;
+        return architecture.given() || inputs != null || outputs != null;
+    }
+
+    /** The model file; options that disagree with it, or are missing for a PyTorch file, are a usage error. */
+    private ModelFile.Contents readModel(Kernels k) throws IOException {
+        try {
+            return architecture.read(model, k, null, spec.commandLine().getErr());
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
     }
 
     private void checkUsage() {
-        if (model != null && hasNetworkOptions()) {
-            throw usage("--model: the model file defines the network; leave out --layers, --inputs, --outputs, --loss,"
-                    + " --output-activation and --l2");
+        if (model != null && (inputs != null || outputs != null)) {
+            throw usage("--model: the model file's tensors give the widths; leave out --inputs and --outputs");
         }
         if (batch < 1 || batch > 4096) {
             throw usage("--batch: expected 1 to 4096, found " + batch);
@@ -199,13 +200,7 @@ public final class GradcheckCommand implements Callable<Integer> {
             if (in < 1 || outs < 1) {
                 throw new IllegalArgumentException("--inputs and --outputs: expected at least 1, found " + in + " and " + outs);
             }
-            Mlp.Builder b = Mlp.input(in);
-            for (NetworkText.LayerText l : NetworkText.hiddenLayers(layers != null ? layers : "16:tanh")) {
-                b.dense(l.width(), l.activation());
-            }
-            Activation outAct = outputActivation != null ? NetworkText.activation(outputActivation) : Activation.LINEAR;
-            Loss lossFn = loss != null ? NetworkText.loss(loss) : Loss.SOFTMAX_CROSS_ENTROPY;
-            return b.dense(outs, outAct).loss(lossFn).l2(l2 != null ? l2 : 0).build();
+            return architecture.network(in, "16:tanh", outs);
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw usage(e.getMessage());
         }

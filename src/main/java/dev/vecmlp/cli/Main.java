@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
         description = "A pure-Java multilayer-perceptron engine on the Vector API and off-heap memory.",
         footer = {"", "The launcher also runs the JMH benchmark report of perf/ (perf/README.md):",
             "  ./vecmlp bench [--quick] [--peak GFLOPS] [--out DIR] [--cell NET:BATCH]   (./vecmlp bench --help)"},
-        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, DemoCommand.class, FeaturesCommand.class,
+        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, ImportCommand.class, DemoCommand.class, FeaturesCommand.class,
                 GradcheckCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -66,6 +66,14 @@ final class NetworkText {
         return out;
     }
 
+    /** The command line's name of a loss: what {@link #loss} takes first. */
+    static String name(Loss l) {
+        return switch (l) {
+            case SOFTMAX_CROSS_ENTROPY -> "softmax";
+            case SQUARED_ERROR -> "squared";
+        };
+    }
+
     /** The command line's name of an activation. */
     static String name(Activation a) {
         return switch (a) {

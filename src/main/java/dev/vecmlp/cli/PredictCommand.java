@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import dev.vecmlp.data.Dataset;
 import dev.vecmlp.io.AtomicFile;
 import dev.vecmlp.io.ModelFile;
+import dev.vecmlp.kernel.KernelProvider;
 import dev.vecmlp.memory.Matrix;
 import dev.vecmlp.nn.Loss;
 import dev.vecmlp.nn.Model;
@@ -34,7 +35,11 @@ import picocli.CommandLine.Spec;
                 "",
                 "Columns: row, the predicted class (for a classifier), then every output.",
                 "For a softmax model the outputs are the class probabilities. A CSV file",
-                "of features only (no label column) is read with --no-label."})
+                "of features only (no label column) is read with --no-label.",
+                "",
+                "A file saved by PyTorch (no vecmlp metadata) needs --layers, and --loss,",
+                "--output-activation, --scaling where the defaults do not fit; or write",
+                "them into a copy once with vecmlp import."})
 public final class PredictCommand implements Callable<Integer> {
     /** Rows per call to the predictor: enough for the forward kernel's packed path. */
     private static final int BATCH = 256;
@@ -47,6 +52,12 @@ public final class PredictCommand implements Callable<Integer> {
 
     @Mixin
     DataOptions input;
+
+    @Mixin
+    ArchitectureOptions architecture;
+
+    @Mixin
+    ScalingOption scaling;
 
     @Option(names = "--no-label",
             description = "CSV: no label column, every column is a feature. The class is then written for a softmax model or one with several outputs.")
@@ -71,7 +82,7 @@ public final class PredictCommand implements Callable<Integer> {
         if (output != null) {
             OutputGuard.checkParent(output);
         }
-        try (ModelFile.Contents contents = ModelFile.read(model);
+        try (ModelFile.Contents contents = architecture.read(model, KernelProvider.best(), scaling, spec.commandLine().getErr());
              Dataset set = input.read(noLabel)) {
             Model m = contents.model();
             // Before scaling, which would otherwise report the mismatch in terms of the scaling, not the model.

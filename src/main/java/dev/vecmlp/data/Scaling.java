@@ -99,10 +99,22 @@ public final class Scaling {
 
     /** The scaling of {@code kind} fitted to {@code data} ({@link Kind#DIVIDE} divides by 255). */
     public static Scaling fit(Kind kind, Dataset data) {
+        return Objects.requireNonNull(kind, "kind") == Kind.STANDARDIZE ? standardize(data) : ofKind(kind, data.features());
+    }
+
+    /**
+     * The scaling of a kind that needs no data, {@link Kind#NONE} or {@link Kind#DIVIDE} (by
+     * 255), for {@code features} columns: what {@link #fit} gives for any data of that width.
+     *
+     * @throws IllegalArgumentException for {@link Kind#STANDARDIZE}, whose offsets and factors
+     *                                  come from data
+     */
+    public static Scaling ofKind(Kind kind, int features) {
         return switch (Objects.requireNonNull(kind, "kind")) {
-            case NONE -> none(data.features());
-            case DIVIDE -> divide(data.features(), 255f);
-            case STANDARDIZE -> standardize(data);
+            case NONE -> none(features);
+            case DIVIDE -> divide(features, 255f);
+            case STANDARDIZE -> throw new IllegalArgumentException("scaling: expected none or divide, found standardize,"
+                    + " whose column means and deviations come from the training data");
         };
     }
 

@@ -50,7 +50,9 @@ import dev.vecmlp.nn.Model;
  * Sequential: each layer takes one index, and one more for its activation module unless it is
  * linear (the hard threshold has no torch module but still takes the index, so that the
  * numbering does not depend on how it is rebuilt). So 784-512 relu-512 relu-10 linear is
- * {@code 0.*}, {@code 2.*}, {@code 4.*}; see {@link #tensorNames}.
+ * {@code 0.*}, {@code 2.*}, {@code 4.*}; see {@link #tensorNames}. A Sequential numbered
+ * otherwise, with a {@code Dropout} or an {@code Identity} between layers, is read by
+ * {@link TorchSequential}.
  *
  * <p><b>Metadata</b> (all strings): {@code "format": "pt"} (the tensors are PyTorch's layout; Hugging
  * Face tools look for it), {@code vecmlp.version} ({@value #VERSION}), {@code vecmlp.inputs},
@@ -224,6 +226,42 @@ public final class ModelFile {
     }
 
     /**
+     * Reads a model with vecmlp metadata from a file already read, onto {@code kernels}: for a
+     * caller that looked at the file first, e.g. at {@link #hasArchitecture} to choose between
+     * this and {@link TorchSequential}.
+     */
+    public static Contents read(TensorFile file, Kernels kernels) throws ModelFormatException {
+        return load(Objects.requireNonNull(file, "file"), null, Objects.requireNonNull(kernels, "kernels"));
+    }
+
+    /**
+     * Whether {@code file} describes its architecture in vecmlp metadata (has a {@code vecmlp.*}
+     * key); a file saved by PyTorch does not.
+     */
+    public static boolean hasArchitecture(TensorFile file) {
+        return file.metadata().keySet().stream().anyMatch(k -> k.startsWith(PREFIX));
+    }
+
+    /**
+     * The architecture in {@code file}'s vecmlp metadata.
+     *
+     * @throws ModelFormatException if the metadata is missing or malformed, naming the key
+     */
+    public static Mlp architecture(TensorFile file) throws ModelFormatException {
+        return specOf(Objects.requireNonNull(file, "file"));
+    }
+
+    /**
+     * The input scaling in {@code file}'s vecmlp metadata, for {@code inputs} features;
+     * {@link Scaling#none} when it has none.
+     *
+     * @throws ModelFormatException if the scaling keys are incomplete or malformed
+     */
+    public static Scaling scaling(TensorFile file, int inputs) throws ModelFormatException {
+        return scalingOf(Objects.requireNonNull(file, "file"), inputs);
+    }
+
+    /**
      * The tensor names of {@code spec}'s parameters as an {@code nn.Sequential} saves them, in
      * parameter order: {@code [w0, b0, w1, b1, ...]}, e.g. {@code ["0.weight", "0.bias",
      * "2.weight", "2.bias"]} for 4-8 relu-2 linear.
@@ -240,8 +278,11 @@ public final class ModelFile {
     }
 
     private static Contents load(Path file, Mlp expected, Kernels kernels) throws IOException {
-        TensorFile f = Safetensors.read(Objects.requireNonNull(file, "file"));
-        boolean hasSpec = f.metadata().keySet().stream().anyMatch(k -> k.startsWith(PREFIX));
+        return load(Safetensors.read(Objects.requireNonNull(file, "file")), expected, kernels);
+    }
+
+    private static Contents load(TensorFile f, Mlp expected, Kernels kernels) throws ModelFormatException {
+        boolean hasSpec = hasArchitecture(f);
         Mlp spec;
         if (hasSpec) {
             spec = specOf(f);
@@ -252,17 +293,23 @@ public final class ModelFile {
             spec = expected;
         } else {
             throw f.error("architecture: expected vecmlp metadata (" + KEY_INPUTS + ", " + KEY_LAYERS
-                    + ", ...), found none; for a file saved by PyTorch, give the architecture: ModelFile.read(file, spec)");
+                    + ", ...), found none; for a file saved by PyTorch, give the architecture: ModelFile.read(file, spec),"
+                    + " or TorchSequential for a Sequential numbered otherwise");
         }
         Scaling scaling = hasSpec ? scalingOf(f, spec.inputs()) : Scaling.none(spec.inputs());
         float[] parameters = parametersOf(f, spec);
+        return new Contents(spec.withParameters(parameters, kernels), scaling, callersMetadata(f));
+    }
+
+    /** {@code f}'s metadata other than {@code format} and {@code vecmlp.*}, in file order. */
+    static Map<String, String> callersMetadata(TensorFile f) {
         Map<String, String> extra = new LinkedHashMap<>();
         f.metadata().forEach((k, v) -> {
             if (!isReserved(k)) {
                 extra.put(k, v);
             }
         });
-        return new Contents(spec.withParameters(parameters, kernels), scaling, extra);
+        return extra;
     }
 
     static Mlp specOf(TensorFile f) throws ModelFormatException {
@@ -381,10 +428,21 @@ public final class ModelFile {
      * order, each shape checked; {@link #requireTensors} must have passed.
      */
     static float[] tensorsOf(TensorFile f, Mlp spec, String prefix) throws ModelFormatException {
-        List<String> names = tensorNames(spec);
+        List<String> names = new ArrayList<>();
+        for (String name : tensorNames(spec)) {
+            names.add(prefix + name);
+        }
+        return tensorsOf(f, spec, names);
+    }
+
+    /**
+     * The values of the tensors {@code names} ({@code [w0, b0, w1, b1, ...]}, all in the file)
+     * as {@code spec}'s parameters, in {@link Model#setParameters} order, each shape checked.
+     */
+    static float[] tensorsOf(TensorFile f, Mlp spec, List<String> names) throws ModelFormatException {
         Map<String, Tensor> tensors = f.tensors();
         for (int i = 0; i < names.size(); i++) {
-            String name = prefix + names.get(i);
+            String name = names.get(i);
             long[] want = expectedShape(spec, i);
             long[] found = tensors.get(name).shape();
             if (!Arrays.equals(want, found)) {
@@ -401,7 +459,7 @@ public final class ModelFile {
         float[] out = new float[(int) count];
         int at = 0;
         for (String name : names) {
-            float[] v = f.floats(prefix + name);
+            float[] v = f.floats(name);
             System.arraycopy(v, 0, out, at, v.length);
             at += v.length;
         }

@@ -54,7 +54,11 @@ public final class ModelFormatException extends IOException {
     }
 
     private static String compose(Path file, String tensor, long offset, String message) {
-        StringBuilder sb = new StringBuilder().append(file).append(':');
+        // "file: tensor "x" at byte 9: message", or "file: message" when neither is known.
+        StringBuilder sb = new StringBuilder().append(file);
+        if (tensor != null || offset >= 0) {
+            sb.append(':');
+        }
         if (tensor != null) {
             sb.append(" tensor ").append(Json.describe(tensor));
         }

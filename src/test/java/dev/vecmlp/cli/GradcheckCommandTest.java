@@ -63,14 +63,14 @@ class GradcheckCommandTest {
     @Test
     void usageErrorsExitWithTwo() {
         String[][] bad = {
-                {"gradcheck", "--model", "x.safetensors", "--layers", "4:relu"},
+                {"gradcheck", "--model", "x.safetensors", "--inputs", "4"},
                 {"gradcheck", "--batch", "0"},
                 {"gradcheck", "--kernels", "gpu"},
                 {"gradcheck", "--layers", "4:sine"},
                 {"gradcheck", "--inputs", "0"},
                 {"gradcheck", "--networks", "x"},
         };
-        String[] expect = {"--model: the model file defines the network", "--batch: expected 1 to 4096, found 0",
+        String[] expect = {"--model: the model file's tensors give the widths", "--batch: expected 1 to 4096, found 0",
                 "--kernels: expected simd, scalar or best, found 'gpu'", "found 'sine'", "expected at least 1", "--networks"};
         for (int i = 0; i < bad.length; i++) {
             CommandLineTest.Run r = CommandLineTest.run(bad[i]);

@@ -56,7 +56,11 @@ class ScalingTest {
             assertArrayEquals(copy, d.featureMatrix().toArray());
             assertArrayEquals(new float[] {0, 1, 0.2f, 0.4f}, copy, 1e-7f);
             assertEquals(Scaling.none(2), Scaling.fit(Scaling.Kind.NONE, d));
+            assertEquals(s, Scaling.ofKind(Scaling.Kind.DIVIDE, 2));
+            assertEquals(Scaling.none(2), Scaling.ofKind(Scaling.Kind.NONE, 2));
         }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Scaling.ofKind(Scaling.Kind.STANDARDIZE, 2));
+        assertTrue(e.getMessage().contains("come from the training data"), e.getMessage());
     }
 
     @Test

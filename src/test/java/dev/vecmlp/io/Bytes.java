@@ -71,7 +71,8 @@ final class Bytes {
         ModelFormatException e = assertThrows(ModelFormatException.class, read);
         String m = e.getMessage();
         assertEquals(file, e.file(), m);
-        assertTrue(m.startsWith(file + ":"), m);
+        // One colon and a space after the file, whether or not a tensor or an offset follows it.
+        assertTrue(m.startsWith(file + ": "), m);
         assertEquals(Optional.ofNullable(tensor), e.tensor(), m);
         if (tensor != null) {
             assertTrue(m.contains("tensor " + Json.describe(tensor)), m);
