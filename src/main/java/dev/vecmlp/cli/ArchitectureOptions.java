@@ -149,7 +149,12 @@ final class ArchitectureOptions {
         NetworkText.LayerText[] hidden = layers != null ? NetworkText.hiddenLayers(layers) : null;
         String scaling = option != null ? option.scaling : null;
         Scaling.Kind kind = scaling != null ? Scaling.Kind.parse(scaling) : null;
-        TensorFile f = Safetensors.read(file);
+        return PathArgument.readFile("--model", file, PathArgument.MODEL,
+                f -> load(Safetensors.read(f), f, kernels, hidden, option, scaling, kind, importHint));
+    }
+
+    private Loaded load(TensorFile f, Path file, Kernels kernels, NetworkText.LayerText[] hidden, ScalingOption option,
+            String scaling, Scaling.Kind kind, boolean importHint) throws IOException {
         if (ModelFile.hasArchitecture(f)) {
             Mlp saved = ModelFile.architecture(f);
             if (given()) {

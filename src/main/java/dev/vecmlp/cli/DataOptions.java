@@ -37,6 +37,6 @@ final class DataOptions {
         if (!split.equals("t10k") && !split.equals("train")) {
             throw new IllegalArgumentException("--split: expected t10k or train, found '" + split + "'");
         }
-        return DataSource.read(source(), split, new DataSource.CsvSpec(label, regression, noLabel, classes));
+        return DataSource.read("--data", source(), split, new DataSource.CsvSpec(label, regression, noLabel, classes));
     }
 }

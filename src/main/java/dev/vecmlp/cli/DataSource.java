@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.vecmlp.data.CsvReader;
+import dev.vecmlp.data.DataFormatException;
 import dev.vecmlp.data.Dataset;
 import dev.vecmlp.data.IdxReader;
 import dev.vecmlp.data.Scaling;
@@ -88,26 +89,37 @@ final class DataSource {
 
     /**
      * Reads split {@code split} ({@code "train"} or {@code "t10k"}) of an IDX directory, or the
-     * CSV file {@code path}. The caller closes the set.
+     * CSV file {@code path}, given as {@code option}; every message names the option. The caller
+     * closes the set.
      */
-    static Dataset read(Path path, String split, CsvSpec csv) throws IOException {
-        if (!Files.exists(path)) {
-            throw new IOException(path + ": no such file or directory (expected an IDX directory or a CSV file)");
+    static Dataset read(String option, Path path, String split, CsvSpec csv) throws IOException {
+        PathArgument.requireFileOrDirectory(option, path, PathArgument.DATA);
+        if (!isIdxDirectory(path)) {
+            return PathArgument.read(option, path, "a CSV file", csv.options()::read);
         }
-        if (isIdxDirectory(path)) {
-            if (csv.label() != null || csv.regression()) {
-                throw new IllegalArgumentException((csv.label() != null ? "--label" : "--regression") + ": " + path
-                        + " is an IDX directory, whose labels come from its labels file; the option is for CSV files");
-            }
-            Path images = find(path, split + "-images-idx3-ubyte");
-            Path labels = find(path, split + "-labels-idx1-ubyte");
-            if (images == null || labels == null) {
-                throw new IOException(path + ": expected IDX files " + split + "-images-idx3-ubyte[.gz] and " + split
-                        + "-labels-idx1-ubyte[.gz], found " + listing(path));
+        if (csv.label() != null || csv.regression()) {
+            throw new IllegalArgumentException((csv.label() != null ? "--label" : "--regression") + ": " + path
+                    + " is an IDX directory, whose labels come from its labels file; the option is for CSV files");
+        }
+        String imagesName = split + "-images-idx3-ubyte";
+        String labelsName = split + "-labels-idx1-ubyte";
+        Path images = find(option, path, imagesName);
+        Path labels = find(option, path, labelsName);
+        if (images == null || labels == null) {
+            throw new IllegalArgumentException(PathArgument.message(option, path, "IDX files " + imagesName + "[.gz] and "
+                    + labelsName + "[.gz]", listing(path)));
+        }
+        return PathArgument.read(option, path, "an IDX directory", dir -> {
+            IdxReader.Header h = IdxReader.readHeader(images);
+            if (h.dims().size() != 3) {
+                // IdxReader reads any rank; the MNIST names promise rows x height x width.
+                throw new DataFormatException(images, "byte 3 (the number of dimensions)",
+                        "a 3-D images file (magic 0x0000" + String.format("%02X", h.type().code()) + "03: rows x height x"
+                                + " width, as idx3 in its name says)", h.dims().size() + " dimension"
+                                + (h.dims().size() == 1 ? " (" + h.shape() + "), the shape of a labels file" : "s: " + h.shape()));
             }
             return csv.classes() >= 2 ? IdxReader.read(images, labels, csv.classes()) : IdxReader.read(images, labels);
-        }
-        return csv.options().read(path);
+        });
     }
 
     /** Whether an IDX directory has split {@code split}. */
@@ -119,6 +131,24 @@ final class DataSource {
     /** The default scaling for a source: /255 for IDX images, standardized columns for CSV. */
     static Scaling.Kind defaultScaling(Path path) {
         return isIdxDirectory(path) ? Scaling.Kind.DIVIDE : Scaling.Kind.STANDARDIZE;
+    }
+
+    /**
+     * {@code dir/base.gz} or {@code dir/base}, whichever is a file; null when neither exists;
+     * refused, naming it, when one exists and is not a readable, non-empty file.
+     */
+    private static Path find(String option, Path dir, String base) {
+        Path found = find(dir, base);
+        if (found != null) {
+            return found;
+        }
+        for (String name : new String[] {base + ".gz", base}) {
+            Path p = dir.resolve(name);
+            if (Files.exists(p) || Files.isSymbolicLink(p)) {
+                PathArgument.requireFile(option, p, "an IDX file");
+            }
+        }
+        return null;
     }
 
     private static Path find(Path dir, String base) {

@@ -67,7 +67,7 @@ public final class FeaturesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        OutputGuard.checkPicture(output, force, model);
+        OutputGuard.checkPicture("--output", output, force, model);
         try (ModelFile.Contents contents = architecture.read(model, KernelProvider.best(), null, spec.commandLine().getErr())) {
             Matrix w = contents.model().weights(0);
             int inputs = w.cols(), hidden = w.rows();

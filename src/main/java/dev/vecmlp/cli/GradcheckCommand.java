@@ -158,6 +158,8 @@ public final class GradcheckCommand implements Callable<Integer> {
 
     /** The model file; options that disagree with it, or are missing for a PyTorch file, are a usage error. */
     private ModelFile.Contents readModel(Kernels k) throws IOException {
+        // A wrong path is no usage error: checked before the options' errors get the usage text.
+        PathArgument.requireFile("--model", model, PathArgument.MODEL);
         try {
             return architecture.read(model, k, null, spec.commandLine().getErr());
         } catch (IllegalArgumentException e) {

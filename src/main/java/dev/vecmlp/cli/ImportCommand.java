@@ -106,9 +106,6 @@ public final class ImportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--output: expected a new file, found " + output + ", the file given as --model;"
                     + " import never replaces the file it reads");
         }
-        OutputGuard.checkParent(output);
-        if (Files.exists(output) && !force) {
-            throw new IllegalArgumentException(output + ": the file exists; add --force to replace it");
-        }
+        OutputGuard.checkNew("--output", output, force, "a model file to write");
     }
 }

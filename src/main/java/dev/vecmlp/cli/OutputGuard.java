@@ -20,35 +20,38 @@ final class OutputGuard {
     private OutputGuard() {
     }
 
-    /** Throws unless {@code file}'s directory exists. */
-    static void checkParent(Path file) {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent == null || !Files.isDirectory(parent)) {
-            throw new IllegalArgumentException(file + ": the directory " + parent + " does not exist");
-        }
-        if (Files.isDirectory(file)) {
-            throw new IllegalArgumentException(file + ": expected a file name, found a directory");
+    /**
+     * Throws unless {@code file}, given as {@code option}, may be written: a new file in an
+     * existing directory, or with {@code force} an existing regular file.
+     *
+     * @param expected what will be written there, as the message says it
+     */
+    static void checkNew(String option, Path file, boolean force, String expected) {
+        PathArgument.requireWritable(option, file, expected);
+        if (!force && Files.exists(file)) {
+            throw new IllegalArgumentException(PathArgument.message(option, file, "a new file (or --force to replace it)",
+                    "an existing file"));
         }
     }
 
     /**
-     * Throws unless {@code picture} may be written: not one of the command's other files, and,
-     * when it exists, a PNG already (or {@code force}).
+     * Throws unless {@code picture}, given as {@code option}, may be written: not one of the
+     * command's other files, and, when it exists, a PNG already (or {@code force}).
      */
-    static void checkPicture(Path picture, boolean force, Path... others) {
-        checkParent(picture);
+    static void checkPicture(String option, Path picture, boolean force, Path... others) {
+        PathArgument.requireWritable(option, picture, "a PNG file to write");
         for (Path other : others) {
             if (other != null && picture.toAbsolutePath().normalize().equals(other.toAbsolutePath().normalize())) {
-                throw new IllegalArgumentException(picture + ": is also this command's " + other
-                        + "; choose another file name for the picture");
+                throw new IllegalArgumentException(PathArgument.message(option, picture, "a file of its own for the picture",
+                        "a file this command also reads or writes (" + other + "); choose another file name"));
             }
         }
         if (force || !Files.exists(picture)) {
             return;
         }
         if (!isPng(picture)) {
-            throw new IllegalArgumentException(picture + ": exists and is not a PNG picture; choose another file name or add"
-                    + " --force to replace it");
+            throw new IllegalArgumentException(PathArgument.message(option, picture, "a new file or a PNG picture to replace"
+                    + " (or --force to replace any file)", "an existing file that is not a PNG picture"));
         }
     }
 
@@ -63,18 +66,20 @@ final class OutputGuard {
     }
 
     /**
-     * Throws if {@code file}, given as {@code option}, exists and is not a vecmlp model file (a
-     * checkpoint is one too), unless {@code force}: a model is replaced freely (training again is
-     * the point), anything else is kept.
+     * Throws if {@code file}, given as {@code option}, cannot be written or exists and is not a
+     * vecmlp model file (a checkpoint is one too), unless {@code force}: a model is replaced
+     * freely (training again is the point), anything else is kept.
+     *
+     * @param expected what will be written there, as the message says it
      */
-    static void checkReplaceable(Path file, boolean force, String option) {
-        checkParent(file);
+    static void checkReplaceable(String option, Path file, boolean force, String expected) {
+        PathArgument.requireWritable(option, file, expected);
         if (force || !Files.exists(file)) {
             return;
         }
         if (!isVecmlpModel(file)) {
-            throw new IllegalArgumentException(file + ": exists and is not a vecmlp model file; choose another " + option
-                    + " or add --force to replace it");
+            throw new IllegalArgumentException(PathArgument.message(option, file, "a new file or a vecmlp model file to"
+                    + " replace (or --force to replace any file)", "an existing file that is not a vecmlp model"));
         }
     }
 

@@ -6,7 +6,6 @@ import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -72,15 +71,12 @@ public final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Path source = input.source();
-        if (output != null && Files.exists(output) && !force) {
-            throw new IllegalArgumentException(output + ": the file exists; add --force to replace it");
+        if (output != null) {
+            OutputGuard.checkNew("--output", output, force, "a CSV file to write the predictions to");
         }
         if (noLabel && DataSource.isIdxDirectory(source)) {
             throw new IllegalArgumentException("--no-label: " + source + " is an IDX directory, whose images always come with"
                     + " a labels file; --no-label is for a CSV file of features only (give one with --data)");
-        }
-        if (output != null) {
-            OutputGuard.checkParent(output);
         }
         try (ModelFile.Contents contents = architecture.read(model, KernelProvider.best(), scaling, spec.commandLine().getErr());
              Dataset set = input.read(noLabel)) {

@@ -2,7 +2,6 @@ package dev.vecmlp.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -195,29 +194,30 @@ public final class TrainCommand implements Callable<Integer> {
         Optimizer opt = optimizer();
         Schedule sched = Schedule.parse(schedule);
         Scaling.Kind kind = scaling != null ? Scaling.Kind.parse(scaling) : DataSource.defaultScaling(source);
-        OutputGuard.checkReplaceable(output, force, "--output");
+        OutputGuard.checkReplaceable("--output", output, force, "a model file to write");
         Path checkpointFile = checkpoint != null ? checkpoint : resume;
         if (checkpointFile != null) {
             if (checkpointFile.toAbsolutePath().normalize().equals(output.toAbsolutePath().normalize())) {
                 throw new IllegalArgumentException(checkpointFile + ": the checkpoint file (--checkpoint, or --resume's) is also"
                         + " --output; choose another file name for one of them");
             }
-            OutputGuard.checkReplaceable(checkpointFile, force, "--checkpoint");
+            OutputGuard.checkReplaceable(checkpoint != null ? "--checkpoint" : "--resume", checkpointFile, force,
+                    "a checkpoint file to write");
         }
         if (plot != null) {
-            OutputGuard.checkPicture(plot, force, output, source, test, checkpointFile);
+            OutputGuard.checkPicture("--plot", plot, force, output, source, test, checkpointFile);
         }
         DataSource.CsvSpec csv = new DataSource.CsvSpec(label, regression);
         Dataset train = null, testSet = null, trainPart = null, validationSet = null;
         try {
-            train = DataSource.read(source, "train", csv);
+            train = DataSource.read("--data", source, "train", csv);
             LabelCheck.check(source.toString(), train, allowSparseLabels, spec.commandLine().getErr());
             // The test set has the training set's classes, whichever of them its labels happen to use.
             DataSource.CsvSpec testCsv = csv.withClasses(train.classes());
             if (test != null) {
-                testSet = DataSource.read(test, "t10k", testCsv);
+                testSet = DataSource.read("--test", test, "t10k", testCsv);
             } else if (DataSource.hasSplit(source, "t10k")) {
-                testSet = DataSource.read(source, "t10k", testCsv);
+                testSet = DataSource.read("--data", source, "t10k", testCsv);
             }
             if (validation > 0) {
                 Dataset[] parts = train.split(validation, seed);
@@ -348,11 +348,8 @@ public final class TrainCommand implements Callable<Integer> {
      * the command line must have the checkpoint's value already.
      */
     private Resumed readCheckpoint() throws IOException {
-        if (!Files.isRegularFile(resume)) {
-            throw new IllegalArgumentException("--resume: expected a checkpoint file, found " + (Files.exists(resume)
-                    ? "a directory" : "no file") + " at " + resume);
-        }
-        CheckpointFile.Contents c = CheckpointFile.read(resume);
+        CheckpointFile.Contents c = PathArgument.readFile("--resume", resume, "a training checkpoint (written by --checkpoint)",
+                CheckpointFile::read);
         Map<String, String> meta = c.metadata();
         double lastLoss = number(meta, LAST_LOSS), lastAccuracy = number(meta, LAST_ACCURACY);
         for (String name : RUN_OPTIONS) {

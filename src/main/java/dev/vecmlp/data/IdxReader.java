@@ -160,7 +160,7 @@ public final class IdxReader {
         }
 
         /** E.g. {@code "8000 x 28 x 28 unsigned byte (0x08) values"}. */
-        String shape() {
+        public String shape() {
             return dims.stream().map(String::valueOf).collect(Collectors.joining(" x ")) + " " + type + " values";
         }
     }

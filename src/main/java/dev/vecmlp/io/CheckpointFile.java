@@ -201,7 +201,7 @@ public final class CheckpointFile {
         String version = m.get(VERSION_KEY);
         if (version == null) {
             throw f.error("metadata: expected a training checkpoint's " + VERSION_KEY + ", found none"
-                    + (m.containsKey(ModelFile.LAYERS_KEY) ? "; this is a model file (read it with ModelFile.read)" : ""));
+                    + (m.containsKey(ModelFile.LAYERS_KEY) ? "; this is a model file, which holds no training state" : ""));
         }
         if (!version.equals(VERSION)) {
             throw f.metadataError(VERSION_KEY, "expected \"" + VERSION + "\", found " + Json.describe(version));

@@ -177,7 +177,7 @@ public final class Safetensors {
             long size = ch.size();
             if (size < Long.BYTES) {
                 throw new ModelFormatException(file, null, 0, "expected at least 8 bytes (the header length), found a file of "
-                        + size);
+                        + size + (size == 1 ? " byte" : " bytes"));
             }
             ByteBuffer lengthField = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
             readFully(file, ch, lengthField, 0);
@@ -185,11 +185,11 @@ public final class Safetensors {
             // Unsigned in the format: a negative long is a length of 2^63 or more.
             if (n < 0 || n > MAX_HEADER_BYTES) {
                 throw new ModelFormatException(file, null, 0, "header length: expected at most " + MAX_HEADER_BYTES
-                        + " bytes, found " + Long.toUnsignedString(n));
+                        + " bytes, found " + Long.toUnsignedString(n) + notSafetensors(lengthField.array()));
             }
             if (n > size - Long.BYTES) {
                 throw new ModelFormatException(file, null, 0, "header length: expected at most " + (size - Long.BYTES)
-                        + " (the bytes after the length field), found " + n);
+                        + " (the bytes after the length field), found " + n + notSafetensors(lengthField.array()));
             }
             byte[] header = new byte[(int) n];
             readFully(file, ch, ByteBuffer.wrap(header), Long.BYTES);
@@ -211,6 +211,21 @@ public final class Safetensors {
             return new TensorFile(file, Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(parsed.metadata),
                     entryOffsets, dataOffsets, parsed.metadataOffsets);
         }
+    }
+
+    /**
+     * A remark on a header length that cannot be one: when the first 8 bytes are text, the file
+     * is some other format (a CSV file, a README), and the remark quotes them.
+     */
+    private static String notSafetensors(byte[] first) {
+        StringBuilder text = new StringBuilder();
+        for (byte b : first) {
+            if (b < 0x20 && b != '\t' && b != '\n' && b != '\r' || b == 0x7f) {
+                return "";
+            }
+            text.append(b == '\n' ? "\\n" : b == '\r' ? "\\r" : b == '\t' ? "\\t" : String.valueOf((char) b));
+        }
+        return ": the file starts with the text \"" + text + "\", not a safetensors header length";
     }
 
     /**

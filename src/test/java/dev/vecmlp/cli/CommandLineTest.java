@@ -199,7 +199,7 @@ class CommandLineTest {
         r = run("train", "--data", trainCsv.toString(), "--layers", "4", "--epochs", "1", "--output", model.toString(),
                 "--plot", model.toString());
         assertEquals(1, r.exit());
-        assertTrue(r.err().contains("also this command's"), r.err());
+        assertTrue(r.err().contains("found a file this command also reads or writes"), r.err());
         r = run("train", "--data", trainCsv.toString(), "--layers", "4", "--epochs", "1", "--output", model.toString());
         assertEquals(0, r.exit(), r.err());
         byte[] before = Files.readAllBytes(model);

@@ -88,7 +88,8 @@ class ImportCommandTest {
         CommandLineTest.Run exists = CommandLineTest.run("import", "-m", torch.toString(), "--layers", "7:relu,6:tanh",
                 "-o", copy.toString());
         assertEquals(1, exists.exit());
-        assertEquals("vecmlp import: " + copy + ": the file exists; add --force to replace it", exists.err().strip());
+        assertEquals("vecmlp import: --output " + copy + ": expected a new file (or --force to replace it), found an existing file",
+                exists.err().strip());
         assertEquals("my notes", Files.readString(copy));
 
         CommandLineTest.Run forced = CommandLineTest.run("import", "-m", torch.toString(), "--layers", "7:relu,6:tanh",

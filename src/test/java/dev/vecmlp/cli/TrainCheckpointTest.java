@@ -160,8 +160,8 @@ class TrainCheckpointTest {
         assertFails("--data: expected " + data, "train", "--resume", checkpoint.toString(), "--data", trainCsv.toString(),
                 "-o", model.toString());
         assertFails("is also --output", "train", "--resume", checkpoint.toString(), "-o", checkpoint.toString());
-        assertFails("--resume: expected a checkpoint file, found no file at", "train", "--resume",
-                sub.resolve("none.safetensors").toString());
+        assertFails("--resume " + sub.resolve("none.safetensors") + ": expected a training checkpoint (written by"
+                + " --checkpoint), found no such file", "train", "--resume", sub.resolve("none.safetensors").toString());
         assertFails("expected a training checkpoint's checkpoint.version, found none; this is a model file", "train",
                 "--resume", model.toString(), "-o", sub.resolve("other.safetensors").toString());
         // Standardized inputs: other values in the file change the scaling fitted on them.
