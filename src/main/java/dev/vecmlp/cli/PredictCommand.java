@@ -17,6 +17,7 @@ import dev.vecmlp.kernel.KernelProvider;
 import dev.vecmlp.memory.Matrix;
 import dev.vecmlp.nn.Loss;
 import dev.vecmlp.nn.Model;
+import dev.vecmlp.nn.Outputs;
 import dev.vecmlp.nn.Predictor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -150,10 +151,10 @@ public final class PredictCommand implements Callable<Integer> {
                     line.setLength(0);
                     line.append(from + r);
                     if (softmax) {
-                        softmaxInPlace(batchOut, r * outputs, outputs);
+                        Outputs.softmaxInPlace(batchOut, r * outputs, outputs);
                     }
                     if (classifier) {
-                        line.append(',').append(predictedClass(batchOut, r * outputs, outputs));
+                        line.append(',').append(Outputs.predictedClass(batchOut, r * outputs, outputs));
                     }
                     for (int c = 0; c < outputs; c++) {
                         line.append(',').append(String.format(Locale.ROOT, "%.6g", batchOut[r * outputs + c]));
@@ -161,33 +162,6 @@ public final class PredictCommand implements Callable<Integer> {
                     out.write(line.append('\n').toString());
                 }
             }
-        }
-    }
-
-    private static int predictedClass(float[] y, int at, int n) {
-        if (n == 1) {
-            return y[at] > 0.5f ? 1 : 0;
-        }
-        int best = 0;
-        for (int c = 1; c < n; c++) {
-            if (y[at + c] > y[at + best]) {
-                best = c;
-            }
-        }
-        return best;
-    }
-
-    private static void softmaxInPlace(float[] y, int at, int n) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int c = 0; c < n; c++) {
-            max = Math.max(max, y[at + c]);
-        }
-        double sum = 0;
-        for (int c = 0; c < n; c++) {
-            sum += Math.exp(y[at + c] - max);
-        }
-        for (int c = 0; c < n; c++) {
-            y[at + c] = (float) (Math.exp(y[at + c] - max) / sum);
         }
     }
 }

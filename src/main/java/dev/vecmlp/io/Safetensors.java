@@ -174,43 +174,78 @@ public final class Safetensors {
     public static TensorFile read(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < Long.BYTES) {
-                throw new ModelFormatException(file, null, 0, "expected at least 8 bytes (the header length), found a file of "
-                        + size + (size == 1 ? " byte" : " bytes"));
-            }
-            ByteBuffer lengthField = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(file, ch, lengthField, 0);
-            long n = lengthField.getLong(0);
-            // Unsigned in the format: a negative long is a length of 2^63 or more.
-            if (n < 0 || n > MAX_HEADER_BYTES) {
-                throw new ModelFormatException(file, null, 0, "header length: expected at most " + MAX_HEADER_BYTES
-                        + " bytes, found " + Long.toUnsignedString(n) + notSafetensors(lengthField.array()));
-            }
-            if (n > size - Long.BYTES) {
-                throw new ModelFormatException(file, null, 0, "header length: expected at most " + (size - Long.BYTES)
-                        + " (the bytes after the length field), found " + n + notSafetensors(lengthField.array()));
-            }
-            byte[] header = new byte[(int) n];
-            readFully(file, ch, ByteBuffer.wrap(header), Long.BYTES);
-            HeaderParser parsed = new HeaderParser(file, header);
-            parsed.parse();
-            long dataStart = Long.BYTES + n;
-            List<Entry> entries = layout(file, parsed.entries, size - dataStart, dataStart);
-
-            Map<String, Tensor> tensors = new LinkedHashMap<>();
-            Map<String, Long> entryOffsets = new HashMap<>();
-            Map<String, Long> dataOffsets = new HashMap<>();
-            for (Entry e : entries) {
-                byte[] data = new byte[(int) (e.end - e.begin)];
-                readFully(file, ch, ByteBuffer.wrap(data), dataStart + e.begin);
-                tensors.put(e.name, Tensor.adopt(e.dtype, e.shape, data));
-                entryOffsets.put(e.name, e.nameAt);
-                dataOffsets.put(e.name, dataStart + e.begin);
-            }
-            return new TensorFile(file, Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(parsed.metadata),
-                    entryOffsets, dataOffsets, parsed.metadataOffsets);
+            return read(file, ch.size(), ch::read);
         }
+    }
+
+    /**
+     * Reads and checks a file's bytes already in memory (from a distributed file system, a
+     * broadcast, a database column); {@code name} stands for the file in messages and in
+     * {@link TensorFile#path()}.
+     *
+     * @throws ModelFormatException if the bytes break the format (see the class comment)
+     */
+    public static TensorFile read(Path name, byte[] bytes) throws ModelFormatException {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(bytes, "bytes");
+        try {
+            return read(name, bytes.length, (b, at) -> {
+                if (at >= bytes.length) {
+                    return -1;
+                }
+                int n = (int) Math.min(b.remaining(), bytes.length - at);
+                b.put(bytes, (int) at, n);
+                return n;
+            });
+        } catch (ModelFormatException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new AssertionError("an array cannot fail to be read", e);
+        }
+    }
+
+    /** Where the bytes come from: a positional read, as {@link FileChannel#read(ByteBuffer, long)}. */
+    @FunctionalInterface
+    private interface Source {
+        int read(ByteBuffer b, long position) throws IOException;
+    }
+
+    private static TensorFile read(Path file, long size, Source ch) throws IOException {
+        if (size < Long.BYTES) {
+            throw new ModelFormatException(file, null, 0, "expected at least 8 bytes (the header length), found a file of "
+                    + size + (size == 1 ? " byte" : " bytes"));
+        }
+        ByteBuffer lengthField = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(file, ch, lengthField, 0);
+        long n = lengthField.getLong(0);
+        // Unsigned in the format: a negative long is a length of 2^63 or more.
+        if (n < 0 || n > MAX_HEADER_BYTES) {
+            throw new ModelFormatException(file, null, 0, "header length: expected at most " + MAX_HEADER_BYTES
+                    + " bytes, found " + Long.toUnsignedString(n) + notSafetensors(lengthField.array()));
+        }
+        if (n > size - Long.BYTES) {
+            throw new ModelFormatException(file, null, 0, "header length: expected at most " + (size - Long.BYTES)
+                    + " (the bytes after the length field), found " + n + notSafetensors(lengthField.array()));
+        }
+        byte[] header = new byte[(int) n];
+        readFully(file, ch, ByteBuffer.wrap(header), Long.BYTES);
+        HeaderParser parsed = new HeaderParser(file, header);
+        parsed.parse();
+        long dataStart = Long.BYTES + n;
+        List<Entry> entries = layout(file, parsed.entries, size - dataStart, dataStart);
+
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Map<String, Long> entryOffsets = new HashMap<>();
+        Map<String, Long> dataOffsets = new HashMap<>();
+        for (Entry e : entries) {
+            byte[] data = new byte[(int) (e.end - e.begin)];
+            readFully(file, ch, ByteBuffer.wrap(data), dataStart + e.begin);
+            tensors.put(e.name, Tensor.adopt(e.dtype, e.shape, data));
+            entryOffsets.put(e.name, e.nameAt);
+            dataOffsets.put(e.name, dataStart + e.begin);
+        }
+        return new TensorFile(file, Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(parsed.metadata),
+                entryOffsets, dataOffsets, parsed.metadataOffsets);
     }
 
     /**
@@ -265,7 +300,7 @@ public final class Safetensors {
         return sorted;
     }
 
-    private static void readFully(Path file, FileChannel ch, ByteBuffer b, long position) throws IOException {
+    private static void readFully(Path file, Source ch, ByteBuffer b, long position) throws IOException {
         long at = position;
         while (b.hasRemaining()) {
             int n = ch.read(b, at);

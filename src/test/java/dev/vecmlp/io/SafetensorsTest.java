@@ -74,6 +74,29 @@ class SafetensorsTest {
     }
 
     @Test
+    void bytesInMemoryReadAsTheFileTheyCameFrom() throws IOException {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        tensors.put("w", Tensor.f32(new float[] {1.5f, -0f, Float.MIN_VALUE, 7}, 2, 2));
+        tensors.put("d", Tensor.f64(new double[] {Math.PI}, 1));
+        Path p = dir.resolve("mem.safetensors");
+        Safetensors.write(p, tensors, Map.of("k", "v"));
+        byte[] bytes = Files.readAllBytes(p);
+
+        Path name = Path.of("hdfs:/models/mem.safetensors");
+        TensorFile f = Safetensors.read(name, bytes);
+        assertEquals(tensors, f.tensors());
+        assertEquals(Map.of("k", "v"), f.metadata());
+        assertEquals(name, f.path());
+
+        // The same checks as for a file, with the name in place of the path: a cut copy is refused
+        // where the file's own bytes end, not read past its end.
+        byte[] cut = java.util.Arrays.copyOf(bytes, bytes.length - 3);
+        assertRejected(name, null, cut.length, () -> Safetensors.read(name, cut), "file size: expected " + bytes.length,
+                "found " + cut.length);
+        assertRejected(name, null, 0, () -> Safetensors.read(name, new byte[5]), "found a file of 5 bytes");
+    }
+
+    @Test
     void headerIsPaddedWithSpacesToEightBytesAndCompact() throws IOException {
         Path p = dir.resolve("pad.safetensors");
         Safetensors.write(p, Map.of("x", Tensor.f32(new float[] {1, 2, 3}, 3)), Map.of());
