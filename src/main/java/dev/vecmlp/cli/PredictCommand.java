@@ -4,6 +4,7 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
+import java.lang.foreign.MemorySegment;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -144,20 +145,21 @@ public final class PredictCommand implements Callable<Integer> {
                         in[r * inputs + c] = x.get(from + r, c);
                     }
                 }
-                float[] batchIn = rows == BATCH ? in : java.util.Arrays.copyOf(in, rows * inputs);
-                float[] batchOut = rows == BATCH ? y : new float[rows * outputs];
-                p.predict(batchIn, batchOut);
+                // A short last batch runs padded (with rows of the batch before, or zeros) to the
+                // size from which a row's bits do not depend on the batch: a row gets the bits it
+                // would get in any other batching, a Spark partition's included.
+                p.predict(MemorySegment.ofArray(in), MemorySegment.ofArray(y), Math.max(rows, Math.min(BATCH, p.uniformRows())));
                 for (int r = 0; r < rows; r++) {
                     line.setLength(0);
                     line.append(from + r);
                     if (softmax) {
-                        Outputs.softmaxInPlace(batchOut, r * outputs, outputs);
+                        Outputs.softmaxInPlace(y, r * outputs, outputs);
                     }
                     if (classifier) {
-                        line.append(',').append(Outputs.predictedClass(batchOut, r * outputs, outputs));
+                        line.append(',').append(Outputs.predictedClass(y, r * outputs, outputs));
                     }
                     for (int c = 0; c < outputs; c++) {
-                        line.append(',').append(String.format(Locale.ROOT, "%.6g", batchOut[r * outputs + c]));
+                        line.append(',').append(String.format(Locale.ROOT, "%.6g", y[r * outputs + c]));
                     }
                     out.write(line.append('\n').toString());
                 }

@@ -34,6 +34,16 @@ public interface Kernels {
     long scratchFloatsNT(int m, int n, int k);
 
     /**
+     * The fewest rows of A from which {@link #matmulNT} sums each row of C in one order whatever
+     * the number of rows: a row's result then has the same bits in a product of any size from
+     * this one up. Smaller products may sum in another order (the last bit may differ). 1 when
+     * the order never depends on the rows.
+     */
+    default int uniformRowsNT() {
+        return 1;
+    }
+
+    /**
      * Forward product with fused epilogue: {@code Z[m][n] = A[m][k] · B[n][k]ᵀ + bias[n]} and
      * {@code H = f(Z)}.
      *

@@ -577,6 +577,15 @@ final class SimdKernels implements Kernels {
         return L == 16 && m >= NT_PACK_MIN_ROWS && n >= L;
     }
 
+    /**
+     * From {@link #NT_SWAP_MIN_ROWS} rows on NT sums each row in p order, one FMA a step, swapped
+     * or packed alike; below it the dot tiles sum lanes first. Without 16 lanes it never swaps.
+     */
+    @Override
+    public int uniformRowsNT() {
+        return L == 16 ? NT_SWAP_MIN_ROWS : 1;
+    }
+
     /** Whether NT runs as the swapped product (see {@link #NT_SWAP_MIN_ROWS}). */
     private static boolean swaps(int m, int n) {
         return L == 16 && m >= NT_SWAP_MIN_ROWS && m < NT_PACK_MIN_ROWS && n >= L;

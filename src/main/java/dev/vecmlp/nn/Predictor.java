@@ -146,6 +146,18 @@ public final class Predictor implements AutoCloseable {
         return ws.maxBatch();
     }
 
+    /**
+     * The fewest rows from which a row's outputs have the same bits in a batch of any size:
+     * 16 on the 512-bit kernels, where the forward product sums in another order below it
+     * ({@link dev.vecmlp.kernel.Kernels#uniformRowsNT}), 1 elsewhere. A caller whose results must
+     * not depend on how rows were batched (a file scored in batches of 256, the same rows in a
+     * Spark partition) pads a smaller batch with any finite rows up to this size, at most
+     * {@link #maxBatch()}, and keeps the outputs of its own rows.
+     */
+    public int uniformRows() {
+        return model.kernels().uniformRowsNT();
+    }
+
     /** The pool a large batch is split across, or null for a predictor that uses only the calling thread. */
     public WorkerPool pool() {
         return pool;

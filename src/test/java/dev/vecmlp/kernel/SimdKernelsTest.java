@@ -365,6 +365,40 @@ class SimdKernelsTest {
         }
     }
 
+    /**
+     * {@link Kernels#uniformRowsNT}: from that many rows on, a row of NT has the same bits in a
+     * product of any size, whichever path (dot tiles, swapped, packed) the size takes; a caller
+     * that pads small batches to it (predict's last batch, a Spark partition's) gets a row's bits
+     * independent of the batching. Each row is computed in a product of exactly that many rows
+     * beginning with it, then in products of every size here; n = 10 is narrower than 16 lanes.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {100, 10})
+    void fromUniformRowsOnNTGivesARowTheSameBitsInEveryProduct(int n) {
+        int k = 130, u = SIMD.uniformRowsNT();
+        int[] sizes = {u, u + 1, u + 3, 2 * u + 5, 33, 64, 127, 128, 129, 200};
+        int mMax = 200;
+        SplittableRandom rnd = new SplittableRandom(n);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = arena.allocateFrom(ValueLayout.JAVA_FLOAT, values(rnd, (mMax + u) * k, false));
+            MemorySegment b = arena.allocateFrom(ValueLayout.JAVA_FLOAT, values(rnd, n * k, false));
+            MemorySegment bias = arena.allocateFrom(ValueLayout.JAVA_FLOAT, values(rnd, n, false));
+            MemorySegment scratch = arena.allocate(4L * Math.max(1, SIMD.scratchFloatsNT(mMax + u, n, k)), 64);
+            MemorySegment c = arena.allocate(4L * (mMax + u) * n, 64);
+            float[] alone = new float[mMax * n];
+            for (int r = 0; r < mMax; r++) {
+                SIMD.matmulNT(u, n, k, a, (long) r * k, k, b, 0, k, bias, 0, Pointwise.TANH, c, 0, n, c, 0, n, scratch, 0);
+                MemorySegment.copy(c, ValueLayout.JAVA_FLOAT, 0, alone, r * n, n);
+            }
+            for (int m : sizes) {
+                SIMD.matmulNT(m, n, k, a, 0, k, b, 0, k, bias, 0, Pointwise.TANH, c, 0, n, c, 0, n, scratch, 0);
+                float[] whole = c.asSlice(0, 4L * m * n).toArray(ValueLayout.JAVA_FLOAT);
+                assertSameBits("NT, " + u + " uniform rows: each row of a product of " + m, "in it", whole,
+                        "first of a product of " + u, Arrays.copyOf(alone, m * n), n);
+            }
+        }
+    }
+
     /** Rows {@code [s, m)} of the product of one of the three forms, computed as a product of m − s rows. */
     private static float[] rowsOf(String form, int m, int s, int n, int k, MemorySegment a, MemorySegment b,
                                   MemorySegment z, MemorySegment bias, MemorySegment scratch, Arena arena) {

@@ -41,6 +41,39 @@ class PredictorTest {
         return a;
     }
 
+    /**
+     * {@link Predictor#uniformRows}: a row predicted in a batch padded to that many rows, or in
+     * batches of 37 whose short last one is padded, has the bits it has in one batch of 200 (the
+     * batching of ./vecmlp predict against a Spark partition's). The kernels' own test shows the
+     * order changing below that size at 512 bits.
+     */
+    @Test
+    void paddedToItsUniformRowsABatchGivesEveryRowTheBitsOfAnyOther() {
+        int rows = 200, in = SPEC.inputs(), out = SPEC.outputs();
+        float[] x = uniform(new SplittableRandom(5), rows * in);
+        try (Model m = SPEC.init(9); Predictor p = m.predictor(rows)) {
+            int u = p.uniformRows();
+            assertEquals(m.kernels().uniformRowsNT(), u);
+            float[] whole = new float[rows * out];
+            p.predict(x, whole);
+            float[] padIn = new float[rows * in], padOut = new float[rows * out];
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(x, r * in, padIn, 0, in);
+                p.predict(MemorySegment.ofArray(padIn), MemorySegment.ofArray(padOut), u);
+                assertArrayEquals(Arrays.copyOfRange(whole, r * out, (r + 1) * out), Arrays.copyOf(padOut, out),
+                        "row " + r + " first of a batch of " + u);
+            }
+            for (int from = 0; from < rows; from += 37) {
+                int n = Math.min(37, rows - from);
+                Arrays.fill(padIn, 0f);
+                System.arraycopy(x, from * in, padIn, 0, n * in);
+                p.predict(MemorySegment.ofArray(padIn), MemorySegment.ofArray(padOut), Math.max(n, u));
+                assertArrayEquals(Arrays.copyOfRange(whole, from * out, (from + n) * out), Arrays.copyOf(padOut, n * out),
+                        "rows " + from + " to " + (from + n - 1) + " in a batch of their own");
+            }
+        }
+    }
+
     /** Every kernel set, every kind of non-finite value, at the first, a middle and the last place of a batch of 4. */
     static Stream<Arguments> badInputs() {
         Stream.Builder<Arguments> cases = Stream.builder();
