@@ -18,6 +18,7 @@ import dev.vecmlp.nn.Activation;
 import dev.vecmlp.nn.Layer;
 import dev.vecmlp.nn.Loss;
 import dev.vecmlp.nn.Mlp;
+import dev.vecmlp.nn.NetworkText;
 import picocli.CommandLine.Option;
 
 /**

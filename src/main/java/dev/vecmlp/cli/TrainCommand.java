@@ -18,6 +18,7 @@ import dev.vecmlp.nn.Activation;
 import dev.vecmlp.nn.Loss;
 import dev.vecmlp.nn.Mlp;
 import dev.vecmlp.nn.Model;
+import dev.vecmlp.nn.NetworkText;
 import dev.vecmlp.plot.Charts;
 import dev.vecmlp.plot.LineChart;
 import dev.vecmlp.plot.Style;
@@ -485,16 +486,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private Optimizer optimizer() {
-        String name = optimizer.toLowerCase(Locale.ROOT);
-        double rate = lr != null ? lr : name.equals("adam") ? 1e-3 : 0.05;
-        Optimizer o = switch (name) {
-            case "sgd" -> Optimizer.sgd(rate);
-            case "momentum" -> Optimizer.sgd(rate).momentum(momentum);
-            case "nesterov" -> Optimizer.sgd(rate).momentum(momentum).nesterov();
-            case "adam" -> Optimizer.adam(rate);
-            default -> throw new IllegalArgumentException("--optimizer: expected sgd, momentum, nesterov or adam, found '" + optimizer + "'");
-        };
-        return weightDecay != 0 ? o.weightDecay(weightDecay) : o;
+        return Optimizer.named("--optimizer", optimizer, lr, momentum, weightDecay);
     }
 
     private static String lastLine(TrainingHistory h, Evaluation test, Trainer trainer, Dataset validationSet,

@@ -192,7 +192,13 @@ public final class Model implements AutoCloseable {
         }
     }
 
-    private float[] toArray(Slab slab) {
+    /**
+     * A slab of this model's layout ({@link #parameters()}, {@link #gradients()}, one from
+     * {@link #newParameterSlab}: an optimizer's state) as an array in the order of
+     * {@link #parametersToArray()}, without the layout's padding.
+     */
+    public float[] toArray(Slab slab) {
+        checkLayout(slab);
         float[] out = new float[Math.toIntExact(spec.parameterCount())];
         int at = 0;
         for (int l = 0; l < spec.depth(); l++) {
@@ -204,6 +210,38 @@ public final class Model implements AutoCloseable {
             at += layer.outputs();
         }
         return out;
+    }
+
+    /**
+     * The inverse of {@link #toArray}: {@code values}, in the order of {@link #parametersToArray()},
+     * into {@code slab}, its padding zeroed. Values are copied as they are, not checked: a
+     * gradient from elsewhere is checked by whoever applies it.
+     */
+    public void fromArray(float[] values, Slab slab) {
+        Objects.requireNonNull(values, "values");
+        checkLayout(slab);
+        if (values.length != spec.parameterCount()) {
+            throw new IllegalArgumentException("values: expected " + spec.parameterCount() + " floats for " + spec + ", found "
+                    + values.length);
+        }
+        slab.clear();
+        int at = 0;
+        for (int l = 0; l < spec.depth(); l++) {
+            Layer layer = spec.layer(l);
+            slab.matrix(layout.weightOffset(l), layer.outputs(), layer.inputs(), layout.weightStride(l)).copyFrom(values, at);
+            at += layer.outputs() * layer.inputs();
+            slab.matrix(layout.biasOffset(l), 1, layer.outputs()).copyFrom(values, at);
+            at += layer.outputs();
+        }
+    }
+
+    private void checkLayout(Slab slab) {
+        Objects.requireNonNull(slab, "slab");
+        slab.ensureOpen();
+        if (slab.floats() < layout.totalFloats()) {
+            throw new IllegalArgumentException("slab: expected at least " + layout.totalFloats() + " floats (the parameter layout of "
+                    + spec + "), found " + slab.floats());
+        }
     }
 
     /**

@@ -39,19 +39,39 @@ final class Divergence {
                         "layer " + l + "'s error signal ∂loss/∂Z" + shardText(s, shards));
             }
         }
-        for (int l = depth - 1; l >= 0 && site == null; l--) {
-            Matrix w = model.weightGradient(l);
-            Matrix dw = gradients.matrix(model.layout().weightOffset(l), w.rows(), w.cols(), w.stride());
-            site = scan(dw, dw.rows(), l, "dW", "layer " + l + "'s weight gradient dW (summed over the shards)");
-            if (site == null) {
-                Matrix db = gradients.matrix(model.layout().biasOffset(l), 1, w.rows());
-                site = scan(db, 1, l, "db", "layer " + l + "'s bias gradient db (summed over the shards)");
-            }
+        if (site == null) {
+            site = gradientSite(model, gradients, " (summed over the shards)");
         }
         if (site == null) {
             site = new Site(-1, "dW", "the gradients (not located: it was finite on a second look)");
         }
         return exception("a gradient is not finite", site, step, epoch, batch, batches);
+    }
+
+    /** A gradient given to an {@link Updater} was not finite: where, in the slab. */
+    static TrainingDivergedException inGivenGradient(Model model, Slab gradients, long step) {
+        Site site = gradientSite(model, gradients, "");
+        String where = site == null ? "the gradient (not located: it was finite on a second look)" : site.description();
+        return new TrainingDivergedException("update " + (step + 1) + ": expected a finite gradient, found a NaN or infinity in "
+                + where + ". The model keeps the weights from before this update; a smaller learning rate may help.", step, -1,
+                site == null ? -1 : site.layer(), site == null ? "dW" : site.tensor());
+    }
+
+    /** The first non-finite value of a gradient slab, from the last layer down, or null. */
+    private static Site gradientSite(Model model, Slab gradients, String note) {
+        for (int l = model.spec().depth() - 1; l >= 0; l--) {
+            Matrix w = model.weightGradient(l);
+            Matrix dw = gradients.matrix(model.layout().weightOffset(l), w.rows(), w.cols(), w.stride());
+            Site site = scan(dw, dw.rows(), l, "dW", "layer " + l + "'s weight gradient dW" + note);
+            if (site == null) {
+                Matrix db = gradients.matrix(model.layout().biasOffset(l), 1, w.rows());
+                site = scan(db, 1, l, "db", "layer " + l + "'s bias gradient db" + note);
+            }
+            if (site != null) {
+                return site;
+            }
+        }
+        return null;
     }
 
     private static Site forwardSite(Model model, Workspace[] ws, int[] rows, int shards) {

@@ -56,6 +56,25 @@ public final class Optimizer {
         return new Optimizer(Kind.ADAM, checkRate(lr), 0f, false, 0f, 0.9f, 0.999f, 1e-8f);
     }
 
+    /**
+     * The optimizer the command line calls {@code name}: {@code sgd}, {@code momentum},
+     * {@code nesterov} or {@code adam}, with learning rate {@code lr} (when null: 0.05, or 0.001
+     * for adam), momentum {@code mu} (for momentum and nesterov) and weight decay {@code decay}
+     * (none when 0). {@code what} names the setting in a message, e.g. {@code "--optimizer"}.
+     */
+    public static Optimizer named(String what, String name, Double lr, double mu, double decay) {
+        String n = name.trim().toLowerCase(Locale.ROOT);
+        double rate = lr != null ? lr : n.equals("adam") ? 1e-3 : 0.05;
+        Optimizer o = switch (n) {
+            case "sgd" -> sgd(rate);
+            case "momentum" -> sgd(rate).momentum(mu);
+            case "nesterov" -> sgd(rate).momentum(mu).nesterov();
+            case "adam" -> adam(rate);
+            default -> throw new IllegalArgumentException(what + ": expected sgd, momentum, nesterov or adam, found '" + name + "'");
+        };
+        return decay != 0 ? o.weightDecay(decay) : o;
+    }
+
     /** SGD with momentum {@code mu} in [0, 1). */
     public Optimizer momentum(double mu) {
         requireKind(Kind.SGD, "momentum");

@@ -11,9 +11,7 @@ import java.util.SplittableRandom;
 import dev.vecmlp.data.Dataset;
 import dev.vecmlp.kernel.Kernels;
 import dev.vecmlp.memory.Slab;
-import dev.vecmlp.nn.Layer;
 import dev.vecmlp.nn.Model;
-import dev.vecmlp.nn.ParameterLayout;
 import dev.vecmlp.nn.ShardedPass;
 import dev.vecmlp.nn.WarmUp;
 import dev.vecmlp.nn.WorkerPool;
@@ -266,11 +264,11 @@ public final class Trainer implements AutoCloseable {
         model.setParameters(saved.parameters());
         List<float[]> slabs = saved.optimizerState();
         for (int i = 0; i < this.state.length; i++) {
-            fromArray(slabs.get(i), this.state[i]);
+            model.fromArray(slabs.get(i), this.state[i]);
         }
         TrainingState.EarlyStopping e = saved.earlyStopping();
         if (e.bestParameters() != null) {
-            fromArray(e.bestParameters(), best);
+            model.fromArray(e.bestParameters(), best);
         }
         this.step = saved.steps();
         this.trainRows = n;
@@ -302,10 +300,10 @@ public final class Trainer implements AutoCloseable {
         }
         List<float[]> slabs = new ArrayList<>(state.length);
         for (Slab s : state) {
-            slabs.add(toArray(s));
+            slabs.add(model.toArray(s));
         }
         TrainingState.EarlyStopping e = bestEpoch < 0 && sinceBest == 0 ? TrainingState.EarlyStopping.NONE
-                : new TrainingState.EarlyStopping(bestEpoch, bestLoss, sinceBest, bestEpoch >= 0 ? toArray(best) : null);
+                : new TrainingState.EarlyStopping(bestEpoch, bestLoss, sinceBest, bestEpoch >= 0 ? model.toArray(best) : null);
         return new TrainingState(model.spec(), model.parametersToArray(), settings(), trainRows, epochsDone, stopped, step,
                 slabs, e);
     }
@@ -411,35 +409,6 @@ public final class Trainer implements AutoCloseable {
             sink.save(state());
         } catch (IOException e) {
             throw new UncheckedIOException("checkpoint after epoch " + epochsDone + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** A slab of the model's layout as an array in {@link Model#parametersToArray()} order. */
-    private float[] toArray(Slab slab) {
-        ParameterLayout layout = model.layout();
-        float[] out = new float[Math.toIntExact(model.spec().parameterCount())];
-        int at = 0;
-        for (int l = 0; l < model.spec().depth(); l++) {
-            Layer layer = model.spec().layer(l);
-            slab.matrix(layout.weightOffset(l), layer.outputs(), layer.inputs(), layout.weightStride(l)).copyTo(out, at);
-            at += layer.outputs() * layer.inputs();
-            slab.matrix(layout.biasOffset(l), 1, layer.outputs()).copyTo(out, at);
-            at += layer.outputs();
-        }
-        return out;
-    }
-
-    /** The inverse of {@link #toArray}; the padding is zero, as in a fresh slab. */
-    private void fromArray(float[] values, Slab slab) {
-        ParameterLayout layout = model.layout();
-        slab.clear();
-        int at = 0;
-        for (int l = 0; l < model.spec().depth(); l++) {
-            Layer layer = model.spec().layer(l);
-            slab.matrix(layout.weightOffset(l), layer.outputs(), layer.inputs(), layout.weightStride(l)).copyFrom(values, at);
-            at += layer.outputs() * layer.inputs();
-            slab.matrix(layout.biasOffset(l), 1, layer.outputs()).copyFrom(values, at);
-            at += layer.outputs();
         }
     }
 

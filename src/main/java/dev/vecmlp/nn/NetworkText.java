@@ -1,21 +1,23 @@
-package dev.vecmlp.cli;
+package dev.vecmlp.nn;
 
 import java.util.Locale;
 
-import dev.vecmlp.nn.Activation;
-import dev.vecmlp.nn.Loss;
 
-/** The command line's names for layers, activations and losses. */
-final class NetworkText {
+/**
+ * The names of layers, activations and losses as the command line writes them
+ * ({@code --layers 512:relu,512:relu}, {@code --loss softmax}), for every front end that takes
+ * them as text: the command line, and the Spark estimator's parameters.
+ */
+public final class NetworkText {
     private NetworkText() {
     }
 
     /** A layer as the command line takes it: {@code 512:relu}. */
-    record LayerText(int width, Activation activation) {
+    public record LayerText(int width, Activation activation) {
     }
 
     /** Parses {@code linear, relu, softplus, threshold (step), logistic (sigmoid), tanh}. */
-    static Activation activation(String s) {
+    public static Activation activation(String s) {
         return switch (s.trim().toLowerCase(Locale.ROOT)) {
             case "linear", "identity" -> Activation.LINEAR;
             case "relu" -> Activation.RELU;
@@ -29,7 +31,7 @@ final class NetworkText {
     }
 
     /** Parses {@code softmax} (softmax cross-entropy) or {@code squared} (squared error). */
-    static Loss loss(String s) {
+    public static Loss loss(String s) {
         return switch (s.trim().toLowerCase(Locale.ROOT)) {
             case "softmax", "cross-entropy", "softmax-cross-entropy", "softmax_cross_entropy", "ce" -> Loss.SOFTMAX_CROSS_ENTROPY;
             case "squared", "squared-error", "squared_error", "mse" -> Loss.SQUARED_ERROR;
@@ -38,7 +40,7 @@ final class NetworkText {
     }
 
     /** Parses hidden layers {@code 512:relu,512:relu}; the activation defaults to relu; empty means none. */
-    static LayerText[] hiddenLayers(String s) {
+    public static LayerText[] hiddenLayers(String s) {
         String t = s.trim();
         if (t.isEmpty() || t.equalsIgnoreCase("none")) {
             return new LayerText[0];
@@ -67,7 +69,7 @@ final class NetworkText {
     }
 
     /** The command line's name of a loss: what {@link #loss} takes first. */
-    static String name(Loss l) {
+    public static String name(Loss l) {
         return switch (l) {
             case SOFTMAX_CROSS_ENTROPY -> "softmax";
             case SQUARED_ERROR -> "squared";
@@ -75,7 +77,7 @@ final class NetworkText {
     }
 
     /** The command line's name of an activation. */
-    static String name(Activation a) {
+    public static String name(Activation a) {
         return switch (a) {
             case LINEAR -> "linear";
             case RELU -> "relu";

@@ -1,0 +1,81 @@
+package dev.vecmlp.train;
+
+import java.util.Objects;
+
+import dev.vecmlp.memory.Slab;
+import dev.vecmlp.nn.Model;
+
+/**
+ * An optimizer's update applied to a model from a gradient computed elsewhere: by other
+ * processes (Spark tasks, each with its share of a batch) and summed by the caller. It keeps the
+ * optimizer's state (velocity, Adam's moments) and the update count; the arithmetic is the
+ * {@link Trainer}'s own, so a gradient that is bit for bit a trainer's gives the trainer's
+ * weights bit for bit.
+ *
+ * <pre>{@code
+ * try (Updater u = new Updater(model, Optimizer.adam(1e-3))) {
+ *     model.fromArray(summedGradient, model.gradients());
+ *     u.step(1e-3f);                     // update 1, from model.gradients()
+ * }
+ * }</pre>
+ */
+public final class Updater implements AutoCloseable {
+    private final Model model;
+    private final Optimizer optimizer;
+    private final Slab[] state;
+    private long steps;
+
+    /** An updater with fresh state (zero velocity, zero moments) for {@code model}, which stays its caller's. */
+    public Updater(Model model, Optimizer optimizer) {
+        this.model = Objects.requireNonNull(model, "model");
+        this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+        this.state = new Slab[optimizer.stateSlabs()];
+        try {
+            for (int i = 0; i < state.length; i++) {
+                state[i] = model.newParameterSlab("optimizer state " + i);
+            }
+        } catch (RuntimeException | OutOfMemoryError e) {
+            close();
+            throw e;
+        }
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /** Updates applied so far. */
+    public long steps() {
+        return steps;
+    }
+
+    /**
+     * Applies update number {@link #steps()} + 1 at learning rate {@code rate} to the model's
+     * parameters from the gradient in {@link Model#gradients()} (of the mean loss over the batch,
+     * the L2 term's included), checking first that every value of it is finite.
+     *
+     * @throws TrainingDivergedException if the gradient holds a NaN or an infinity; nothing changes
+     */
+    public void step(float rate) {
+        if (!(rate > 0) || !Float.isFinite(rate)) {
+            throw new IllegalArgumentException("rate: expected a finite learning rate above 0, found " + rate);
+        }
+        long n = model.layout().totalFloats();
+        if (!model.kernels().allFinite(n, model.gradients().segment(), 0)) {
+            throw Divergence.inGivenGradient(model, model.gradients(), steps);
+        }
+        optimizer.apply(model.kernels(), rate, steps + 1, 0, n, model.parameters().segment(), model.gradients().segment(),
+                state.length > 0 ? state[0].segment() : null, state.length > 1 ? state[1].segment() : null);
+        steps++;
+    }
+
+    /** Frees the optimizer state; the model stays open. */
+    @Override
+    public void close() {
+        for (Slab s : state) {
+            if (s != null) {
+                s.close();
+            }
+        }
+    }
+}
