@@ -50,15 +50,16 @@ public final class Updater implements AutoCloseable {
     }
 
     /**
-     * Applies update number {@link #steps()} + 1 at learning rate {@code rate} to the model's
+     * Applies update number {@link #steps()} + 1 at learning rate {@code rate} (0 or more) to the model's
      * parameters from the gradient in {@link Model#gradients()} (of the mean loss over the batch,
      * the L2 term's included), checking first that every value of it is finite.
      *
      * @throws TrainingDivergedException if the gradient holds a NaN or an infinity; nothing changes
      */
     public void step(float rate) {
-        if (!(rate > 0) || !Float.isFinite(rate)) {
-            throw new IllegalArgumentException("rate: expected a finite learning rate above 0, found " + rate);
+        // 0 is a rate: a cosine schedule with floor 0 ends there, and the trainer takes that step.
+        if (!(rate >= 0) || !Float.isFinite(rate)) {
+            throw new IllegalArgumentException("rate: expected a finite learning rate of 0 or more, found " + rate);
         }
         long n = model.layout().totalFloats();
         if (!model.kernels().allFinite(n, model.gradients().segment(), 0)) {

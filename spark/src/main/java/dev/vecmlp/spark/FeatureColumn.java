@@ -112,6 +112,14 @@ enum FeatureColumn {
         }
     }
 
+    /** The number of features in {@code row}'s column {@code column}: the width the first row of a data set sets. */
+    int width(Row row, int column, Where where) {
+        if (row.isNullAt(column)) {
+            throw where.error("expected the features, found null");
+        }
+        return this == VECTOR ? ((Vector) row.get(column)).size() : row.getList(column).size();
+    }
+
     /** The place of one row, for the messages of {@link #copy}. */
     interface Where {
         IllegalArgumentException error(String what);

@@ -140,6 +140,11 @@ public final class VecmlpModel extends Model<VecmlpModel> implements MLWritable 
                 path);
     }
 
+    /** A model with the given uid, for the estimator that trained it. */
+    static VecmlpModel of(String uid, byte[] bytes, String name) {
+        return new VecmlpModel(uid, bytes, name);
+    }
+
     /** The model in the bytes of a safetensors file; {@code name} stands for it in messages. */
     public static VecmlpModel fromBytes(byte[] bytes, String name) {
         return new VecmlpModel(Identifiable.randomUID("vecmlp"), bytes.clone(), name);

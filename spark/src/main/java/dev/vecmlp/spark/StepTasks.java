@@ -1,0 +1,77 @@
+package dev.vecmlp.spark;
+
+import java.io.Serializable;
+import java.util.Iterator;
+import java.util.List;
+
+import dev.vecmlp.nn.Model;
+
+/** What the tasks of a fit run in their partitions, one step or one round at a time. */
+final class StepTasks {
+    private StepTasks() {
+    }
+
+    /**
+     * A partition's part of a step: its rows, the sum of their losses (without the L2 term), and
+     * a gradient (synchronous steps) or its parameters after a round of local steps (averaging);
+     * {@code values} is null when the partition had no rows in it.
+     */
+    record Result(int partition, int rows, double lossSum, float[] values) implements Serializable {
+    }
+
+    /**
+     * The gradient of partition {@code p}'s rows of step {@code step} of epoch {@code epoch}, as
+     * a share of a batch of {@code batchTotal} rows over all partitions, the L2 term's gradient
+     * included when {@code penalty} (one partition per step).
+     */
+    static Iterator<Result> gradient(TrainShards.Plan plan, int p, Iterator<TrainingBlock> blocks, float[] parameters,
+                                     int epoch, int step, int batchTotal, boolean penalty) {
+        int rows = plan.rows(p, step);
+        if (rows == 0) {
+            return List.of(new Result(p, 0, 0, null)).iterator();
+        }
+        TrainShards.Shard s = TrainShards.get(plan, p, blocks);
+        synchronized (s) {
+            s.toEpoch(epoch);
+            s.model.setParameters(parameters);
+            s.data.copyBatch(s.order, step * plan.partitionBatch()[p], rows, s.ws.inputs(), s.ws.targets());
+            double loss = s.model.forwardBackwardShard(s.ws, rows, batchTotal, penalty, s.gradient);
+            return List.of(new Result(p, rows, loss, s.model.toArray(s.gradient))).iterator();
+        }
+    }
+
+    /**
+     * A round of parameter averaging in partition {@code p}: from {@code parameters}, its own
+     * optimizer takes the global steps {@code first .. first + rates.length} on its rows alone,
+     * at those steps' rates; returns its parameters after them.
+     */
+    static Iterator<Result> localRound(TrainShards.Plan plan, int p, Iterator<TrainingBlock> blocks, float[] parameters,
+                                       long first, float[] rates) {
+        int perEpoch = plan.stepsPerEpoch();
+        int rowsInRound = 0;
+        for (int j = 0; j < rates.length; j++) {
+            rowsInRound += plan.rows(p, (int) ((first + j) % perEpoch));
+        }
+        if (rowsInRound == 0) {
+            return List.of(new Result(p, 0, 0, null)).iterator();
+        }
+        TrainShards.Shard s = TrainShards.get(plan, p, blocks);
+        synchronized (s) {
+            Model m = s.model;
+            m.setParameters(parameters);
+            double loss = 0;
+            for (int j = 0; j < rates.length; j++) {
+                long g = first + j;
+                int step = (int) (g % perEpoch), rows = plan.rows(p, step);
+                if (rows == 0) {
+                    continue;
+                }
+                s.toEpoch((int) (g / perEpoch));
+                s.data.copyBatch(s.order, step * plan.partitionBatch()[p], rows, s.ws.inputs(), s.ws.targets());
+                loss += m.forwardBackwardShard(s.ws, rows, rows, true, m.gradients());
+                s.local().step(rates[j]);
+            }
+            return List.of(new Result(p, rowsInRound, loss, m.parametersToArray())).iterator();
+        }
+    }
+}
