@@ -10,7 +10,7 @@ import java.util.List;
 
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Model;
@@ -26,6 +26,7 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
@@ -272,8 +273,10 @@ public final class VecmlpModel extends Model<VecmlpModel> implements MLWritable 
                 !getRawPredictionCol().isEmpty());
         SparkSession spark = dataset.sparkSession();
         Broadcast<byte[]> shared = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(bytes);
-        JavaRDD<Row> scored = dataset.toDF().javaRDD().mapPartitions(rows -> Scorer.score(rows, shared, settings));
-        return spark.createDataFrame(scored, out);
+        // Through the Dataset API with a row encoder, not an RDD of rows: its generated code turns
+        // rows to and from Spark's own format; the RDD route converted every value by reflection.
+        return dataset.toDF().mapPartitions((MapPartitionsFunction<Row, Row>) rows -> Scorer.score(rows, shared, settings),
+                Encoders.row(out));
     }
 
     @Override

@@ -170,7 +170,7 @@ class VecmlpEstimatorTest {
     /**
      * The bundled 8,000 digits in 4 partitions, 784-128-10, momentum 0.3, global batch 256, 15
      * epochs (470 synchronous steps, each a job): at least 0.95 on the 2,000 test digits (0.959
-     * on a Zen 5 at 512 bits; the bits, and so the last digits, depend on the vector width).
+     * at 512-bit vectors on an Intel Xeon; the bits, and so the last digits, depend on the vector width).
      */
     @Test
     void theBundledDigitsAreLearnedInLocalMode() throws IOException {
