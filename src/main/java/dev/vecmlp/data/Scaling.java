@@ -85,9 +85,24 @@ public final class Scaling {
                 var[c] += e * e;
             }
         }
-        float[] off = new float[d], fac = new float[d];
         for (int c = 0; c < d; c++) {
-            double sd = Math.sqrt(var[c] / n);
+            var[c] /= n;
+        }
+        return standardize(mean, var);
+    }
+
+    /**
+     * Standardization from column moments computed elsewhere (summed over a cluster's
+     * partitions, say): {@code mean[c]} and {@code variance[c]}, the mean squared deviation.
+     */
+    public static Scaling standardize(double[] mean, double[] variance) {
+        if (mean.length != variance.length || mean.length == 0) {
+            throw new IllegalArgumentException("scaling: expected means and variances of the same non-zero length, found "
+                    + mean.length + " and " + variance.length);
+        }
+        float[] off = new float[mean.length], fac = new float[mean.length];
+        for (int c = 0; c < mean.length; c++) {
+            double sd = Math.sqrt(variance[c]);
             off[c] = (float) mean[c];
             // A deviation below about 3e-39 has a reciprocal beyond float range: such a column is
             // constant as far as floats go, and an infinite factor would make it NaN.
@@ -169,13 +184,22 @@ public final class Scaling {
 
     /** Scales {@code rows} rows of {@code features()} floats in {@code x} in place. */
     public void apply(float[] x) {
-        if (x.length % offset.length != 0) {
-            throw new IllegalArgumentException("input: expected a multiple of " + offset.length + " features, found " + x.length);
+        apply(x, x.length);
+    }
+
+    /**
+     * Scales the first {@code floats} values of {@code x} in place, whole rows of
+     * {@code features()} floats: a batch in a buffer sized for a larger one.
+     */
+    public void apply(float[] x, int floats) {
+        if (floats % offset.length != 0 || floats < 0 || floats > x.length) {
+            throw new IllegalArgumentException("input: expected a multiple of " + offset.length + " features, at most "
+                    + x.length + ", found " + floats);
         }
         if (kind == Kind.NONE) {
             return;
         }
-        for (int i = 0; i < x.length; i++) {
+        for (int i = 0; i < floats; i++) {
             int c = i % offset.length;
             x[i] = (x[i] - offset[c]) * factor[c];
         }

@@ -182,14 +182,7 @@ public final class Model implements AutoCloseable {
             }
             at += layer.outputs();
         }
-        at = 0;
-        for (int l = 0; l < spec.depth(); l++) {
-            Matrix w = weights(l), b = bias(l);
-            w.copyFrom(values, at);
-            at += w.rows() * w.cols();
-            b.copyFrom(values, at);
-            at += b.cols();
-        }
+        fromArray(values, parameters());
     }
 
     /**

@@ -64,6 +64,35 @@ class ScalingTest {
     }
 
     @Test
+    void aPartOfABufferIsScaledAsTheWholeRowsAloneAndTheRestIsLeft() {
+        Scaling s = Scaling.of(Scaling.Kind.STANDARDIZE, new float[] {1, 2}, new float[] {0.5f, 4});
+        float[] whole = {3, 5, 7, 9}, buffer = {3, 5, 7, 9, 11, 13};
+        s.apply(whole);
+        s.apply(buffer, 4);
+        assertArrayEquals(whole, java.util.Arrays.copyOf(buffer, 4));
+        assertArrayEquals(new float[] {11, 13}, java.util.Arrays.copyOfRange(buffer, 4, 6), "rows past the part untouched");
+        assertThrows(IllegalArgumentException.class, () -> s.apply(buffer, 3), "not whole rows");
+        assertThrows(IllegalArgumentException.class, () -> s.apply(buffer, 8), "past the buffer");
+    }
+
+    @Test
+    void standardizeFromMomentsIsTheDatasetFormsRule() {
+        float[] x = {1, 7, 10, 3, 7, 20, 5, 7, 60, 7, 7, 10};
+        try (Dataset d = Dataset.ofRegression("d", x, 3, new float[4], 1)) {
+            double[] mean = new double[3], var = new double[3];
+            for (int c = 0; c < 3; c++) {
+                for (int r = 0; r < 4; r++) {
+                    mean[c] += x[r * 3 + c] / 4.0;
+                }
+                for (int r = 0; r < 4; r++) {
+                    var[c] += (x[r * 3 + c] - mean[c]) * (x[r * 3 + c] - mean[c]) / 4.0;
+                }
+            }
+            assertEquals(Scaling.standardize(d), Scaling.standardize(mean, var));
+        }
+    }
+
+    @Test
     void ofRestoresAndChecksSavedScalings() {
         Scaling s = Scaling.of(Scaling.Kind.STANDARDIZE, new float[] {1, 2}, new float[] {0.5f, 4});
         assertEquals(s, Scaling.of(s.kind(), s.offsets(), s.factors()));

@@ -44,8 +44,6 @@ final class Scorer implements Iterator<Row> {
     private final float[] in;
     private final float[] out;
     private ExecutorModels.Lease lease;
-    private float[] offset;
-    private float[] factor;
     private Predictor predictor;
     private long rowsRead;
     private int size;
@@ -143,29 +141,12 @@ final class Scorer implements Iterator<Row> {
         // wherever the partitions cut.
         int run = Math.max(size, predictor.uniformRows());
         java.util.Arrays.fill(in, size * width, run * width, 0f);
-        scale(run * width);
+        lease.scaling().apply(in, run * width);
         predictor.predict(MemorySegment.ofArray(in), MemorySegment.ofArray(out), run);
         if (predictor.lastCallHadNonFiniteInput()) {
-            throw where(first + predictor.lastNonFiniteRow(), "feature " + predictor.lastNonFiniteColumn()
-                    + ": expected a finite number, found " + nonFinite(first + predictor.lastNonFiniteRow()));
+            int r = predictor.lastNonFiniteRow(), c = predictor.lastNonFiniteColumn();
+            throw where(first + r, "feature " + c + ": expected a finite number, found " + in[r * width + c]);
         }
-    }
-
-    /**
-     * The model file's input scaling on the first {@code floats} of the buffer, in the float
-     * operations of {@code Scaling.apply}, which {@code predict} uses: (x − offset) · factor.
-     */
-    private void scale(int floats) {
-        for (int i = 0; i < floats; i++) {
-            int c = i % offset.length;
-            in[i] = (in[i] - offset[c]) * factor[c];
-        }
-    }
-
-    private String nonFinite(long rowNumber) {
-        int r = (int) (rowNumber - (rowsRead - size));
-        float v = in[r * s.inputs() + predictor.lastNonFiniteColumn()];
-        return Float.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
     }
 
     private IllegalArgumentException where(long rowNumber, String what) {
@@ -179,8 +160,6 @@ final class Scorer implements Iterator<Row> {
         } catch (ModelFormatException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
-        offset = lease.scaling().offsets();
-        factor = lease.scaling().factors();
         predictor = lease.model().predictor(in.length / s.inputs());
         if (predictor.uniformRows() > predictor.maxBatch()) {
             throw new IllegalStateException("kernels " + lease.model().kernels().name() + ": expected uniform rows of at most "

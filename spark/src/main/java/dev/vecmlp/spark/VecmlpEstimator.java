@@ -459,15 +459,10 @@ public final class VecmlpEstimator extends Estimator<VecmlpModel> implements MLW
                 }
             }
         }
-        float[] off = new float[width], fac = new float[width];
         for (int c = 0; c < width; c++) {
-            // As Scaling.standardize: a deviation whose reciprocal is beyond float range marks a constant column.
-            double sd = Math.sqrt(var[c] / n);
-            float inverse = (float) (1 / sd);
-            off[c] = (float) mean[c];
-            fac[c] = sd > 0 && Double.isFinite(sd) && Float.isFinite(inverse) ? inverse : 1f;
+            var[c] /= n;
         }
-        return Scaling.of(Scaling.Kind.STANDARDIZE, off, fac);
+        return Scaling.standardize(mean, var);
     }
 
     /** Column sums of a block's features, or of their squared deviations from {@code mean}. */
