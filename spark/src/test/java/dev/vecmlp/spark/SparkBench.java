@@ -221,7 +221,7 @@ public final class SparkBench {
                 VecmlpModel m = new VecmlpEstimator().setLayers("256:relu").setScaling("divide").setLearningRate(lr).setBatchSize(batch)
                         .setEpochs(epochs).fit(trainFrame);
                 double s = (System.nanoTime() - t0) / 1e9;
-                sparkAcc = accuracy(m, testFrame);
+                sparkAcc = SparkTests.accuracy(m, testFrame);
                 t0 = System.nanoTime();
                 jvmAcc = trainer(train, test, epochs, batch, lr);
                 double j = (System.nanoTime() - t0) / 1e9;
@@ -268,12 +268,4 @@ public final class SparkBench {
         return spark.createDataFrame(JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(rows, 4), schema);
     }
 
-    private static double accuracy(VecmlpModel m, Dataset<Row> data) {
-        List<Row> rows = m.transform(data).select("label", "prediction").collectAsList();
-        int right = 0;
-        for (Row r : rows) {
-            right += ((Number) r.get(0)).intValue() == (int) r.getDouble(1) ? 1 : 0;
-        }
-        return (double) right / rows.size();
-    }
 }

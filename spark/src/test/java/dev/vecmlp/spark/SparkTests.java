@@ -1,5 +1,9 @@
 package dev.vecmlp.spark;
 
+import java.util.List;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -26,5 +30,15 @@ final class SparkTests {
             Runtime.getRuntime().addShutdownHook(new Thread(session::stop));
         }
         return session;
+    }
+
+    /** The share of {@code data}'s rows whose {@code label} column {@code m} predicts. */
+    static double accuracy(VecmlpModel m, Dataset<Row> data) {
+        List<Row> rows = m.transform(data).select("label", m.getPredictionCol()).collectAsList();
+        int right = 0;
+        for (Row r : rows) {
+            right += ((Number) r.get(0)).intValue() == (int) r.getDouble(1) ? 1 : 0;
+        }
+        return (double) right / rows.size();
     }
 }

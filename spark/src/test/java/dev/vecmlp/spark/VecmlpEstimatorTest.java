@@ -115,15 +115,6 @@ class VecmlpEstimatorTest {
         assertFalse(java.util.Arrays.equals(a, avg1), "averaging is another algorithm");
     }
 
-    private static double accuracy(VecmlpModel m, Dataset<Row> data) {
-        List<Row> rows = m.transform(data).select("label", "prediction").collectAsList();
-        int right = 0;
-        for (Row r : rows) {
-            right += ((Number) r.get(0)).intValue() == (int) r.getDouble(1) ? 1 : 0;
-        }
-        return (double) right / rows.size();
-    }
-
     @Test
     void aSmallNetLearnsXorInBothModes() {
         List<Row> rows = new ArrayList<>();
@@ -137,7 +128,7 @@ class VecmlpEstimatorTest {
         for (String mode : new String[] {"sync", "average"}) {
             VecmlpModel m = new VecmlpEstimator().setLayers("8:tanh").setScaling("none").setOptimizer("adam").setLearningRate(0.05)
                     .setBatchSize(64).setEpochs(40).setMode(mode).setLocalSteps(4).fit(xor);
-            assertEquals(1.0, accuracy(m, xor), mode);
+            assertEquals(1.0, SparkTests.accuracy(m, xor), mode);
         }
     }
 
@@ -179,7 +170,7 @@ class VecmlpEstimatorTest {
         VecmlpModel m = new VecmlpEstimator().setFeaturesCol("pixels").setLabelCol("digit").setLayers("128:relu")
                 .setScaling("divide").setLearningRate(0.3).setBatchSize(256).setEpochs(15).fit(train);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        double acc = accuracy(m, test.withColumnRenamed("digit", "label"));
+        double acc = SparkTests.accuracy(m, test.withColumnRenamed("digit", "label"));
         System.out.printf("digits in local[2]: 8000 rows in 4 partitions, 15 epochs of 32 steps in %.1f s, test accuracy %.4f%n",
                 seconds, acc);
         assertTrue(acc >= 0.95, "test accuracy " + acc);
