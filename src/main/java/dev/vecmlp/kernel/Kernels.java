@@ -44,6 +44,16 @@ public interface Kernels {
     }
 
     /**
+     * The forward product and the finiteness check in plain scalar code that gives exactly these
+     * kernels' bits, for the calls made before the JIT has compiled the kernels; null when these
+     * kernels run at their speed from the first call and need none. A new twin per call: a twin
+     * serves one thread at a time.
+     */
+    default ForwardTwin forwardTwin() {
+        return null;
+    }
+
+    /**
      * Forward product with fused epilogue: {@code Z[m][n] = A[m][k] · B[n][k]ᵀ + bias[n]} and
      * {@code H = f(Z)}.
      *

@@ -205,6 +205,12 @@ final class SimdKernels implements Kernels {
         return "simd-" + S.vectorBitSize();
     }
 
+    /** The forward pass in scalar code with these kernels' bits, for the calls before C2 has compiled them. */
+    @Override
+    public ForwardTwin forwardTwin() {
+        return new SimdTwin();
+    }
+
     // ---------------------------------------------------------------------------------------
     // Pointwise functions: one small method, one loop, per function; the scalar definitions in
     // Pointwise are the reference. No helper takes or returns a vector, and no method holds more
@@ -589,6 +595,16 @@ final class SimdKernels implements Kernels {
     /** Whether NT runs as the swapped product (see {@link #NT_SWAP_MIN_ROWS}). */
     private static boolean swaps(int m, int n) {
         return L == 16 && m >= NT_SWAP_MIN_ROWS && m < NT_PACK_MIN_ROWS && n >= L;
+    }
+
+    /**
+     * Whether {@link #matmulNT} with this scratch takes the packed or the swapped product, which
+     * sum each row in p order one FMA a step, rather than the dot tiles, which sum L lanes and
+     * then across them: {@link SimdTwin} makes the same choice from the same conditions.
+     */
+    static boolean sumsInOrder(int m, int n, int k, MemorySegment scratch, long scratchOff) {
+        long room = scratch == null ? 0 : scratch.byteSize() - 4L * scratchOff;
+        return packs(m, n) && room >= 4L * packFloats(n, k) || swaps(m, n) && room >= 4L * swapFloats(m, n, k);
     }
 
     /** Scratch of the packed product: B transposed into panels. */
