@@ -6,7 +6,9 @@ import java.lang.foreign.ValueLayout;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
+import dev.vecmlp.kernel.ForwardTwin;
 import dev.vecmlp.memory.Matrix;
 
 /**
@@ -49,6 +51,16 @@ import dev.vecmlp.memory.Matrix;
  * non-zero), so a batch is split only when every part stays on the same side of that size as
  * the whole batch, in every layer. When the pool is busy with another thread's job, the batch
  * runs on the calling thread.
+ *
+ * <p><b>From the first call.</b> The vector kernels are slow until the JIT's C2 has compiled
+ * them: network A's first batch-1 call took about 425 ms, its first 1,000 about 0.85 s. So until
+ * its network is warm in this JVM a predictor computes on its kernels' {@link ForwardTwin}, plain
+ * scalar code with exactly the kernels' bits (the first call in tens of milliseconds), on the
+ * calling thread alone, while one background thread warms the kernels on a private copy of the
+ * network ({@link KernelWarmth}). The next call after that runs on the kernels: the results do not
+ * change by a bit, only the time. {@link #warmUp()} warms them on the caller's thread instead, and
+ * {@link #warm()} tells which is in use. {@code -Dvecmlp.backgroundWarmUp=false} turns both the
+ * twin and the background thread off.
  */
 public final class Predictor implements AutoCloseable {
     /** What a predictor does with an input that holds NaN or an infinity. */
@@ -110,6 +122,17 @@ public final class Predictor implements AutoCloseable {
     private final int[] partBadRow;
     private final int[] partBadColumn;
 
+    /**
+     * The kernels' scalar twin while the network is cold, null once the calls run on the kernels.
+     * A field, not a test of the network's state at each call: set to null at the start of
+     * {@link #warmUp()}, it keeps the branch the warm-up's calls took for the calls after it. A
+     * condition first evaluated the other way after the warm-up made C2 deoptimize
+     * {@code predict} at the next call (unstable_if), and the interpreted call allocated 912 bytes.
+     */
+    private volatile ForwardTwin current;
+    /** This predictor's network's warmth in this JVM, which switches it; null when it never runs on a twin. */
+    private final KernelWarmth warmth;
+
     Predictor(Model model, int maxBatch, NonFiniteInput nonFinite, WorkerPool pool) {
         this.model = model;
         this.ws = new Workspace(model.spec(), model.kernels(), maxBatch, false, null);
@@ -122,6 +145,8 @@ public final class Predictor implements AutoCloseable {
         this.partBadRow = new int[n];
         this.partBadColumn = new int[n];
         parts[0] = ws;
+        this.current = KernelWarmth.enabled() ? model.kernels().forwardTwin() : null;
+        this.warmth = current == null ? null : KernelWarmth.of(model.spec(), model.kernels(), maxBatch);
         try {
             // The last part takes the rows the aligned cuts leave: up to SPLIT_ALIGN_ROWS - 1 more than an even share.
             int partRows = Math.min(maxBatch, (maxBatch + n - 1) / n + SPLIT_ALIGN_ROWS - 1);
@@ -136,6 +161,14 @@ public final class Predictor implements AutoCloseable {
             }
             throw e;
         }
+        if (warmth != null) {
+            warmth.register(this);
+        }
+    }
+
+    /** Called by {@link KernelWarmth} when the network is warm: the next call runs the kernels. */
+    void switchToKernels() {
+        current = null;
     }
 
     public Model model() {
@@ -215,7 +248,8 @@ public final class Predictor implements AutoCloseable {
         }
         enter();
         try {
-            if (splits(batch) && runSplit(input, null, batch)) {
+            ForwardTwin cold = cold();
+            if (cold == null && splits(batch) && runSplit(input, null, batch)) {
                 int last = model.spec().depth() - 1;
                 for (int t = 0; t < parts.length; t++) {
                     int lo = partStart(batch, t), hi = partStart(batch, t + 1);
@@ -224,7 +258,7 @@ public final class Predictor implements AutoCloseable {
                 return;
             }
             ws.inputView().copyRowsFrom(input, 0, batch);
-            run(batch);
+            run(batch, cold);
             ws.h(model.spec().depth() - 1).copyRowsTo(output, 0, batch);
         } finally {
             busy.setRelease(false);
@@ -249,7 +283,8 @@ public final class Predictor implements AutoCloseable {
         try {
             int last = model.spec().depth() - 1;
             // The outputs are copied by this thread: a confined segment may be written by its owner only.
-            if (splits(batch) && runSplit(null, input, batch)) {
+            ForwardTwin cold = cold();
+            if (cold == null && splits(batch) && runSplit(null, input, batch)) {
                 for (int t = 0; t < parts.length; t++) {
                     int lo = partStart(batch, t), hi = partStart(batch, t + 1);
                     copyRowsOut(parts[t].h(last), hi - lo, output, lo);
@@ -257,7 +292,7 @@ public final class Predictor implements AutoCloseable {
                 return;
             }
             copyRowsIn(input, 0, ws.inputView(), batch);
-            run(batch);
+            run(batch, cold);
             copyRowsOut(ws.h(last), batch, output, 0);
         } finally {
             busy.setRelease(false);
@@ -363,7 +398,7 @@ public final class Predictor implements AutoCloseable {
         enter();
         try {
             ws.inputView().copyRowsFrom(input, 0, 1);
-            run(1);
+            run(1, cold());
             Matrix y = ws.h(model.spec().depth() - 1);
             int best = 0;
             float bestValue = y.get(0, 0);
@@ -418,8 +453,11 @@ public final class Predictor implements AutoCloseable {
      * {@value #WARM_UP_LIMIT_MILLIS} ms, plus the round under way.
      *
      * <p>Compiled code belongs to the JVM, not to this predictor: warming one predictor of a
-     * network warms the others of the same network. The reports of non-finite inputs are left
-     * as they were before the call.
+     * network warms the others of the same network, and afterwards all of them run the kernels
+     * ({@link #warm()}), whether or not the JIT settled in time. The calls of a warm-up always run
+     * the kernels, never the twin. Without a call to it, the background warm-up does the same
+     * work on another thread while the twin serves (see the class comment). The reports of
+     * non-finite inputs are left as they were before the call.
      *
      * <pre>{@code
      * try (Predictor p = model.predictor(64)) {
@@ -436,8 +474,29 @@ public final class Predictor implements AutoCloseable {
      */
     public boolean warmUp() {
         ensureOpen();
+        if (warmth == null) {
+            return warmUpUntil(() -> false);
+        }
+        warmth.foregroundBegins();
+        try {
+            return warmUpUntil(() -> false);
+        } finally {
+            // A background warm-up stopped at the end of its round; the JIT then has its work too.
+            warmth.awaitBackground(WARM_UP_LIMIT_MILLIS);
+            warmth.markWarm();
+        }
+    }
+
+    /**
+     * The rounds of {@link #warmUp()} until the JIT settles, the time limit passes or
+     * {@code stop} says so (checked after each round); marks nothing. The background warm-up's
+     * entry point.
+     */
+    boolean warmUpUntil(BooleanSupplier stop) {
+        ensureOpen();
         int badRow = lastBadRow, badColumn = lastBadColumn;
         long bad = badCalls;
+        current = null;
         int max = maxBatch();
         SplittableRandom rng = new SplittableRandom(0x5EED);
         float[] one = new float[inputs];
@@ -455,7 +514,7 @@ public final class Predictor implements AutoCloseable {
                 in.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rng.nextGaussian());
             }
             MemorySegment out = arena.allocate(ValueLayout.JAVA_FLOAT, (long) max * outputs);
-            return WarmUp.untilSettled(() -> {
+            return WarmUp.untilSettled(stop, () -> {
                 for (int i = 0; i < WARM_UP_SINGLES; i++) {
                     classify(one);
                     predict(one, oneOut);
@@ -476,17 +535,44 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
-    /** The input is in the workspace: checks it, then runs the network over it. */
-    private void run(int batch) {
+    /**
+     * The input is in the workspace: checks it, then runs the network over it, on {@code cold}
+     * (the twin) or, when that is null, on the kernels.
+     */
+    private void run(int batch, ForwardTwin cold) {
         Matrix x = ws.inputView();
         // The padding of every row is zero, so the whole padded block scans in one flat pass.
-        if (model.kernels().allFinite((long) batch * x.stride(), x.segment(), x.offset())) {
+        long floats = (long) batch * x.stride();
+        if (cold != null ? cold.allFinite(floats, x.segment(), x.offset())
+                : model.kernels().allFinite(floats, x.segment(), x.offset())) {
             lastBadRow = -1;
             lastBadColumn = -1;
         } else {
             locateNonFinite(batch);
         }
-        model.plan().predict(model, ws, batch);
+        model.plan().predict(model, ws, batch, cold);
+    }
+
+    /**
+     * The twin while the network is cold and no warm-up has begun on this predictor, else null
+     * (the kernels). A call on the twin queues the network's background warm-up (once).
+     */
+    private ForwardTwin cold() {
+        ForwardTwin t = current;
+        if (t != null) {
+            warmth.ensureWarming();
+        }
+        return t;
+    }
+
+    /**
+     * Whether calls run on the vector kernels: once this predictor's network is warm in this JVM
+     * (after {@link #warmUp()} or the background warm-up), and always where the kernels need no
+     * twin or it is turned off. Before, calls run on the kernels' scalar twin, with the same
+     * results bit for bit. A predictor never goes back from warm.
+     */
+    public boolean warm() {
+        return current == null;
     }
 
     private void locateNonFinite(int batch) {

@@ -39,13 +39,16 @@ import dev.vecmlp.nn.Workspace;
  * ({@link ShardedPass}: {@code Model.forwardBackwardShard}, then the shard gradients added in
  * shard order), and {@code predict} through a predictor that splits the batch across the pool
  * (batches it does not split, such as batch 1, stay on the benchmark thread).
+ *
+ * <p>The forks run without the predictor's background warm-up (and its scalar twin), so every
+ * iteration times the vector kernels; JMH's warm-up iterations compile them.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 4, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Dvecmlp.backgroundWarmUp=false"})
 public class MlpBench {
     @Param({"A", "B64", "B256", "B1024"})
     public String net;
