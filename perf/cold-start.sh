@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# A service's first seconds, in fresh JVMs: vecmlp's Predictor without and with warmUp(), and
-# optionally ONNX Runtime's Java API on the same weights, run in turn (vecmlp, vecmlp warmed,
-# ONNX Runtime, vecmlp, ...) so that all meet the same machine. See dev.vecmlp.perf.ColdStart for
-# what each figure is.
+# A service's first seconds, in fresh JVMs: vecmlp's Predictor without warmUp(), the same in the
+# opt-in mode that serves from the kernels' scalar twin while a background thread warms them
+# (vecmlp+twin: -Dvecmlp.backgroundWarmUp=true), and with warmUp(), and optionally ONNX Runtime's
+# Java API on the same weights, run in turn (vecmlp, vecmlp+twin, vecmlp+warmUp, ONNX Runtime,
+# vecmlp, ...) so that all meet the same machine. See dev.vecmlp.perf.ColdStart for what each
+# figure is.
 #
 #   perf/cold-start.sh                     # 5 rounds, vecmlp only
 #   perf/cold-start.sh -n 7 --ort          # 7 rounds beside ONNX Runtime 1.22
@@ -25,7 +27,7 @@ while [[ $# -gt 0 ]]; do
     -n) RUNS=${2:?"-n: expected a number of rounds"}; shift 2 ;;
     -m) MODEL=${2:?"-m: expected a model file"}; shift 2 ;;
     --ort) ORT=1; shift ;;
-    -h | --help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "cold-start.sh: unknown option '$1' (expected -n ROUNDS, -m MODEL, --ort)" >&2; exit 2 ;;
   esac
 done
@@ -56,17 +58,20 @@ elif [[ ! -f $ROOT/perf/target/benchmarks.jar ]] || [[ -n "$(find "$ROOT/src/mai
 fi
 
 JAR=$ROOT/perf/target/benchmarks.jar
-run() { # label, main class, args...
-  local label=$1
-  shift
-  "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -cp "$JAR" "$@" 2>/dev/null </dev/null \
+run() { # label, JVM flags or -, main class, args...
+  local label=$1 flags=$2
+  shift 2
+  [[ $flags == - ]] && flags=
+  # shellcheck disable=SC2086 # the flags are words
+  "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector $flags -cp "$JAR" "$@" 2>/dev/null </dev/null \
     | grep '^engine=' | sed "s/^engine=[^ ]*/engine=$label/" >>"$OUT/lines"
 }
 for ((r = 1; r <= RUNS; r++)); do
-  run vecmlp dev.vecmlp.perf.ColdStart "$MODEL"
-  run vecmlp+warmUp dev.vecmlp.perf.ColdStart "$MODEL" --warm-up
+  run vecmlp - dev.vecmlp.perf.ColdStart "$MODEL"
+  run vecmlp+twin -Dvecmlp.backgroundWarmUp=true dev.vecmlp.perf.ColdStart "$MODEL"
+  run vecmlp+warmUp - dev.vecmlp.perf.ColdStart "$MODEL" --warm-up
   if ((ORT)); then
-    run onnxruntime dev.vecmlp.perf.ort.OrtColdStart "$OUT/a.onnx"
+    run onnxruntime - dev.vecmlp.perf.ort.OrtColdStart "$OUT/a.onnx"
   fi
   echo "round $r of $RUNS done" >&2
 done
@@ -74,7 +79,7 @@ done
 echo "cold start, $RUNS fresh JVMs each ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), cpu family" \
   "$(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)):"
 echo "median [min - max]; ms from JVM start, then ms and us; steady: median call, 1 thread (x2: 2 threads)"
-for engine in vecmlp vecmlp+warmUp onnxruntime; do
+for engine in vecmlp vecmlp+twin vecmlp+warmUp onnxruntime; do
   grep -q "^engine=$engine " "$OUT/lines" || continue
   echo "$engine:"
   for key in loaded_ms first_ms warmup_ms first1000_ms first1000_p99_us b1_us b32_us b256_us b256x2_us; do

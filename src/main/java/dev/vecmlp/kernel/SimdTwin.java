@@ -16,9 +16,9 @@ import java.util.Arrays;
  *   <li>Elsewhere (the dot tiles), lane l sums the products at p = l, l + L, ... (one FMA each),
  *       the lanes are summed by the SWAP tree (stage s adds lane l + (L >> (s + 1)) to lane l),
  *       and the last {@code k mod L} products, summed by the same tree over zero-padded lanes,
- *       are added after. At 16 lanes the accumulators are 16 locals, which C2 keeps in
- *       registers: a batch-1 pass of network A took 0.21 ms against 0.44 with an array (a probe
- *       on JDK 25.0.3).
+ *       are added after. At 16 lanes the accumulators are locals, 8 at a time, which the JIT
+ *       keeps in registers: a batch-1 pass of network A took 0.21 ms with 16 locals against 0.44
+ *       with an array (a probe on JDK 25.0.3).
  *   <li>Then {@code z + bias}, and the activations written out as the vector code has them.
  * </ul>
  */
@@ -112,10 +112,22 @@ final class SimdTwin implements ForwardTwin {
         return s;
     }
 
-    /** The first kFull (a multiple of 16) products by 16 lanes, summed across them. */
-    private static float dot16(int kFull, MemorySegment a, long aB, MemorySegment b, long bB) {
+    /**
+     * The first kFull (a multiple of 16) products by 16 lanes, summed across them: lanes 0-7,
+     * then 8-15, each half with its 8 accumulators in locals. All 16 in one loop (790 bytecodes)
+     * were more than C1 could allocate registers for ("out of virtual registers"), and in 2 of 3
+     * JVMs the method then stayed in tier-2 code, 10 times slower, for all of the first 1,000
+     * calls (5.2-5.6 s against 0.52).
+     */
+    private float dot16(int kFull, MemorySegment a, long aB, MemorySegment b, long bB) {
+        dot8(kFull, a, aB, b, bB, lanes, 0);
+        dot8(kFull, a, aB + 32, b, bB + 32, lanes, 8);
+        return acrossLanes();
+    }
+
+    /** Lanes {@code at..at+7} of a 16-lane dot product over the first kFull products, into {@code out}. */
+    private static void dot8(int kFull, MemorySegment a, long aB, MemorySegment b, long bB, float[] out, int at) {
         float c0 = 0f, c1 = 0f, c2 = 0f, c3 = 0f, c4 = 0f, c5 = 0f, c6 = 0f, c7 = 0f;
-        float c8 = 0f, c9 = 0f, c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f, c14 = 0f, c15 = 0f;
         for (int p = 0; p < kFull; p += 16) {
             long ao = aB + 4L * p, bo = bB + 4L * p;
             c0 = Math.fma(a.get(F, ao), b.get(F, bo), c0);
@@ -126,21 +138,15 @@ final class SimdTwin implements ForwardTwin {
             c5 = Math.fma(a.get(F, ao + 20), b.get(F, bo + 20), c5);
             c6 = Math.fma(a.get(F, ao + 24), b.get(F, bo + 24), c6);
             c7 = Math.fma(a.get(F, ao + 28), b.get(F, bo + 28), c7);
-            c8 = Math.fma(a.get(F, ao + 32), b.get(F, bo + 32), c8);
-            c9 = Math.fma(a.get(F, ao + 36), b.get(F, bo + 36), c9);
-            c10 = Math.fma(a.get(F, ao + 40), b.get(F, bo + 40), c10);
-            c11 = Math.fma(a.get(F, ao + 44), b.get(F, bo + 44), c11);
-            c12 = Math.fma(a.get(F, ao + 48), b.get(F, bo + 48), c12);
-            c13 = Math.fma(a.get(F, ao + 52), b.get(F, bo + 52), c13);
-            c14 = Math.fma(a.get(F, ao + 56), b.get(F, bo + 56), c14);
-            c15 = Math.fma(a.get(F, ao + 60), b.get(F, bo + 60), c15);
         }
-        // The SWAP tree: lanes 8 apart, then 4, 2, 1.
-        float s0 = c0 + c8, s1 = c1 + c9, s2 = c2 + c10, s3 = c3 + c11;
-        float s4 = c4 + c12, s5 = c5 + c13, s6 = c6 + c14, s7 = c7 + c15;
-        float t0 = s0 + s4, t1 = s1 + s5, t2 = s2 + s6, t3 = s3 + s7;
-        float u0 = t0 + t2, u1 = t1 + t3;
-        return u0 + u1;
+        out[at] = c0;
+        out[at + 1] = c1;
+        out[at + 2] = c2;
+        out[at + 3] = c3;
+        out[at + 4] = c4;
+        out[at + 5] = c5;
+        out[at + 6] = c6;
+        out[at + 7] = c7;
     }
 
     /** As {@link #dot16} at any lane count, with the lanes in an array. */

@@ -17,35 +17,42 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import dev.vecmlp.kernel.Kernels;
 
 /**
- * Whether the JIT has compiled a network's forward pass on the vector kernels in this JVM, and
- * the one background thread that gets it compiled.
+ * The predictor's opt-in cold-start mode ({@code -Dvecmlp.backgroundWarmUp=true}): whether a
+ * network's forward pass has been handed over to the vector kernels in this JVM, and the one
+ * background thread that gets them there.
  *
  * <p>A {@link Predictor} whose kernels have a {@link dev.vecmlp.kernel.ForwardTwin} serves its
- * calls from the twin (scalar code, the kernels' bits) until its network is warm here, so its
- * first call takes milliseconds, not hundreds. Its first call on the twin queues the network for
- * the warmer, which runs {@link Predictor#warmUp()}'s rounds on a private copy of the network
- * (its own random weights and memory: compiled code depends on the shapes, not the values, and
- * the caller's model is never touched or kept open), then marks the network warm, and the
- * network's predictors run the kernels from their next call.
+ * calls from the twin (scalar code, the kernels' bits) until its network is handed over, so its
+ * first call takes tens of milliseconds, not hundreds. Its first call on the twin queues the
+ * network for the warmer, which races twin and kernels on batch-1 calls of a private copy of the
+ * network (its own random weights and memory: compiled code depends on the shapes, not the
+ * values, and the caller's model is never touched or kept open) until the kernels win
+ * ({@link Predictor#raceTwin}); the network's predictors run the kernels from their next call.
  *
- * <p>{@link Predictor#warmUp()} on a caller's thread takes over: the background warm-up of the
- * same network ends at the end of its round (or never starts), and the caller's warm-up marks the
- * network warm when it returns. So a caller that warms up before serving never has a second
+ * <p>{@link Predictor#warmUp()} on a caller's thread takes over: the background race of the
+ * same network ends at its next call (or never starts), and the caller's warm-up hands the
+ * network over when it returns. So a caller that warms up before serving never has a second
  * warm-up beside its own.
  *
  * <p>A network is one {@link Mlp} at one largest batch, on kernels of one name: together they
  * decide which kernel paths run. Networks queue for the one warmer thread (a daemon, gone after
- * 5 s without work), so a JVM never runs more than one background warm-up at a time.
+ * 5 s without work), so a JVM never runs more than one background race at a time.
  *
- * <p>{@code -Dvecmlp.backgroundWarmUp=false} turns twin and warmer off: predictors then run the
- * kernels from their first call, slowly until {@link Predictor#warmUp()} or their own calls have
- * them compiled. The tests run so, but for the ones of this mode: a background warm-up compiles
- * code while other tests measure allocation.
+ * <p><b>Why it is off by default.</b> On the 2-core machine it was measured on (Intel Xeon, cpu
+ * family 6, JDK 25.0.3; {@code perf/cold-start.sh}, network A, fresh JVMs in turn) it brings the
+ * first prediction from 348-387 ms after JVM start to 189-224 ms (ONNX Runtime: 189-194), but
+ * the first 1,000 batch-1 calls after it take 0.95-1.19 s against 0.48-0.57 s: the race, the
+ * JIT's compiler threads and the serving thread share two cores, and the serving thread's own
+ * calls no longer drive the kernels' compilation. Waiting in the background for C2 by
+ * {@link Predictor#warmUp()}'s rule instead of racing took 1.5-2.3 s. {@code ./vecmlp predict}
+ * of the bundled test set took 1.9-2.4 s with it against 1.8 s without (the same bytes out).
+ * It pays where the first answer matters more than the next thousand, and where a core is free
+ * for the warm-up; the tests run it in a JVM of their own ({@code BackgroundWarmUpTest}).
  */
 final class KernelWarmth {
-    /** The system property: {@code true} (the default) or {@code false}. */
+    /** The system property: {@code true} or {@code false} (the default). */
     static final String PROPERTY = "vecmlp.backgroundWarmUp";
-    private static final boolean ENABLED = enabled(System.getProperty(PROPERTY, "true"));
+    private static final boolean ENABLED = enabled(System.getProperty(PROPERTY, "false"));
     private static final System.Logger LOG = System.getLogger(KernelWarmth.class.getName());
     /** The private copy's weights: any values time the same. */
     private static final long SEED = 0x5EEDL;
@@ -161,12 +168,12 @@ final class KernelWarmth {
         }
         try (Model copy = network.spec().init(SEED, kernels);
              Predictor p = copy.predictor(network.maxBatch())) {
-            p.warmUpUntil(() -> warm || foreground);
+            p.raceTwin(() -> warm || foreground);
         } catch (RuntimeException | OutOfMemoryError e) {
             LOG.log(System.Logger.Level.WARNING, "vecmlp: the background warm-up of " + network.spec() + " failed ("
                     + e + "); its predictors now run the vector kernels, slowly until the JIT has compiled them");
         } finally {
-            // Settled, out of time or failed: the kernels from now on. Stopped by a caller's
+            // Won, out of time or failed: the kernels from now on. Stopped by a caller's
             // warm-up: that one marks the network when it ends.
             if (!foreground) {
                 markWarm();

@@ -52,15 +52,16 @@ import dev.vecmlp.memory.Matrix;
  * the whole batch, in every layer. When the pool is busy with another thread's job, the batch
  * runs on the calling thread.
  *
- * <p><b>From the first call.</b> The vector kernels are slow until the JIT's C2 has compiled
- * them: network A's first batch-1 call took about 425 ms, its first 1,000 about 0.85 s. So until
- * its network is warm in this JVM a predictor computes on its kernels' {@link ForwardTwin}, plain
- * scalar code with exactly the kernels' bits (the first call in tens of milliseconds), on the
- * calling thread alone, while one background thread warms the kernels on a private copy of the
- * network ({@link KernelWarmth}). The next call after that runs on the kernels: the results do not
- * change by a bit, only the time. {@link #warmUp()} warms them on the caller's thread instead, and
- * {@link #warm()} tells which is in use. {@code -Dvecmlp.backgroundWarmUp=false} turns both the
- * twin and the background thread off.
+ * <p><b>From the first call (opt-in).</b> The vector kernels are slow until the JIT's C2 has
+ * compiled them: network A's first batch-1 call took about 240 ms. With
+ * {@code -Dvecmlp.backgroundWarmUp=true}, until its network is handed over to the kernels a
+ * predictor computes on their {@link ForwardTwin}, plain scalar code with exactly the kernels'
+ * bits (the first call in tens of milliseconds), on the calling thread alone, while one
+ * background thread gets the kernels compiled on a private copy of the network
+ * ({@link KernelWarmth}, which also says what it costs and why it is off by default). The next
+ * call after the hand-over runs on the kernels: the results do not change by a bit, only the
+ * time. {@link #warmUp()} warms the kernels on the caller's thread instead, and {@link #warm()}
+ * tells which is in use.
  */
 public final class Predictor implements AutoCloseable {
     /** What a predictor does with an input that holds NaN or an infinity. */
@@ -99,6 +100,8 @@ public final class Predictor implements AutoCloseable {
      * {@code aRowHasTheSameBitsInEveryTile}); the alignment is a margin for kernels to come.
      */
     public static final int SPLIT_ALIGN_ROWS = 16;
+    /** Calls in a row in which the kernels must beat the twin before the background warm-up hands over (raceTwin). */
+    private static final int HANDOVER_CALLS = 3;
 
     private final Model model;
     private final Workspace ws;
@@ -130,6 +133,8 @@ public final class Predictor implements AutoCloseable {
      * {@code predict} at the next call (unstable_if), and the interpreted call allocated 912 bytes.
      */
     private volatile ForwardTwin current;
+    /** The kernels' scalar twin, or null when the predictor always runs the kernels. */
+    private final ForwardTwin twin;
     /** This predictor's network's warmth in this JVM, which switches it; null when it never runs on a twin. */
     private final KernelWarmth warmth;
 
@@ -145,8 +150,9 @@ public final class Predictor implements AutoCloseable {
         this.partBadRow = new int[n];
         this.partBadColumn = new int[n];
         parts[0] = ws;
-        this.current = KernelWarmth.enabled() ? model.kernels().forwardTwin() : null;
-        this.warmth = current == null ? null : KernelWarmth.of(model.spec(), model.kernels(), maxBatch);
+        this.twin = KernelWarmth.enabled() ? model.kernels().forwardTwin() : null;
+        this.current = twin;
+        this.warmth = twin == null ? null : KernelWarmth.of(model.spec(), model.kernels(), maxBatch);
         try {
             // The last part takes the rows the aligned cuts leave: up to SPLIT_ALIGN_ROWS - 1 more than an even share.
             int partRows = Math.min(maxBatch, (maxBatch + n - 1) / n + SPLIT_ALIGN_ROWS - 1);
@@ -475,11 +481,11 @@ public final class Predictor implements AutoCloseable {
     public boolean warmUp() {
         ensureOpen();
         if (warmth == null) {
-            return warmUpUntil(() -> false);
+            return runWarmUp();
         }
         warmth.foregroundBegins();
         try {
-            return warmUpUntil(() -> false);
+            return runWarmUp();
         } finally {
             // A background warm-up stopped at the end of its round; the JIT then has its work too.
             warmth.awaitBackground(WARM_UP_LIMIT_MILLIS);
@@ -487,12 +493,8 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
-    /**
-     * The rounds of {@link #warmUp()} until the JIT settles, the time limit passes or
-     * {@code stop} says so (checked after each round); marks nothing. The background warm-up's
-     * entry point.
-     */
-    boolean warmUpUntil(BooleanSupplier stop) {
+    /** The rounds of {@link #warmUp()} until the JIT settles or the time limit passes; marks nothing. */
+    private boolean runWarmUp() {
         ensureOpen();
         int badRow = lastBadRow, badColumn = lastBadColumn;
         long bad = badCalls;
@@ -514,7 +516,7 @@ public final class Predictor implements AutoCloseable {
                 in.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rng.nextGaussian());
             }
             MemorySegment out = arena.allocate(ValueLayout.JAVA_FLOAT, (long) max * outputs);
-            return WarmUp.untilSettled(stop, () -> {
+            return WarmUp.untilSettled(() -> {
                 for (int i = 0; i < WARM_UP_SINGLES; i++) {
                     classify(one);
                     predict(one, oneOut);
@@ -551,6 +553,49 @@ public final class Predictor implements AutoCloseable {
             locateNonFinite(batch);
         }
         model.plan().predict(model, ws, batch, cold);
+    }
+
+    /**
+     * The background warm-up's work ({@link KernelWarmth}): batch-1 calls on the twin and on the
+     * kernels in turn, on scratch inputs, until the kernels' call has been the faster of the two
+     * {@value #HANDOVER_CALLS} times in a row (the twin's best time so far against the kernels'
+     * last), {@code stop} says so or {@link #WARM_UP_LIMIT_MILLIS} have passed. The kernels need
+     * not be in C2 yet: from then on the network's own calls finish compiling them, as fast as
+     * the twin or faster. Waiting for C2 here instead (warmUp()'s rule, on the same core count)
+     * took 3.3 s of contention with the serving thread, whose first 1,000 calls on the twin then
+     * took 1.5 s, not 0.5.
+     *
+     * @return true if the kernels overtook the twin
+     */
+    boolean raceTwin(BooleanSupplier stop) {
+        ensureOpen();
+        SplittableRandom rng = new SplittableRandom(0x5EED);
+        float[] x = new float[inputs];
+        for (int i = 0; i < inputs; i++) {
+            x[i] = (float) rng.nextGaussian();
+        }
+        long start = System.nanoTime(), twinBest = Long.MAX_VALUE;
+        int faster = 0;
+        enter();
+        try {
+            current = null;
+            while (!stop.getAsBoolean() && System.nanoTime() - start < WARM_UP_LIMIT_MILLIS * 1_000_000L) {
+                ws.inputView().copyRowsFrom(x, 0, 1);
+                long t0 = System.nanoTime();
+                run(1, twin);
+                long t1 = System.nanoTime();
+                run(1, null);
+                long t2 = System.nanoTime();
+                twinBest = Math.min(twinBest, t1 - t0);
+                faster = t2 - t1 < twinBest ? faster + 1 : 0;
+                if (faster >= HANDOVER_CALLS) {
+                    return true;
+                }
+            }
+            return false;
+        } finally {
+            busy.setRelease(false);
+        }
     }
 
     /**

@@ -4,7 +4,6 @@ import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.Objects;
-import java.util.function.BooleanSupplier;
 
 /**
  * The one home of the rule that says when the JIT has compiled the kernels a thread runs, used by
@@ -68,11 +67,6 @@ public final class WarmUp {
      * @return true if it settled, false if the time limit came first
      */
     public static boolean untilSettled(Runnable round, long limitMillis) {
-        return untilSettled(() -> false, round, limitMillis);
-    }
-
-    /** As {@link #untilSettled(Runnable, long)}, and ends (false) as soon as {@code stop} says so after a round. */
-    static boolean untilSettled(BooleanSupplier stop, Runnable round, long limitMillis) {
         Objects.requireNonNull(round, "round");
         long start = System.nanoTime();
         Watch watch = new Watch();
@@ -82,7 +76,7 @@ public final class WarmUp {
             if (watch.settled()) {
                 return true;
             }
-            if (stop.getAsBoolean() || System.nanoTime() - start >= limitMillis * 1_000_000L) {
+            if (System.nanoTime() - start >= limitMillis * 1_000_000L) {
                 return false;
             }
         }

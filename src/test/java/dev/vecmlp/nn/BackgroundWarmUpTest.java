@@ -19,20 +19,19 @@ import org.junit.jupiter.api.Test;
 import dev.vecmlp.kernel.KernelProvider;
 
 /**
- * A predictor from its first call: on the kernels' scalar twin until its network is warm, then on
- * the kernels, with the same bits ({@link KernelWarmth}). The build runs this class in a JVM of
- * its own with {@code -Dvecmlp.backgroundWarmUp=true}, the default everywhere but in the other
- * test JVMs, which turn it off since a background warm-up compiles code while they measure
- * allocation; there the class is skipped.
+ * A predictor from its first call in the opt-in mode: on the kernels' scalar twin until its
+ * network is handed over, then on the kernels, with the same bits ({@link KernelWarmth}). The
+ * build runs this class in a JVM of its own with {@code -Dvecmlp.backgroundWarmUp=true}; in the
+ * other test JVMs the mode is off, as by default, and the class is skipped.
  */
 class BackgroundWarmUpTest {
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
-    /** Turned off (as the other test JVMs have it), there is nothing here to test; it is on by default. */
+    /** With the mode off (the default, and the other test JVMs), there is nothing here to test. */
     @BeforeAll
     static void theModeIsOn() {
-        assumeTrue(KernelWarmth.enabled(), "-D" + KernelWarmth.PROPERTY + "=false in this JVM");
+        assumeTrue(KernelWarmth.enabled(), "-D" + KernelWarmth.PROPERTY + "=true is not set in this JVM");
     }
 
     private static float[] uniform(SplittableRandom rng, int n) {
