@@ -80,6 +80,7 @@ public final class KernelProvider {
     public static String describe() {
         Kernels k = best();
         return "kernels: " + k.name() + (k instanceof ScalarKernels ? "" : " (" + VECTOR_MODULE + ")")
+                + (k.tuning().isEmpty() ? "" : ", " + k.tuning())
                 + ", vector API " + (vectorApiAvailable() ? "available" : "not available");
     }
 }

@@ -26,6 +26,11 @@ public interface Kernels {
     /** A short name for logs and reports, such as {@code "simd-512"} or {@code "scalar"}. */
     String name();
 
+    /** The tuning choices this machine got (a register tile chosen per CPU), for logs and reports; "" for none. */
+    default String tuning() {
+        return "";
+    }
+
 
     /**
      * Floats of scratch memory {@link #matmulNT} can use for an {@code m x n} product with inner

@@ -57,15 +57,27 @@ final class SimdKernels implements Kernels {
      */
     static final int MR = 4;
     /**
-     * Rows of the register tile of the broadcast products across full panels: 6 rows x
-     * {@link #NR} vectors is 24 accumulators, 4 loaded vectors and a broadcast, 29 of the 32 zmm
-     * registers, and 10 loads per 24 FMAs; each panel row loaded from L2 feeds 6 rows, not 4.
-     * MatmulBench on a Zen 5 core (cpu family 26, full-width 512-bit FMAs, 230 GFLOP/s peak), 4 rows then 6,
-     * GFLOP/s: NT 256x784x512 170 / 196, NN 256x512x512 168 / 189, NN 256x512x784 157 / 186,
-     * TN 512x256x784 151 / 183, TN 512x256x512 164 / 195. Only with 16 lanes: AVX-512 has 32
-     * vector registers, where AVX2 (8 lanes) has 16 and 24 accumulators would spill.
+     * Rows of the register tile of the broadcast products across full panels of products of at
+     * least {@link #WIDE_MIN} rows and inner dimension: {@link #chooseWideRows}. At 16 lanes (32
+     * zmm registers) either 6 rows x {@link #NR} vectors ("6x4") or 12 rows x 2 vectors, the
+     * panel as two halves ("12x2"): both 24 accumulators. 6x4 loads 10 vectors per 24 FMAs, 12x2
+     * loads 14 but streams half as many bytes of the panel (k x 64 floats, in L2) per FMA.
+     * <ul>
+     *   <li>Zen 5 (cpu family 26, full-width 512-bit FMAs, 230 GFLOP/s peak), MatmulBench, 4x4
+     *       then 6x4, GFLOP/s: NT 256x784x512 170 / 196, NN 256x512x512 168 / 189, NN
+     *       256x512x784 157 / 186, TN 512x256x784 151 / 183, TN 512x256x512 164 / 195.
+     *   <li>Intel Xeon (cpu family 6, model 167, 184 GFLOP/s peak), MatmulReport, 6x4 then 12x2
+     *       (and 8x2, 2 vectors by 8 rows), GFLOP/s: NT 256x784x512 122 / 137 (127-136), NN
+     *       256x512x784 116 / 131 (119-127), NN 256x512x512 126 / 144 (131-140).
+     * </ul>
+     * So 12x2 on Intel, 6x4 elsewhere (12x2 was not measured on AMD); 4 rows without 16 lanes,
+     * where 24 accumulators would spill AVX2's 16 registers.
      */
-    static final int MR_WIDE = L == 16 ? 6 : MR;
+    static final int MR_WIDE = chooseWideRows();
+    /** Rows of the 6x4 tile (bcast6x4), the wide tile away from Intel and the swapped product's across 64 columns. */
+    private static final int ROWS_6X4 = 6;
+    /** Rows of the tall tile (bcast12x2): {@link #MR_WIDE} on Intel. */
+    private static final int TALL_ROWS = 12;
     /**
      * The wide tile serves products of at least this many rows and this inner dimension. The
      * training step's 32-row shards (NN of 32 rows, TN over k = 32) ran slower with it: steady
@@ -200,9 +212,46 @@ final class SimdKernels implements Kernels {
         };
     }
 
+    /**
+     * {@link #MR_WIDE}: {@code -Dvecmlp.wideTile=6x4|12x2|4x4}, else 12 (12x2) on an Intel CPU
+     * (GenuineIntel in /proc/cpuinfo) and 6 (6x4) on any other, at 16 lanes; 4 below. Every tile
+     * sums a row in the same order, so the choice changes the speed, not a bit of the results.
+     */
+    private static int chooseWideRows() {
+        String wanted = System.getProperty("vecmlp.wideTile", "").trim();
+        int rows = switch (wanted) {
+            case "" -> "GenuineIntel".equals(cpuVendor()) ? TALL_ROWS : ROWS_6X4;
+            case "6x4" -> ROWS_6X4;
+            case "12x2" -> TALL_ROWS;
+            case "4x4" -> MR;
+            default -> throw new IllegalArgumentException(
+                    "vecmlp.wideTile: expected 6x4, 12x2 or 4x4, found '" + wanted + "'");
+        };
+        return L == 16 ? rows : MR;
+    }
+
+    /** The vendor_id of /proc/cpuinfo (GenuineIntel, AuthenticAMD, ...), or "" where there is none. */
+    private static String cpuVendor() {
+        try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("vendor_id")).findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("");
+        } catch (java.io.IOException | java.io.UncheckedIOException | SecurityException e) {
+            return "";
+        }
+    }
+
     @Override
     public String name() {
         return "simd-" + S.vectorBitSize();
+    }
+
+    @Override
+    public String tuning() {
+        return "wide tile " + switch (MR_WIDE) {
+            case TALL_ROWS -> "12x2";
+            case ROWS_6X4 -> "6x4";
+            default -> MR + "x" + NR;
+        } + (System.getProperty("vecmlp.wideTile", "").isBlank() ? "" : " (-Dvecmlp.wideTile)");
     }
 
     /** The forward pass in scalar code with these kernels' bits, for the calls before C2 has compiled them. */
@@ -681,7 +730,7 @@ final class SimdKernels implements Kernels {
      * then bias and activation. Each lane of Cᵀ sums its row of A times its row of B in p order,
      * one FMA a step, exactly as the packed product's lanes do, so a row has the same bits on
      * either path. Across a panel of 32 columns of Aᵀ the tile is {@link #SWAP_ROWS} rows of B by
-     * 2 vectors; across 64, {@link #MR_WIDE} by 4. Columns of Aᵀ past m up to the tile's width
+     * 2 vectors; across 64, {@link #ROWS_6X4} by 4. Columns of Aᵀ past m up to the tile's width
      * are zeroed, so the lanes past m compute zeros that are never read.
      */
     private static void swappedNT(int m, int n, int k, MemorySegment a, long aB, long ldaB, MemorySegment b, long bB, long ldbB,
@@ -700,7 +749,7 @@ final class SimdKernels implements Kernels {
             }
         }
         for (int i0 = 0; i0 < m; i0 += panel) {
-            int rows = i0 + panel <= m || lastWidth == panel ? MR_WIDE : SWAP_ROWS;
+            int rows = i0 + panel <= m || lastWidth == panel ? ROWS_6X4 : SWAP_ROWS;
             long aT = sB + (i0 / panel) * panelB * k, cCol = cT + 4L * i0;
             for (int j = 0; j < n; ) {
                 if (j + rows > n) {
@@ -1154,6 +1203,10 @@ final class SimdKernels implements Kernels {
                 if (width == panel) {
                     if (rows == MR) {
                         bcast4x4(k, a, aRow, arsB, acsB, b, bPanel, ldbB, c, cRow, ldcB);
+                    } else if (rows == TALL_ROWS) {
+                        // The panel as two halves of 2 vectors (see MR_WIDE).
+                        bcast12x2(k, a, aRow, arsB, acsB, b, bPanel, ldbB, c, cRow, ldcB);
+                        bcast12x2(k, a, aRow, arsB, acsB, b, bPanel + 2 * VB, ldbB, c, cRow + 2 * VB, ldcB);
                     } else if (rows == 1) {
                         bcast1x4(k, a, aRow, acsB, b, bPanel, ldbB, c, cRow);
                     } else {
@@ -1214,7 +1267,7 @@ final class SimdKernels implements Kernels {
     }
 
     /**
-     * The {@link #MR_WIDE} x {@link #NR} tile: bcast4x4 with two more rows, each summed in the
+     * The {@link #ROWS_6X4} x {@link #NR} tile: bcast4x4 with two more rows, each summed in the
      * same order. One zero vector for all 24 accumulators: with 24 calls of zero() the method was
      * 1,179 bytecodes, C1 gave up at tier 3 ("out of virtual registers"), and in 3 of 4 JVMs the
      * tile stayed in tier-2 code with boxed vectors for good (network A's batch-32 pass 46 ms,
@@ -1269,6 +1322,73 @@ final class SimdKernels implements Kernels {
      * the noise (NT 32x784x512 140-199 µs against 139-166), and C2 compiles it sooner (at
      * 1,190 bytecodes, 0.75 s; ./vecmlp train's first epoch took 3.7 s, not 2.3-2.5).
      */
+    /**
+     * The tall tile: 12 rows x 2 vectors, 24 accumulators as in bcast6x4, but 2 vectors of the
+     * panel loaded per step for 24 FMAs instead of 4 (see {@link #MR_WIDE}); a(i,p) addressed as
+     * in bcast4x4.
+     */
+    private static void bcast12x2(int k, MemorySegment a, long aB, long arsB, long acsB,
+                                  MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, long ldcB) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero, c40 = zero, c41 = zero, c50 = zero, c51 = zero;
+        FloatVector c60 = zero, c61 = zero, c70 = zero, c71 = zero, c80 = zero, c81 = zero, c90 = zero, c91 = zero, c100 = zero, c101 = zero, c110 = zero, c111 = zero;
+        long a1 = aB + arsB, a2 = a1 + arsB, a3 = a2 + arsB, a4 = a3 + arsB, a5 = a4 + arsB, a6 = a5 + arsB, a7 = a6 + arsB, a8 = a7 + arsB, a9 = a8 + arsB, a10 = a9 + arsB, a11 = a10 + arsB;
+        for (int p = 0; p < k; p++) {
+            long pb = bB + p * ldbB, pa = p * acsB;
+            FloatVector v0 = FloatVector.fromMemorySegment(S, b, pb, BO);
+            FloatVector v1 = FloatVector.fromMemorySegment(S, b, pb + VB, BO);
+            FloatVector u;
+            u = FloatVector.broadcast(S, a.get(F, aB + pa));
+            c00 = v0.fma(u, c00); c01 = v1.fma(u, c01);
+            u = FloatVector.broadcast(S, a.get(F, a1 + pa));
+            c10 = v0.fma(u, c10); c11 = v1.fma(u, c11);
+            u = FloatVector.broadcast(S, a.get(F, a2 + pa));
+            c20 = v0.fma(u, c20); c21 = v1.fma(u, c21);
+            u = FloatVector.broadcast(S, a.get(F, a3 + pa));
+            c30 = v0.fma(u, c30); c31 = v1.fma(u, c31);
+            u = FloatVector.broadcast(S, a.get(F, a4 + pa));
+            c40 = v0.fma(u, c40); c41 = v1.fma(u, c41);
+            u = FloatVector.broadcast(S, a.get(F, a5 + pa));
+            c50 = v0.fma(u, c50); c51 = v1.fma(u, c51);
+            u = FloatVector.broadcast(S, a.get(F, a6 + pa));
+            c60 = v0.fma(u, c60); c61 = v1.fma(u, c61);
+            u = FloatVector.broadcast(S, a.get(F, a7 + pa));
+            c70 = v0.fma(u, c70); c71 = v1.fma(u, c71);
+            u = FloatVector.broadcast(S, a.get(F, a8 + pa));
+            c80 = v0.fma(u, c80); c81 = v1.fma(u, c81);
+            u = FloatVector.broadcast(S, a.get(F, a9 + pa));
+            c90 = v0.fma(u, c90); c91 = v1.fma(u, c91);
+            u = FloatVector.broadcast(S, a.get(F, a10 + pa));
+            c100 = v0.fma(u, c100); c101 = v1.fma(u, c101);
+            u = FloatVector.broadcast(S, a.get(F, a11 + pa));
+            c110 = v0.fma(u, c110); c111 = v1.fma(u, c111);
+        }
+        long r = cB;
+        c00.intoMemorySegment(c, r, BO); c01.intoMemorySegment(c, r + VB, BO);
+        r += ldcB;
+        c10.intoMemorySegment(c, r, BO); c11.intoMemorySegment(c, r + VB, BO);
+        r += ldcB;
+        c20.intoMemorySegment(c, r, BO); c21.intoMemorySegment(c, r + VB, BO);
+        r += ldcB;
+        c30.intoMemorySegment(c, r, BO); c31.intoMemorySegment(c, r + VB, BO);
+        r += ldcB;
+        c40.intoMemorySegment(c, r, BO); c41.intoMemorySegment(c, r + VB, BO);
+        r += ldcB;
+        c50.intoMemorySegment(c, r, BO); c51.intoMemorySegment(c, r + VB, BO);
+        r += ldcB;
+        c60.intoMemorySegment(c, r, BO); c61.intoMemorySegment(c, r + VB, BO);
+        r += ldcB;
+        c70.intoMemorySegment(c, r, BO); c71.intoMemorySegment(c, r + VB, BO);
+        r += ldcB;
+        c80.intoMemorySegment(c, r, BO); c81.intoMemorySegment(c, r + VB, BO);
+        r += ldcB;
+        c90.intoMemorySegment(c, r, BO); c91.intoMemorySegment(c, r + VB, BO);
+        r += ldcB;
+        c100.intoMemorySegment(c, r, BO); c101.intoMemorySegment(c, r + VB, BO);
+        r += ldcB;
+        c110.intoMemorySegment(c, r, BO); c111.intoMemorySegment(c, r + VB, BO);
+    }
+
     private static void bcast8x2(int k, MemorySegment a, long aB, long arsB,
                                  MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, long ldcB) {
         FloatVector zero = FloatVector.zero(S);

@@ -165,6 +165,19 @@ class SimdKernelsTest {
         assertEquals(expected, SIMD.name());
     }
 
+    /** The build runs this class with each wide tile too; make sure the tile asked for is the one used, and said. */
+    @Test
+    void runsTheRequestedWideTile() {
+        String tile = System.getProperty("vecmlp.wideTile", "").trim();
+        if (SimdKernels.L != 16) {
+            assertEquals(SimdKernels.MR, SimdKernels.MR_WIDE, "below 16 lanes the wide tile is the 4-row one");
+        } else if (!tile.isEmpty()) {
+            assertEquals(Integer.parseInt(tile.substring(0, tile.indexOf('x'))), SimdKernels.MR_WIDE);
+            assertEquals("wide tile " + tile + " (-Dvecmlp.wideTile)", SIMD.tuning());
+        }
+        assertTrue(KernelProvider.describe().contains(SIMD.tuning()), KernelProvider.describe());
+    }
+
     // -----------------------------------------------------------------------------------------
     // Values and checks
 
