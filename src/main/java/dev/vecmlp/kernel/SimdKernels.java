@@ -66,12 +66,14 @@ final class SimdKernels implements Kernels {
      *   <li>Zen 5 (cpu family 26, full-width 512-bit FMAs, 230 GFLOP/s peak), MatmulBench, 4x4
      *       then 6x4, GFLOP/s: NT 256x784x512 170 / 196, NN 256x512x512 168 / 189, NN
      *       256x512x784 157 / 186, TN 512x256x784 151 / 183, TN 512x256x512 164 / 195.
-     *   <li>Intel Xeon (cpu family 6, model 167, 184 GFLOP/s peak), MatmulReport, 6x4 then 12x2
-     *       (and 8x2, 2 vectors by 8 rows), GFLOP/s: NT 256x784x512 122 / 137 (127-136), NN
-     *       256x512x784 116 / 131 (119-127), NN 256x512x512 126 / 144 (131-140).
+     *   <li>Intel Xeon (cpu family 6, model 167, 178-187 GFLOP/s peak by PeakBench), MatmulReport,
+     *       6x4 then 12x2 (and 8x2, 2 vectors by 8 rows), GFLOP/s over 2-3 runs: NT 256x784x512
+     *       122 / 133-142 (127-136), NN 256x512x784 112-116 / 122-134 (119-127), NN 256x512x512
+     *       126 / 144 (131-140).
      * </ul>
-     * So 12x2 on Intel, 6x4 elsewhere (12x2 was not measured on AMD); 4 rows without 16 lanes,
-     * where 24 accumulators would spill AVX2's 16 registers.
+     * So 12x2 on Intel, 6x4 elsewhere (12x2 was not measured on AMD); TN, whose rows of A are
+     * not contiguous, keeps 6x4 (see bcast12x2); 4 rows without 16 lanes, where 24 accumulators
+     * would spill AVX2's 16 registers.
      */
     static final int MR_WIDE = chooseWideRows();
     /** Rows of the 6x4 tile (bcast6x4), the wide tile away from Intel and the swapped product's across 64 columns. */
@@ -1193,6 +1195,9 @@ final class SimdKernels implements Kernels {
             // again, since every tile sums a row in the same order, and so no row of a product
             // of MR rows or more is ever summed in another order (see SPLIT_ALIGN_ROWS in Predictor).
             int tile = m < MR ? 1 : width == panel && m >= WIDE_MIN && k >= WIDE_MIN ? MR_WIDE : MR;
+            if (tile == TALL_ROWS && acsB != 4) {
+                tile = ROWS_6X4;
+            }
             for (int i = 0; i < m; ) {
                 int rows = tile;
                 if (i + rows > m) {
@@ -1205,8 +1210,8 @@ final class SimdKernels implements Kernels {
                         bcast4x4(k, a, aRow, arsB, acsB, b, bPanel, ldbB, c, cRow, ldcB);
                     } else if (rows == TALL_ROWS) {
                         // The panel as two halves of 2 vectors (see MR_WIDE).
-                        bcast12x2(k, a, aRow, arsB, acsB, b, bPanel, ldbB, c, cRow, ldcB);
-                        bcast12x2(k, a, aRow, arsB, acsB, b, bPanel + 2 * VB, ldbB, c, cRow + 2 * VB, ldcB);
+                        bcast12x2(k, a, aRow, arsB, b, bPanel, ldbB, c, cRow, ldcB);
+                        bcast12x2(k, a, aRow, arsB, b, bPanel + 2 * VB, ldbB, c, cRow + 2 * VB, ldcB);
                     } else if (rows == 1) {
                         bcast1x4(k, a, aRow, acsB, b, bPanel, ldbB, c, cRow);
                     } else {
@@ -1324,17 +1329,19 @@ final class SimdKernels implements Kernels {
      */
     /**
      * The tall tile: 12 rows x 2 vectors, 24 accumulators as in bcast6x4, but 2 vectors of the
-     * panel loaded per step for 24 FMAs instead of 4 (see {@link #MR_WIDE}); a(i,p) addressed as
-     * in bcast4x4.
+     * panel loaded per step for 24 FMAs instead of 4 (see {@link #MR_WIDE}). Rows of A run along
+     * p (a(i,p) at aB + i·arsB + 4p, as in bcast8x2): with a column stride in a register too, the
+     * 12 row addresses and the loop's own outgrew the 16 general registers and NN 256x512x784 ran
+     * at 91-97 GFLOP/s against 122-134 (Intel, cpu family 6), so TN keeps the 6x4 tile.
      */
-    private static void bcast12x2(int k, MemorySegment a, long aB, long arsB, long acsB,
+    private static void bcast12x2(int k, MemorySegment a, long aB, long arsB,
                                   MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, long ldcB) {
         FloatVector zero = FloatVector.zero(S);
         FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero, c40 = zero, c41 = zero, c50 = zero, c51 = zero;
         FloatVector c60 = zero, c61 = zero, c70 = zero, c71 = zero, c80 = zero, c81 = zero, c90 = zero, c91 = zero, c100 = zero, c101 = zero, c110 = zero, c111 = zero;
         long a1 = aB + arsB, a2 = a1 + arsB, a3 = a2 + arsB, a4 = a3 + arsB, a5 = a4 + arsB, a6 = a5 + arsB, a7 = a6 + arsB, a8 = a7 + arsB, a9 = a8 + arsB, a10 = a9 + arsB, a11 = a10 + arsB;
         for (int p = 0; p < k; p++) {
-            long pb = bB + p * ldbB, pa = p * acsB;
+            long pb = bB + p * ldbB, pa = 4L * p;
             FloatVector v0 = FloatVector.fromMemorySegment(S, b, pb, BO);
             FloatVector v1 = FloatVector.fromMemorySegment(S, b, pb + VB, BO);
             FloatVector u;
