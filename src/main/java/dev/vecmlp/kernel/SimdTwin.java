@@ -11,7 +11,7 @@ import java.util.Arrays;
  * compare, the integer work on the exponent) is rounded by IEEE 754 lane by lane, so the results
  * are equal bit for bit; {@code SimdTwinTest} holds the two to it at every vector width.
  * <ul>
- *   <li>Where {@link SimdKernels#sumsInOrder} (the packed and the swapped products), an element
+ *   <li>Where {@link SimdNT#sumsInOrder} (the packed and the swapped products), an element
  *       of Z is one FMA chain over p from 0; four of them run side by side.
  *   <li>Elsewhere (the dot tiles), lane l sums the products at p = l, l + L, ... (one FMA each),
  *       the lanes are summed by the SWAP tree (stage s adds lane l + (L >> (s + 1)) to lane l),
@@ -40,7 +40,7 @@ final class SimdTwin implements ForwardTwin {
     public void matmulNT(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
                          MemorySegment bias, long biasOff, Pointwise f, MemorySegment z, long zOff, int ldz,
                          MemorySegment h, long hOff, int ldh, MemorySegment scratch, long scratchOff) {
-        boolean inOrder = SimdKernels.sumsInOrder(m, n, k, scratch, scratchOff);
+        boolean inOrder = SimdNT.sumsInOrder(m, n, k, scratch, scratchOff);
         long bB = 4L * bOff, ldbB = 4L * ldb;
         for (int i = 0; i < m; i++) {
             long aRow = 4L * (aOff + (long) i * lda), zRow = 4L * (zOff + (long) i * ldz);
@@ -171,7 +171,7 @@ final class SimdTwin implements ForwardTwin {
         return lanes[0];
     }
 
-    /** Z += bias (when there is one), H = f(Z), over one row, as SimdKernels.biasActivate does. */
+    /** Z += bias (when there is one), H = f(Z), over one row, as SimdNT.biasActivate does. */
     private static void epilogue(Pointwise f, int n, MemorySegment z, long zRow, MemorySegment bias, long biasB,
                                  MemorySegment h, long hRow) {
         for (int j = 0; j < n; j++) {
