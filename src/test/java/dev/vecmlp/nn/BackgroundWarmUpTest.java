@@ -34,14 +34,6 @@ class BackgroundWarmUpTest {
         assumeTrue(KernelWarmth.enabled(), "-D" + KernelWarmth.PROPERTY + "=true is not set in this JVM");
     }
 
-    private static float[] uniform(SplittableRandom rng, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) (2 * rng.nextDouble() - 1);
-        }
-        return a;
-    }
-
     /**
      * Until its network is warm, a predictor computes on the kernels' scalar twin
      * ({@link Predictor#warm()} false); its results must not change by a bit when it switches to
@@ -56,7 +48,7 @@ class BackgroundWarmUpTest {
                 .loss(Loss.SOFTMAX_CROSS_ENTROPY).build();
         int[] batches = {1, 3, 15, 16, 17, 40, 130};
         int in = spec.inputs(), out = spec.outputs();
-        float[] x = uniform(new SplittableRandom(31), 130 * in);
+        float[] x = PredictorTest.uniform(new SplittableRandom(31), 130 * in);
         try (Model model = spec.init(6L, KernelProvider.simd());
              Predictor p = model.predictor(130);
              Arena arena = Arena.ofConfined()) {
@@ -99,7 +91,7 @@ class BackgroundWarmUpTest {
     void theBackgroundWarmUpMovesAColdPredictorToTheKernels() throws InterruptedException {
         Mlp spec = Mlp.input(23).dense(41, Activation.RELU).dense(7, Activation.LINEAR)
                 .loss(Loss.SOFTMAX_CROSS_ENTROPY).build();
-        float[] x = uniform(new SplittableRandom(8), 3 * spec.inputs());
+        float[] x = PredictorTest.uniform(new SplittableRandom(8), 3 * spec.inputs());
         try (Model model = spec.init(2L, KernelProvider.simd()); Predictor p = model.predictor(3)) {
             assertFalse(p.warm());
             float[] cold = new float[3 * spec.outputs()];

@@ -33,7 +33,8 @@ class PredictorTest {
             .dense(3, Activation.LINEAR).loss(Loss.SOFTMAX_CROSS_ENTROPY).build();
     private static final float[] BAD = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
 
-    private static float[] uniform(SplittableRandom rng, int n) {
+    /** {@code n} floats uniform in [-1, 1). */
+    static float[] uniform(SplittableRandom rng, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) {
             a[i] = (float) (2 * rng.nextDouble() - 1);
