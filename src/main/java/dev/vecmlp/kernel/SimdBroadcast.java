@@ -90,8 +90,8 @@ final class SimdBroadcast {
                         bcast4x4(k, a, aRow, arsB, acsB, b, bPanel, ldbB, c, cRow, ldcB);
                     } else if (rows == TALL_ROWS) {
                         // The panel as two halves of 2 vectors (see MR_WIDE).
-                        bcast12x2(k, a, aRow, arsB, b, bPanel, ldbB, c, cRow, ldcB);
-                        bcast12x2(k, a, aRow, arsB, b, bPanel + 2 * VB, ldbB, c, cRow + 2 * VB, ldcB);
+                        bcast10x2(k, a, aRow, arsB, b, bPanel, ldbB, c, cRow, ldcB);
+                        bcast10x2(k, a, aRow, arsB, b, bPanel + 2 * VB, ldbB, c, cRow + 2 * VB, ldcB);
                     } else if (rows == 1) {
                         bcast1x4(k, a, aRow, acsB, b, bPanel, ldbB, c, cRow);
                     } else {
@@ -208,18 +208,22 @@ final class SimdBroadcast {
      * 1,190 bytecodes, 0.75 s; ./vecmlp train's first epoch took 3.7 s, not 2.3-2.5).
      */
     /**
-     * The tall tile: 12 rows x 2 vectors, 24 accumulators as in bcast6x4, but 2 vectors of the
-     * panel loaded per step for 24 FMAs instead of 4 (see {@link SimdKernels#MR_WIDE}). Rows of A run along
+     * The tall tile: 10 rows x 2 vectors, 20 accumulators, 2 vectors of the panel loaded per
+     * step for 20 FMAs where bcast6x4 loads 4 for 24 (see {@link SimdKernels#MR_WIDE}). Rows of A run along
      * p (a(i,p) at aB + i·arsB + 4p, as in bcast8x2): with a column stride in a register too, the
-     * 12 row addresses and the loop's own outgrew the 16 general registers and NN 256x512x784 ran
-     * at 91-97 GFLOP/s against 122-134 (Intel, cpu family 6), so TN keeps the 6x4 tile.
+     * row addresses and the loop's own outgrew the 16 general registers and NN 256x512x784 ran
+     * at 91-97 GFLOP/s against 122-134 (Intel, cpu family 6), so TN keeps the 6x4 tile. Ten rows,
+     * not twelve: at 1,194 bytecodes a 12x2 tile was more than C1 could allocate registers for
+     * ("out of virtual registers"); where tier-2 code came first the tile then stayed there,
+     * boxing every vector, for the rest of an 85 s test (ZeroAllocationTest, 1.8 GB a window of
+     * calls). This one is 1,005 bytecodes, bcast6x4 1,091.
      */
-    static void bcast12x2(int k, MemorySegment a, long aB, long arsB,
-                                  MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, long ldcB) {
+    static void bcast10x2(int k, MemorySegment a, long aB, long arsB,
+                          MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, long ldcB) {
         FloatVector zero = FloatVector.zero(S);
-        FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero, c40 = zero, c41 = zero, c50 = zero, c51 = zero;
-        FloatVector c60 = zero, c61 = zero, c70 = zero, c71 = zero, c80 = zero, c81 = zero, c90 = zero, c91 = zero, c100 = zero, c101 = zero, c110 = zero, c111 = zero;
-        long a1 = aB + arsB, a2 = a1 + arsB, a3 = a2 + arsB, a4 = a3 + arsB, a5 = a4 + arsB, a6 = a5 + arsB, a7 = a6 + arsB, a8 = a7 + arsB, a9 = a8 + arsB, a10 = a9 + arsB, a11 = a10 + arsB;
+        FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero, c40 = zero, c41 = zero;
+        FloatVector c50 = zero, c51 = zero, c60 = zero, c61 = zero, c70 = zero, c71 = zero, c80 = zero, c81 = zero, c90 = zero, c91 = zero;
+        long a1 = aB + arsB, a2 = a1 + arsB, a3 = a2 + arsB, a4 = a3 + arsB, a5 = a4 + arsB, a6 = a5 + arsB, a7 = a6 + arsB, a8 = a7 + arsB, a9 = a8 + arsB;
         for (int p = 0; p < k; p++) {
             long pb = bB + p * ldbB, pa = 4L * p;
             FloatVector v0 = FloatVector.fromMemorySegment(S, b, pb, BO);
@@ -245,10 +249,6 @@ final class SimdBroadcast {
             c80 = v0.fma(u, c80); c81 = v1.fma(u, c81);
             u = FloatVector.broadcast(S, a.get(F, a9 + pa));
             c90 = v0.fma(u, c90); c91 = v1.fma(u, c91);
-            u = FloatVector.broadcast(S, a.get(F, a10 + pa));
-            c100 = v0.fma(u, c100); c101 = v1.fma(u, c101);
-            u = FloatVector.broadcast(S, a.get(F, a11 + pa));
-            c110 = v0.fma(u, c110); c111 = v1.fma(u, c111);
         }
         long r = cB;
         c00.intoMemorySegment(c, r, BO); c01.intoMemorySegment(c, r + VB, BO);
@@ -270,10 +270,6 @@ final class SimdBroadcast {
         c80.intoMemorySegment(c, r, BO); c81.intoMemorySegment(c, r + VB, BO);
         r += ldcB;
         c90.intoMemorySegment(c, r, BO); c91.intoMemorySegment(c, r + VB, BO);
-        r += ldcB;
-        c100.intoMemorySegment(c, r, BO); c101.intoMemorySegment(c, r + VB, BO);
-        r += ldcB;
-        c110.intoMemorySegment(c, r, BO); c111.intoMemorySegment(c, r + VB, BO);
     }
 
     static void bcast8x2(int k, MemorySegment a, long aB, long arsB,

@@ -67,27 +67,29 @@ final class SimdKernels implements Kernels {
     /**
      * Rows of the register tile of the broadcast products across full panels of products of at
      * least {@link #WIDE_MIN} rows and inner dimension: {@link #chooseWideRows}. At 16 lanes (32
-     * zmm registers) either 6 rows x {@link #NR} vectors ("6x4") or 12 rows x 2 vectors, the
-     * panel as two halves ("12x2"): both 24 accumulators. 6x4 loads 10 vectors per 24 FMAs, 12x2
-     * loads 14 but streams half as many bytes of the panel (k x 64 floats, in L2) per FMA.
+     * zmm registers) either 6 rows x {@link #NR} vectors ("6x4", 24 accumulators, 10 loads per
+     * 24 FMAs) or 10 rows x 2 vectors with the panel done as two halves ("10x2", 20 accumulators,
+     * 12 loads per 20 FMAs), which streams 40 % fewer bytes of the panel (k x 64 floats, in L2)
+     * per FMA.
      * <ul>
      *   <li>Zen 5 (cpu family 26, full-width 512-bit FMAs, 230 GFLOP/s peak), MatmulBench, 4x4
      *       then 6x4, GFLOP/s: NT 256x784x512 170 / 196, NN 256x512x512 168 / 189, NN
      *       256x512x784 157 / 186, TN 512x256x784 151 / 183, TN 512x256x512 164 / 195.
-     *   <li>Intel Xeon (cpu family 6, model 167, 178-187 GFLOP/s peak by PeakBench), MatmulReport,
-     *       6x4 then 12x2 (and 8x2, 2 vectors by 8 rows), GFLOP/s over 2-3 runs: NT 256x784x512
-     *       122 / 133-142 (127-136), NN 256x512x784 112-116 / 122-134 (119-127), NN 256x512x512
-     *       126 / 144 (131-140).
+     *   <li>Intel Xeon (cpu family 6, model 167, 178-205 GFLOP/s peak by PeakBench), MatmulReport,
+     *       6x4 then 10x2, GFLOP/s over 2 runs each in turn: NT 256x784x512 115-119 / 131-138,
+     *       NN 256x512x784 108-114 / 113-122, NN 256x512x512 122-124 / 133-136. A 12x2 tile ran
+     *       as fast (133-142, 122-134, 144) but was too big for C1 (see bcast10x2); 8x2 came
+     *       between (127-136, 119-127, 131-140).
      * </ul>
-     * So 12x2 on Intel, 6x4 elsewhere (12x2 was not measured on AMD); TN, whose rows of A are
-     * not contiguous, keeps 6x4 (see bcast12x2); 4 rows without 16 lanes, where 24 accumulators
+     * So 10x2 on Intel, 6x4 elsewhere (10x2 was not measured on AMD); TN, whose rows of A are not
+     * contiguous, keeps 6x4 (see bcast10x2); 4 rows without 16 lanes, where 20 or 24 accumulators
      * would spill AVX2's 16 registers.
      */
     static final int MR_WIDE = chooseWideRows();
     /** Rows of the 6x4 tile (bcast6x4), the wide tile away from Intel and the swapped product's across 64 columns. */
     static final int ROWS_6X4 = 6;
-    /** Rows of the tall tile (bcast12x2): {@link #MR_WIDE} on Intel. */
-    static final int TALL_ROWS = 12;
+    /** Rows of the tall tile (bcast10x2): {@link #MR_WIDE} on Intel. */
+    static final int TALL_ROWS = 10;
     /**
      * The wide tile serves products of at least this many rows and this inner dimension. The
      * training step's 32-row shards (NN of 32 rows, TN over k = 32) ran slower with it: steady
@@ -199,7 +201,7 @@ final class SimdKernels implements Kernels {
     }
 
     /**
-     * {@link #MR_WIDE}: {@code -Dvecmlp.wideTile=6x4|12x2|4x4}, else 12 (12x2) on an Intel CPU
+     * {@link #MR_WIDE}: {@code -Dvecmlp.wideTile=6x4|10x2|4x4}, else 10 (10x2) on an Intel CPU
      * (GenuineIntel in /proc/cpuinfo) and 6 (6x4) on any other, at 16 lanes; 4 below. Every tile
      * sums a row in the same order, so the choice changes the speed, not a bit of the results.
      */
@@ -208,10 +210,10 @@ final class SimdKernels implements Kernels {
         int rows = switch (wanted) {
             case "" -> "GenuineIntel".equals(cpuVendor()) ? TALL_ROWS : ROWS_6X4;
             case "6x4" -> ROWS_6X4;
-            case "12x2" -> TALL_ROWS;
+            case "10x2" -> TALL_ROWS;
             case "4x4" -> MR;
             default -> throw new IllegalArgumentException(
-                    "vecmlp.wideTile: expected 6x4, 12x2 or 4x4, found '" + wanted + "'");
+                    "vecmlp.wideTile: expected 6x4, 10x2 or 4x4, found '" + wanted + "'");
         };
         return L == 16 ? rows : MR;
     }
@@ -234,7 +236,7 @@ final class SimdKernels implements Kernels {
     @Override
     public String tuning() {
         return "wide tile " + switch (MR_WIDE) {
-            case TALL_ROWS -> "12x2";
+            case TALL_ROWS -> "10x2";
             case ROWS_6X4 -> "6x4";
             default -> MR + "x" + NR;
         } + (System.getProperty("vecmlp.wideTile", "").isBlank() ? "" : " (-Dvecmlp.wideTile)");
