@@ -39,11 +39,11 @@ import dev.vecmlp.kernel.Kernels;
  * 5 s without work), so a JVM never runs more than one background race at a time.
  *
  * <p><b>Why it is off by default.</b> On the 2-core machine it was measured on (Intel Xeon, cpu
- * family 6, JDK 25.0.3; {@code perf/cold-start.sh}, network A, fresh JVMs in turn) it brings the
- * first prediction from 348-387 ms after JVM start to 189-224 ms (ONNX Runtime: 189-194), but
- * the first 1,000 batch-1 calls after it take 0.95-1.19 s against 0.48-0.57 s: the race, the
- * JIT's compiler threads and the serving thread share two cores, and the serving thread's own
- * calls no longer drive the kernels' compilation. Waiting in the background for C2 by
+ * family 6, JDK 25.0.3; {@code perf/cold-start.sh}, network A, fresh JVMs in turn, three runs)
+ * it brings the first prediction from 356-426 ms after JVM start to 174-244 ms (ONNX Runtime:
+ * 189-213), but the first 1,000 batch-1 calls after it take 0.92-1.19 s against 0.50-0.71 s:
+ * the race, the JIT's compiler threads and the serving thread share two cores, and the serving
+ * thread's own calls no longer drive the kernels' compilation. Waiting in the background for C2 by
  * {@link Predictor#warmUp()}'s rule instead of racing took 1.5-2.3 s. {@code ./vecmlp predict}
  * of the bundled test set took 1.9-2.4 s with it against 1.8 s without (the same bytes out).
  * It pays where the first answer matters more than the next thousand, and where a core is free

@@ -561,9 +561,9 @@ public final class Predictor implements AutoCloseable {
      * {@value #HANDOVER_CALLS} times in a row (the twin's best time so far against the kernels'
      * last), {@code stop} says so or {@link #WARM_UP_LIMIT_MILLIS} have passed. The kernels need
      * not be in C2 yet: from then on the network's own calls finish compiling them, as fast as
-     * the twin or faster. Waiting for C2 here instead (warmUp()'s rule, on the same core count)
-     * took 3.3 s of contention with the serving thread, whose first 1,000 calls on the twin then
-     * took 1.5 s, not 0.5.
+     * the twin or faster. Waiting for C2 here instead (warmUp()'s rule) meant 3.3 s of
+     * contention with the serving thread on 2 cores, whose first 1,000 calls then took 1.5-2.3 s;
+     * with the race, 0.92-1.19 s (and without the twin at all, 0.50-0.71 s: see KernelWarmth).
      *
      * @return true if the kernels overtook the twin
      */
