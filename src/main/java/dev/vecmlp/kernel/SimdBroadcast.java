@@ -5,20 +5,20 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
-import static dev.vecmlp.kernel.SimdKernels.BO;
-import static dev.vecmlp.kernel.SimdKernels.F;
-import static dev.vecmlp.kernel.SimdKernels.IOTA;
-import static dev.vecmlp.kernel.SimdKernels.L;
-import static dev.vecmlp.kernel.SimdKernels.MR;
-import static dev.vecmlp.kernel.SimdKernels.MR_WIDE;
-import static dev.vecmlp.kernel.SimdKernels.NR;
-import static dev.vecmlp.kernel.SimdKernels.ROWS_6X4;
-import static dev.vecmlp.kernel.SimdKernels.S;
-import static dev.vecmlp.kernel.SimdKernels.SWAP_ROWS;
-import static dev.vecmlp.kernel.SimdKernels.TALL_ROWS;
-import static dev.vecmlp.kernel.SimdKernels.VB;
-import static dev.vecmlp.kernel.SimdKernels.WIDE_MIN;
-import static dev.vecmlp.kernel.SimdNT.biasActivate;
+import static dev.vecmlp.kernel.SimdShape.BO;
+import static dev.vecmlp.kernel.SimdShape.F;
+import static dev.vecmlp.kernel.SimdShape.IOTA;
+import static dev.vecmlp.kernel.SimdShape.L;
+import static dev.vecmlp.kernel.SimdShape.MR;
+import static dev.vecmlp.kernel.SimdShape.MR_WIDE;
+import static dev.vecmlp.kernel.SimdShape.NR;
+import static dev.vecmlp.kernel.SimdShape.ROWS_6X4;
+import static dev.vecmlp.kernel.SimdShape.S;
+import static dev.vecmlp.kernel.SimdShape.SWAP_ROWS;
+import static dev.vecmlp.kernel.SimdShape.TALL_ROWS;
+import static dev.vecmlp.kernel.SimdShape.VB;
+import static dev.vecmlp.kernel.SimdShape.WIDE_MIN;
+import static dev.vecmlp.kernel.SimdPointwise.biasActivate;
 import static dev.vecmlp.kernel.SimdPointwise.axpyRow;
 import static dev.vecmlp.kernel.SimdPointwise.derivativeRow;
 import static jdk.incubator.vector.VectorOperators.LT;
@@ -50,8 +50,8 @@ final class SimdBroadcast {
     }
 
     /**
-     * Panels of {@link SimdKernels#NR} vectors of columns (a k x 64 panel of B stays in L2), each swept by
-     * all row blocks of A while it is hot; within a panel, {@link SimdKernels#MR} x {@link SimdKernels#NR}-vector tiles,
+     * Panels of {@link SimdShape#NR} vectors of columns (a k x 64 panel of B stays in L2), each swept by
+     * all row blocks of A while it is hot; within a panel, {@link SimdShape#MR} x {@link SimdShape#NR}-vector tiles,
      * then narrower tiles at the edges. Panel j0 of B starts {@code j0 * colB} bytes in: 4 for a
      * row-major B, 4k for the packed panels of NT. The epilogue runs on each tile while it is
      * still in L1: bias and activation ({@code forward}, with {@code w} the bias), else the
@@ -152,7 +152,7 @@ final class SimdBroadcast {
     }
 
     /**
-     * The {@link SimdKernels#ROWS_6X4} x {@link SimdKernels#NR} tile: bcast4x4 with two more rows, each summed in the
+     * The {@link SimdShape#ROWS_6X4} x {@link SimdShape#NR} tile: bcast4x4 with two more rows, each summed in the
      * same order. One zero vector for all 24 accumulators: with 24 calls of zero() the method was
      * 1,179 bytecodes, C1 gave up at tier 3 ("out of virtual registers"), and in 3 of 4 JVMs the
      * tile stayed in tier-2 code with boxed vectors for good (network A's batch-32 pass 46 ms,
@@ -200,7 +200,7 @@ final class SimdBroadcast {
     }
 
     /**
-     * The swapped product's tile: {@link SimdKernels#SWAP_ROWS} rows by 2 vectors, each row summed as in
+     * The swapped product's tile: {@link SimdShape#SWAP_ROWS} rows by 2 vectors, each row summed as in
      * bcast4x4. A's rows are contiguous (the rows of B of the product asked for), and the loads
      * are addressed as such: with a stride passed in (p · acsB) NT 32x784x512 ran at 115
      * GFLOP/s, with 4p at 156 (MatmulReport, Zen 5). 8 rows, not 12: the same speed within
@@ -209,7 +209,7 @@ final class SimdBroadcast {
      */
     /**
      * The tall tile: 10 rows x 2 vectors, 20 accumulators, 2 vectors of the panel loaded per
-     * step for 20 FMAs where bcast6x4 loads 4 for 24 (see {@link SimdKernels#MR_WIDE}). Rows of A run along
+     * step for 20 FMAs where bcast6x4 loads 4 for 24 (see {@link SimdShape#MR_WIDE}). Rows of A run along
      * p (a(i,p) at aB + i·arsB + 4p, as in bcast8x2): with a column stride in a register too, the
      * row addresses and the loop's own outgrew the 16 general registers and NN 256x512x784 ran
      * at 91-97 GFLOP/s against 122-134 (Intel, cpu family 6), so TN keeps the 6x4 tile. Ten rows,

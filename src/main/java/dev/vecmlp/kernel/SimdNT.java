@@ -8,19 +8,18 @@ import jdk.incubator.vector.VectorMask;
 import static dev.vecmlp.kernel.SimdBroadcast.bcast6x4;
 import static dev.vecmlp.kernel.SimdBroadcast.bcast8x2;
 import static dev.vecmlp.kernel.SimdBroadcast.broadcastProduct;
-import static dev.vecmlp.kernel.SimdKernels.BO;
-import static dev.vecmlp.kernel.SimdKernels.F;
-import static dev.vecmlp.kernel.SimdKernels.IOTA;
-import static dev.vecmlp.kernel.SimdKernels.L;
-import static dev.vecmlp.kernel.SimdKernels.MR;
-import static dev.vecmlp.kernel.SimdKernels.NR;
-import static dev.vecmlp.kernel.SimdKernels.ROWS_6X4;
-import static dev.vecmlp.kernel.SimdKernels.S;
-import static dev.vecmlp.kernel.SimdKernels.STAGES;
-import static dev.vecmlp.kernel.SimdKernels.SWAP;
-import static dev.vecmlp.kernel.SimdKernels.SWAP_ROWS;
-import static dev.vecmlp.kernel.SimdPointwise.activateRow;
-import static dev.vecmlp.kernel.SimdPointwise.axpyRow;
+import static dev.vecmlp.kernel.SimdShape.BO;
+import static dev.vecmlp.kernel.SimdShape.F;
+import static dev.vecmlp.kernel.SimdShape.IOTA;
+import static dev.vecmlp.kernel.SimdShape.L;
+import static dev.vecmlp.kernel.SimdShape.MR;
+import static dev.vecmlp.kernel.SimdShape.NR;
+import static dev.vecmlp.kernel.SimdShape.ROWS_6X4;
+import static dev.vecmlp.kernel.SimdShape.S;
+import static dev.vecmlp.kernel.SimdShape.STAGES;
+import static dev.vecmlp.kernel.SimdShape.SWAP;
+import static dev.vecmlp.kernel.SimdShape.SWAP_ROWS;
+import static dev.vecmlp.kernel.SimdPointwise.biasActivate;
 import static jdk.incubator.vector.VectorOperators.LT;
 
 /**
@@ -189,8 +188,8 @@ final class SimdNT {
      * into panels (m x k, a small copy, where B's transpose is n x k), then Cᵀ transposed into Z,
      * then bias and activation. Each lane of Cᵀ sums its row of A times its row of B in p order,
      * one FMA a step, exactly as the packed product's lanes do, so a row has the same bits on
-     * either path. Across a panel of 32 columns of Aᵀ the tile is {@link SimdKernels#SWAP_ROWS} rows of B by
-     * 2 vectors; across 64, {@link SimdKernels#ROWS_6X4} by 4. Columns of Aᵀ past m up to the tile's width
+     * either path. Across a panel of 32 columns of Aᵀ the tile is {@link SimdShape#SWAP_ROWS} rows of B by
+     * 2 vectors; across 64, {@link SimdShape#ROWS_6X4} by 4. Columns of Aᵀ past m up to the tile's width
      * are zeroed, so the lanes past m compute zeros that are never read.
      */
     static void swappedNT(int m, int n, int k, MemorySegment a, long aB, long ldaB, MemorySegment b, long bB, long ldbB,
@@ -597,14 +596,4 @@ final class SimdNT {
         }
     }
 
-    /** Z += bias (when there is one), H = f(Z), over a block of rows. */
-    static void biasActivate(Pointwise f, int rows, int cols, MemorySegment z, long zB, long ldzB,
-                                     MemorySegment bias, long biasB, MemorySegment h, long hB, long ldhB) {
-        for (int r = 0; r < rows; r++) {
-            if (bias != null) {
-                axpyRow(cols, 1f, bias, biasB, z, zB + r * ldzB);
-            }
-            activateRow(f, cols, z, zB + r * ldzB, h, hB + r * ldhB);
-        }
-    }
 }

@@ -6,20 +6,20 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 
-import static dev.vecmlp.kernel.SimdKernels.BO;
-import static dev.vecmlp.kernel.SimdKernels.E2;
-import static dev.vecmlp.kernel.SimdKernels.E3;
-import static dev.vecmlp.kernel.SimdKernels.E4;
-import static dev.vecmlp.kernel.SimdKernels.E5;
-import static dev.vecmlp.kernel.SimdKernels.E6;
-import static dev.vecmlp.kernel.SimdKernels.E7;
-import static dev.vecmlp.kernel.SimdKernels.IOTA;
-import static dev.vecmlp.kernel.SimdKernels.L;
-import static dev.vecmlp.kernel.SimdKernels.LN2_HI;
-import static dev.vecmlp.kernel.SimdKernels.LN2_LO;
-import static dev.vecmlp.kernel.SimdKernels.LOG2E;
-import static dev.vecmlp.kernel.SimdKernels.ROUNDER;
-import static dev.vecmlp.kernel.SimdKernels.S;
+import static dev.vecmlp.kernel.SimdShape.BO;
+import static dev.vecmlp.kernel.SimdShape.E2;
+import static dev.vecmlp.kernel.SimdShape.E3;
+import static dev.vecmlp.kernel.SimdShape.E4;
+import static dev.vecmlp.kernel.SimdShape.E5;
+import static dev.vecmlp.kernel.SimdShape.E6;
+import static dev.vecmlp.kernel.SimdShape.E7;
+import static dev.vecmlp.kernel.SimdShape.IOTA;
+import static dev.vecmlp.kernel.SimdShape.L;
+import static dev.vecmlp.kernel.SimdShape.LN2_HI;
+import static dev.vecmlp.kernel.SimdShape.LN2_LO;
+import static dev.vecmlp.kernel.SimdShape.LOG2E;
+import static dev.vecmlp.kernel.SimdShape.ROUNDER;
+import static dev.vecmlp.kernel.SimdShape.S;
 import static jdk.incubator.vector.VectorOperators.F2I;
 import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.LSHL;
@@ -367,6 +367,17 @@ final class SimdPointwise {
             FloatVector xv = FloatVector.fromMemorySegment(S, x, xB + o, BO, m);
             FloatVector yv = FloatVector.fromMemorySegment(S, y, yB + o, BO, m);
             xv.fma(FloatVector.broadcast(S, alpha), yv).intoMemorySegment(y, yB + o, BO, m);
+        }
+    }
+
+    /** Z += bias (when there is one), H = f(Z), over a block of rows. */
+    static void biasActivate(Pointwise f, int rows, int cols, MemorySegment z, long zB, long ldzB,
+                                     MemorySegment bias, long biasB, MemorySegment h, long hB, long ldhB) {
+        for (int r = 0; r < rows; r++) {
+            if (bias != null) {
+                axpyRow(cols, 1f, bias, biasB, z, zB + r * ldzB);
+            }
+            activateRow(f, cols, z, zB + r * ldzB, h, hB + r * ldhB);
         }
     }
 }

@@ -24,7 +24,7 @@ import java.util.Arrays;
  */
 final class SimdTwin implements ForwardTwin {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
-    private static final int L = SimdKernels.L;
+    private static final int L = SimdShape.L;
 
     // The constants of SimdKernels' exp, the same floats.
     private static final float LOG2E = 1.44269504f;

@@ -169,10 +169,10 @@ class SimdKernelsTest {
     @Test
     void runsTheRequestedWideTile() {
         String tile = System.getProperty("vecmlp.wideTile", "").trim();
-        if (SimdKernels.L != 16) {
-            assertEquals(SimdKernels.MR, SimdKernels.MR_WIDE, "below 16 lanes the wide tile is the 4-row one");
+        if (SimdShape.L != 16) {
+            assertEquals(SimdShape.MR, SimdShape.MR_WIDE, "below 16 lanes the wide tile is the 4-row one");
         } else if (!tile.isEmpty()) {
-            assertEquals(Integer.parseInt(tile.substring(0, tile.indexOf('x'))), SimdKernels.MR_WIDE);
+            assertEquals(Integer.parseInt(tile.substring(0, tile.indexOf('x'))), SimdShape.MR_WIDE);
             assertEquals("wide tile " + tile + " (-Dvecmlp.wideTile)", SIMD.tuning());
         }
         assertTrue(KernelProvider.describe().contains(SIMD.tuning()), KernelProvider.describe());
@@ -897,7 +897,7 @@ class SimdKernelsTest {
         for (int n : EDGES) {
             out.add(Arguments.of(n, out.size()));
         }
-        out.add(Arguments.of(3 * 4096 * SimdKernels.L + 5, out.size()));
+        out.add(Arguments.of(3 * 4096 * SimdShape.L + 5, out.size()));
         return out.stream();
     }
 
@@ -951,7 +951,7 @@ class SimdKernelsTest {
             }
             // The kernel flushes its float lanes into double every 4096 vectors, so no float
             // partial sum takes more than 4096 terms plus the L-lane reduction.
-            double bound = Tolerance.sum(Math.min(n, 4096 + SimdKernels.L), abs);
+            double bound = Tolerance.sum(Math.min(n, 4096 + SimdShape.L), abs);
             assertTrue(Math.abs(simd - ref) <= bound, () -> "simd " + simd + ", scalar " + ref + ", bound " + bound);
         }
     }
