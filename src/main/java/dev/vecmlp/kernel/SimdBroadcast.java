@@ -5,22 +5,22 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
+import static dev.vecmlp.kernel.SimdPointwise.axpyRow;
+import static dev.vecmlp.kernel.SimdPointwise.biasActivate;
+import static dev.vecmlp.kernel.SimdPointwise.derivativeRow;
 import static dev.vecmlp.kernel.SimdShape.BO;
 import static dev.vecmlp.kernel.SimdShape.F;
 import static dev.vecmlp.kernel.SimdShape.IOTA;
-import static dev.vecmlp.kernel.SimdShape.L;
+import static dev.vecmlp.kernel.SimdShape.LANES;
 import static dev.vecmlp.kernel.SimdShape.MR;
 import static dev.vecmlp.kernel.SimdShape.MR_WIDE;
 import static dev.vecmlp.kernel.SimdShape.NR;
 import static dev.vecmlp.kernel.SimdShape.ROWS_6X4;
-import static dev.vecmlp.kernel.SimdShape.S;
+import static dev.vecmlp.kernel.SimdShape.SPECIES;
 import static dev.vecmlp.kernel.SimdShape.SWAP_ROWS;
 import static dev.vecmlp.kernel.SimdShape.TALL_ROWS;
 import static dev.vecmlp.kernel.SimdShape.VB;
 import static dev.vecmlp.kernel.SimdShape.WIDE_MIN;
-import static dev.vecmlp.kernel.SimdPointwise.biasActivate;
-import static dev.vecmlp.kernel.SimdPointwise.axpyRow;
-import static dev.vecmlp.kernel.SimdPointwise.derivativeRow;
 import static jdk.incubator.vector.VectorOperators.LT;
 
 /**
@@ -63,7 +63,7 @@ final class SimdBroadcast {
                                          MemorySegment c, long cB, long ldcB, boolean forward,
                                          Pointwise f, MemorySegment z, long zB, long ldzB, MemorySegment h, long hB, long ldhB,
                                          float lambda, MemorySegment w, long wB, long ldwB) {
-        int panel = NR * L;
+        int panel = NR * LANES;
         for (int j0 = 0; j0 < n; j0 += panel) {
             int width = Math.min(panel, n - j0);
             long col = 4L * j0;
@@ -98,7 +98,7 @@ final class SimdBroadcast {
                         bcast6x4(k, a, aRow, arsB, acsB, b, bPanel, ldbB, c, cRow, ldcB);
                     }
                 } else {
-                    for (int j = 0; j < width; j += L) {
+                    for (int j = 0; j < width; j += LANES) {
                         if (rows == MR) {
                             bcast4x1(k, a, aRow, arsB, acsB, b, bPanel + 4L * j, ldbB, c, cRow + 4L * j, ldcB, width - j);
                         } else {
@@ -120,24 +120,28 @@ final class SimdBroadcast {
 
     static void bcast4x4(int k, MemorySegment a, long aB, long arsB, long acsB,
                                  MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, long ldcB) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c33 = FloatVector.zero(S);
+        FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
+        FloatVector c02 = FloatVector.zero(SPECIES), c03 = FloatVector.zero(SPECIES);
+        FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
+        FloatVector c12 = FloatVector.zero(SPECIES), c13 = FloatVector.zero(SPECIES);
+        FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES);
+        FloatVector c22 = FloatVector.zero(SPECIES), c23 = FloatVector.zero(SPECIES);
+        FloatVector c30 = FloatVector.zero(SPECIES), c31 = FloatVector.zero(SPECIES);
+        FloatVector c32 = FloatVector.zero(SPECIES), c33 = FloatVector.zero(SPECIES);
         long a1 = aB + arsB, a2 = a1 + arsB, a3 = a2 + arsB;
         for (int p = 0; p < k; p++) {
             long pb = bB + p * ldbB, pa = p * acsB;
-            FloatVector v0 = FloatVector.fromMemorySegment(S, b, pb, BO);
-            FloatVector v1 = FloatVector.fromMemorySegment(S, b, pb + VB, BO);
-            FloatVector v2 = FloatVector.fromMemorySegment(S, b, pb + 2 * VB, BO);
-            FloatVector v3 = FloatVector.fromMemorySegment(S, b, pb + 3 * VB, BO);
-            FloatVector u = FloatVector.broadcast(S, a.get(F, aB + pa));
+            FloatVector v0 = FloatVector.fromMemorySegment(SPECIES, b, pb, BO);
+            FloatVector v1 = FloatVector.fromMemorySegment(SPECIES, b, pb + VB, BO);
+            FloatVector v2 = FloatVector.fromMemorySegment(SPECIES, b, pb + 2 * VB, BO);
+            FloatVector v3 = FloatVector.fromMemorySegment(SPECIES, b, pb + 3 * VB, BO);
+            FloatVector u = FloatVector.broadcast(SPECIES, a.get(F, aB + pa));
             c00 = v0.fma(u, c00); c01 = v1.fma(u, c01); c02 = v2.fma(u, c02); c03 = v3.fma(u, c03);
-            u = FloatVector.broadcast(S, a.get(F, a1 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a1 + pa));
             c10 = v0.fma(u, c10); c11 = v1.fma(u, c11); c12 = v2.fma(u, c12); c13 = v3.fma(u, c13);
-            u = FloatVector.broadcast(S, a.get(F, a2 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a2 + pa));
             c20 = v0.fma(u, c20); c21 = v1.fma(u, c21); c22 = v2.fma(u, c22); c23 = v3.fma(u, c23);
-            u = FloatVector.broadcast(S, a.get(F, a3 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a3 + pa));
             c30 = v0.fma(u, c30); c31 = v1.fma(u, c31); c32 = v2.fma(u, c32); c33 = v3.fma(u, c33);
         }
         long r1 = cB + ldcB, r2 = r1 + ldcB, r3 = r2 + ldcB;
@@ -160,28 +164,28 @@ final class SimdBroadcast {
      */
     static void bcast6x4(int k, MemorySegment a, long aB, long arsB, long acsB,
                                  MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, long ldcB) {
-        FloatVector zero = FloatVector.zero(S);
+        FloatVector zero = FloatVector.zero(SPECIES);
         FloatVector c00 = zero, c01 = zero, c02 = zero, c03 = zero, c10 = zero, c11 = zero, c12 = zero, c13 = zero;
         FloatVector c20 = zero, c21 = zero, c22 = zero, c23 = zero, c30 = zero, c31 = zero, c32 = zero, c33 = zero;
         FloatVector c40 = zero, c41 = zero, c42 = zero, c43 = zero, c50 = zero, c51 = zero, c52 = zero, c53 = zero;
         long a1 = aB + arsB, a2 = a1 + arsB, a3 = a2 + arsB, a4 = a3 + arsB, a5 = a4 + arsB;
         for (int p = 0; p < k; p++) {
             long pb = bB + p * ldbB, pa = p * acsB;
-            FloatVector v0 = FloatVector.fromMemorySegment(S, b, pb, BO);
-            FloatVector v1 = FloatVector.fromMemorySegment(S, b, pb + VB, BO);
-            FloatVector v2 = FloatVector.fromMemorySegment(S, b, pb + 2 * VB, BO);
-            FloatVector v3 = FloatVector.fromMemorySegment(S, b, pb + 3 * VB, BO);
-            FloatVector u = FloatVector.broadcast(S, a.get(F, aB + pa));
+            FloatVector v0 = FloatVector.fromMemorySegment(SPECIES, b, pb, BO);
+            FloatVector v1 = FloatVector.fromMemorySegment(SPECIES, b, pb + VB, BO);
+            FloatVector v2 = FloatVector.fromMemorySegment(SPECIES, b, pb + 2 * VB, BO);
+            FloatVector v3 = FloatVector.fromMemorySegment(SPECIES, b, pb + 3 * VB, BO);
+            FloatVector u = FloatVector.broadcast(SPECIES, a.get(F, aB + pa));
             c00 = v0.fma(u, c00); c01 = v1.fma(u, c01); c02 = v2.fma(u, c02); c03 = v3.fma(u, c03);
-            u = FloatVector.broadcast(S, a.get(F, a1 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a1 + pa));
             c10 = v0.fma(u, c10); c11 = v1.fma(u, c11); c12 = v2.fma(u, c12); c13 = v3.fma(u, c13);
-            u = FloatVector.broadcast(S, a.get(F, a2 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a2 + pa));
             c20 = v0.fma(u, c20); c21 = v1.fma(u, c21); c22 = v2.fma(u, c22); c23 = v3.fma(u, c23);
-            u = FloatVector.broadcast(S, a.get(F, a3 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a3 + pa));
             c30 = v0.fma(u, c30); c31 = v1.fma(u, c31); c32 = v2.fma(u, c32); c33 = v3.fma(u, c33);
-            u = FloatVector.broadcast(S, a.get(F, a4 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a4 + pa));
             c40 = v0.fma(u, c40); c41 = v1.fma(u, c41); c42 = v2.fma(u, c42); c43 = v3.fma(u, c43);
-            u = FloatVector.broadcast(S, a.get(F, a5 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a5 + pa));
             c50 = v0.fma(u, c50); c51 = v1.fma(u, c51); c52 = v2.fma(u, c52); c53 = v3.fma(u, c53);
         }
         long r1 = cB + ldcB, r2 = r1 + ldcB, r3 = r2 + ldcB, r4 = r3 + ldcB, r5 = r4 + ldcB;
@@ -220,34 +224,37 @@ final class SimdBroadcast {
      */
     static void bcast10x2(int k, MemorySegment a, long aB, long arsB,
                           MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, long ldcB) {
-        FloatVector zero = FloatVector.zero(S);
-        FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero, c40 = zero, c41 = zero;
-        FloatVector c50 = zero, c51 = zero, c60 = zero, c61 = zero, c70 = zero, c71 = zero, c80 = zero, c81 = zero, c90 = zero, c91 = zero;
-        long a1 = aB + arsB, a2 = a1 + arsB, a3 = a2 + arsB, a4 = a3 + arsB, a5 = a4 + arsB, a6 = a5 + arsB, a7 = a6 + arsB, a8 = a7 + arsB, a9 = a8 + arsB;
+        FloatVector zero = FloatVector.zero(SPECIES);
+        FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero;
+        FloatVector c21 = zero, c30 = zero, c31 = zero, c40 = zero, c41 = zero;
+        FloatVector c50 = zero, c51 = zero, c60 = zero, c61 = zero, c70 = zero;
+        FloatVector c71 = zero, c80 = zero, c81 = zero, c90 = zero, c91 = zero;
+        long a1 = aB + arsB, a2 = a1 + arsB, a3 = a2 + arsB, a4 = a3 + arsB, a5 = a4 + arsB;
+        long a6 = a5 + arsB, a7 = a6 + arsB, a8 = a7 + arsB, a9 = a8 + arsB;
         for (int p = 0; p < k; p++) {
             long pb = bB + p * ldbB, pa = 4L * p;
-            FloatVector v0 = FloatVector.fromMemorySegment(S, b, pb, BO);
-            FloatVector v1 = FloatVector.fromMemorySegment(S, b, pb + VB, BO);
+            FloatVector v0 = FloatVector.fromMemorySegment(SPECIES, b, pb, BO);
+            FloatVector v1 = FloatVector.fromMemorySegment(SPECIES, b, pb + VB, BO);
             FloatVector u;
-            u = FloatVector.broadcast(S, a.get(F, aB + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, aB + pa));
             c00 = v0.fma(u, c00); c01 = v1.fma(u, c01);
-            u = FloatVector.broadcast(S, a.get(F, a1 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a1 + pa));
             c10 = v0.fma(u, c10); c11 = v1.fma(u, c11);
-            u = FloatVector.broadcast(S, a.get(F, a2 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a2 + pa));
             c20 = v0.fma(u, c20); c21 = v1.fma(u, c21);
-            u = FloatVector.broadcast(S, a.get(F, a3 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a3 + pa));
             c30 = v0.fma(u, c30); c31 = v1.fma(u, c31);
-            u = FloatVector.broadcast(S, a.get(F, a4 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a4 + pa));
             c40 = v0.fma(u, c40); c41 = v1.fma(u, c41);
-            u = FloatVector.broadcast(S, a.get(F, a5 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a5 + pa));
             c50 = v0.fma(u, c50); c51 = v1.fma(u, c51);
-            u = FloatVector.broadcast(S, a.get(F, a6 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a6 + pa));
             c60 = v0.fma(u, c60); c61 = v1.fma(u, c61);
-            u = FloatVector.broadcast(S, a.get(F, a7 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a7 + pa));
             c70 = v0.fma(u, c70); c71 = v1.fma(u, c71);
-            u = FloatVector.broadcast(S, a.get(F, a8 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a8 + pa));
             c80 = v0.fma(u, c80); c81 = v1.fma(u, c81);
-            u = FloatVector.broadcast(S, a.get(F, a9 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a9 + pa));
             c90 = v0.fma(u, c90); c91 = v1.fma(u, c91);
         }
         long r = cB;
@@ -274,30 +281,30 @@ final class SimdBroadcast {
 
     static void bcast8x2(int k, MemorySegment a, long aB, long arsB,
                                  MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, long ldcB) {
-        FloatVector zero = FloatVector.zero(S);
+        FloatVector zero = FloatVector.zero(SPECIES);
         FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero;
         FloatVector c40 = zero, c41 = zero, c50 = zero, c51 = zero, c60 = zero, c61 = zero, c70 = zero, c71 = zero;
         long a1 = aB + arsB, a2 = a1 + arsB, a3 = a2 + arsB, a4 = a3 + arsB, a5 = a4 + arsB;
         long a6 = a5 + arsB, a7 = a6 + arsB;
         for (int p = 0; p < k; p++) {
             long pb = bB + p * ldbB, pa = 4L * p;
-            FloatVector v0 = FloatVector.fromMemorySegment(S, b, pb, BO);
-            FloatVector v1 = FloatVector.fromMemorySegment(S, b, pb + VB, BO);
-            FloatVector u = FloatVector.broadcast(S, a.get(F, aB + pa));
+            FloatVector v0 = FloatVector.fromMemorySegment(SPECIES, b, pb, BO);
+            FloatVector v1 = FloatVector.fromMemorySegment(SPECIES, b, pb + VB, BO);
+            FloatVector u = FloatVector.broadcast(SPECIES, a.get(F, aB + pa));
             c00 = v0.fma(u, c00); c01 = v1.fma(u, c01);
-            u = FloatVector.broadcast(S, a.get(F, a1 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a1 + pa));
             c10 = v0.fma(u, c10); c11 = v1.fma(u, c11);
-            u = FloatVector.broadcast(S, a.get(F, a2 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a2 + pa));
             c20 = v0.fma(u, c20); c21 = v1.fma(u, c21);
-            u = FloatVector.broadcast(S, a.get(F, a3 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a3 + pa));
             c30 = v0.fma(u, c30); c31 = v1.fma(u, c31);
-            u = FloatVector.broadcast(S, a.get(F, a4 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a4 + pa));
             c40 = v0.fma(u, c40); c41 = v1.fma(u, c41);
-            u = FloatVector.broadcast(S, a.get(F, a5 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a5 + pa));
             c50 = v0.fma(u, c50); c51 = v1.fma(u, c51);
-            u = FloatVector.broadcast(S, a.get(F, a6 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a6 + pa));
             c60 = v0.fma(u, c60); c61 = v1.fma(u, c61);
-            u = FloatVector.broadcast(S, a.get(F, a7 + pa));
+            u = FloatVector.broadcast(SPECIES, a.get(F, a7 + pa));
             c70 = v0.fma(u, c70); c71 = v1.fma(u, c71);
         }
         c00.intoMemorySegment(c, cB, BO); c01.intoMemorySegment(c, cB + VB, BO);
@@ -321,29 +328,31 @@ final class SimdBroadcast {
                                  MemorySegment b, long bB, long ldbB, MemorySegment c, long cB) {
         // Two accumulator sets over even and odd p: with the 4-cycle FMA latency, 4 chains could
         // issue at most one FMA a cycle; 8 leave room (a design choice, not measured alone).
-        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
-        FloatVector d0 = FloatVector.zero(S), d1 = FloatVector.zero(S), d2 = FloatVector.zero(S), d3 = FloatVector.zero(S);
+        FloatVector c0 = FloatVector.zero(SPECIES), c1 = FloatVector.zero(SPECIES);
+        FloatVector c2 = FloatVector.zero(SPECIES), c3 = FloatVector.zero(SPECIES);
+        FloatVector d0 = FloatVector.zero(SPECIES), d1 = FloatVector.zero(SPECIES);
+        FloatVector d2 = FloatVector.zero(SPECIES), d3 = FloatVector.zero(SPECIES);
         int p = 0;
         for (; p + 1 < k; p += 2) {
             long pb = bB + p * ldbB, qb = pb + ldbB;
-            FloatVector u = FloatVector.broadcast(S, a.get(F, aB + p * acsB));
-            FloatVector t = FloatVector.broadcast(S, a.get(F, aB + (p + 1) * acsB));
-            c0 = FloatVector.fromMemorySegment(S, b, pb, BO).fma(u, c0);
-            c1 = FloatVector.fromMemorySegment(S, b, pb + VB, BO).fma(u, c1);
-            c2 = FloatVector.fromMemorySegment(S, b, pb + 2 * VB, BO).fma(u, c2);
-            c3 = FloatVector.fromMemorySegment(S, b, pb + 3 * VB, BO).fma(u, c3);
-            d0 = FloatVector.fromMemorySegment(S, b, qb, BO).fma(t, d0);
-            d1 = FloatVector.fromMemorySegment(S, b, qb + VB, BO).fma(t, d1);
-            d2 = FloatVector.fromMemorySegment(S, b, qb + 2 * VB, BO).fma(t, d2);
-            d3 = FloatVector.fromMemorySegment(S, b, qb + 3 * VB, BO).fma(t, d3);
+            FloatVector u = FloatVector.broadcast(SPECIES, a.get(F, aB + p * acsB));
+            FloatVector t = FloatVector.broadcast(SPECIES, a.get(F, aB + (p + 1) * acsB));
+            c0 = FloatVector.fromMemorySegment(SPECIES, b, pb, BO).fma(u, c0);
+            c1 = FloatVector.fromMemorySegment(SPECIES, b, pb + VB, BO).fma(u, c1);
+            c2 = FloatVector.fromMemorySegment(SPECIES, b, pb + 2 * VB, BO).fma(u, c2);
+            c3 = FloatVector.fromMemorySegment(SPECIES, b, pb + 3 * VB, BO).fma(u, c3);
+            d0 = FloatVector.fromMemorySegment(SPECIES, b, qb, BO).fma(t, d0);
+            d1 = FloatVector.fromMemorySegment(SPECIES, b, qb + VB, BO).fma(t, d1);
+            d2 = FloatVector.fromMemorySegment(SPECIES, b, qb + 2 * VB, BO).fma(t, d2);
+            d3 = FloatVector.fromMemorySegment(SPECIES, b, qb + 3 * VB, BO).fma(t, d3);
         }
         if (p < k) {
             long pb = bB + p * ldbB;
-            FloatVector u = FloatVector.broadcast(S, a.get(F, aB + p * acsB));
-            c0 = FloatVector.fromMemorySegment(S, b, pb, BO).fma(u, c0);
-            c1 = FloatVector.fromMemorySegment(S, b, pb + VB, BO).fma(u, c1);
-            c2 = FloatVector.fromMemorySegment(S, b, pb + 2 * VB, BO).fma(u, c2);
-            c3 = FloatVector.fromMemorySegment(S, b, pb + 3 * VB, BO).fma(u, c3);
+            FloatVector u = FloatVector.broadcast(SPECIES, a.get(F, aB + p * acsB));
+            c0 = FloatVector.fromMemorySegment(SPECIES, b, pb, BO).fma(u, c0);
+            c1 = FloatVector.fromMemorySegment(SPECIES, b, pb + VB, BO).fma(u, c1);
+            c2 = FloatVector.fromMemorySegment(SPECIES, b, pb + 2 * VB, BO).fma(u, c2);
+            c3 = FloatVector.fromMemorySegment(SPECIES, b, pb + 3 * VB, BO).fma(u, c3);
         }
         c0.add(d0).intoMemorySegment(c, cB, BO);
         c1.add(d1).intoMemorySegment(c, cB + VB, BO);
@@ -354,16 +363,17 @@ final class SimdBroadcast {
     static void bcast4x1(int k, MemorySegment a, long aB, long arsB, long acsB,
                                  MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, long ldcB, int valid) {
         // Masks are made here from a count: a mask passed into a method that is not inlined is boxed.
-        VectorMask<Float> mj = FloatVector.fromArray(S, IOTA, 0).compare(LT, valid);
-        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        VectorMask<Float> mj = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, valid);
+        FloatVector c0 = FloatVector.zero(SPECIES), c1 = FloatVector.zero(SPECIES);
+        FloatVector c2 = FloatVector.zero(SPECIES), c3 = FloatVector.zero(SPECIES);
         long a1 = aB + arsB, a2 = a1 + arsB, a3 = a2 + arsB;
         for (int p = 0; p < k; p++) {
             long pa = p * acsB;
-            FloatVector v = FloatVector.fromMemorySegment(S, b, bB + p * ldbB, BO, mj);
-            c0 = v.fma(FloatVector.broadcast(S, a.get(F, aB + pa)), c0);
-            c1 = v.fma(FloatVector.broadcast(S, a.get(F, a1 + pa)), c1);
-            c2 = v.fma(FloatVector.broadcast(S, a.get(F, a2 + pa)), c2);
-            c3 = v.fma(FloatVector.broadcast(S, a.get(F, a3 + pa)), c3);
+            FloatVector v = FloatVector.fromMemorySegment(SPECIES, b, bB + p * ldbB, BO, mj);
+            c0 = v.fma(FloatVector.broadcast(SPECIES, a.get(F, aB + pa)), c0);
+            c1 = v.fma(FloatVector.broadcast(SPECIES, a.get(F, a1 + pa)), c1);
+            c2 = v.fma(FloatVector.broadcast(SPECIES, a.get(F, a2 + pa)), c2);
+            c3 = v.fma(FloatVector.broadcast(SPECIES, a.get(F, a3 + pa)), c3);
         }
         c0.intoMemorySegment(c, cB, BO, mj);
         c1.intoMemorySegment(c, cB + ldcB, BO, mj);
@@ -373,18 +383,18 @@ final class SimdBroadcast {
 
     static void bcast1x1(int k, MemorySegment a, long aB, long acsB,
                                  MemorySegment b, long bB, long ldbB, MemorySegment c, long cB, int valid) {
-        VectorMask<Float> mj = FloatVector.fromArray(S, IOTA, 0).compare(LT, valid);
-        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
+        VectorMask<Float> mj = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, valid);
+        FloatVector c0 = FloatVector.zero(SPECIES), c1 = FloatVector.zero(SPECIES);
         int p = 0;
         for (; p + 1 < k; p += 2) {
-            FloatVector v = FloatVector.fromMemorySegment(S, b, bB + p * ldbB, BO, mj);
-            FloatVector w = FloatVector.fromMemorySegment(S, b, bB + (p + 1) * ldbB, BO, mj);
-            c0 = v.fma(FloatVector.broadcast(S, a.get(F, aB + p * acsB)), c0);
-            c1 = w.fma(FloatVector.broadcast(S, a.get(F, aB + (p + 1) * acsB)), c1);
+            FloatVector v = FloatVector.fromMemorySegment(SPECIES, b, bB + p * ldbB, BO, mj);
+            FloatVector w = FloatVector.fromMemorySegment(SPECIES, b, bB + (p + 1) * ldbB, BO, mj);
+            c0 = v.fma(FloatVector.broadcast(SPECIES, a.get(F, aB + p * acsB)), c0);
+            c1 = w.fma(FloatVector.broadcast(SPECIES, a.get(F, aB + (p + 1) * acsB)), c1);
         }
         if (p < k) {
-            FloatVector v = FloatVector.fromMemorySegment(S, b, bB + p * ldbB, BO, mj);
-            c0 = v.fma(FloatVector.broadcast(S, a.get(F, aB + p * acsB)), c0);
+            FloatVector v = FloatVector.fromMemorySegment(SPECIES, b, bB + p * ldbB, BO, mj);
+            c0 = v.fma(FloatVector.broadcast(SPECIES, a.get(F, aB + p * acsB)), c0);
         }
         c0.add(c1).intoMemorySegment(c, cB, BO, mj);
     }

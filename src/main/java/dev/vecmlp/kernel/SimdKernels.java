@@ -18,7 +18,7 @@ import static dev.vecmlp.kernel.SimdShape.E6;
 import static dev.vecmlp.kernel.SimdShape.E7;
 import static dev.vecmlp.kernel.SimdShape.F;
 import static dev.vecmlp.kernel.SimdShape.IOTA;
-import static dev.vecmlp.kernel.SimdShape.L;
+import static dev.vecmlp.kernel.SimdShape.LANES;
 import static dev.vecmlp.kernel.SimdShape.LN2_HI;
 import static dev.vecmlp.kernel.SimdShape.LN2_LO;
 import static dev.vecmlp.kernel.SimdShape.LOG2E;
@@ -27,7 +27,7 @@ import static dev.vecmlp.kernel.SimdShape.MR_WIDE;
 import static dev.vecmlp.kernel.SimdShape.NR;
 import static dev.vecmlp.kernel.SimdShape.ROUNDER;
 import static dev.vecmlp.kernel.SimdShape.ROWS_6X4;
-import static dev.vecmlp.kernel.SimdShape.S;
+import static dev.vecmlp.kernel.SimdShape.SPECIES;
 import static dev.vecmlp.kernel.SimdShape.STAGES;
 import static dev.vecmlp.kernel.SimdShape.SWAP;
 import static dev.vecmlp.kernel.SimdShape.TALL_ROWS;
@@ -72,7 +72,7 @@ final class SimdKernels implements Kernels {
 
     @Override
     public String name() {
-        return "simd-" + S.vectorBitSize();
+        return "simd-" + SPECIES.vectorBitSize();
     }
 
     @Override
@@ -144,17 +144,17 @@ final class SimdKernels implements Kernels {
      * vector and measured 2x slower at batch 1), then one masked tail.
      */
     static void outerRow(int n, float xi, MemorySegment y, long yB, MemorySegment c, long cB) {
-        FloatVector s = FloatVector.broadcast(S, xi);
-        int full = n - n % L;
+        FloatVector s = FloatVector.broadcast(SPECIES, xi);
+        int full = n - n % LANES;
         int j = 0;
-        for (; j < full; j += L) {
+        for (; j < full; j += LANES) {
             long o = 4L * j;
-            FloatVector.fromMemorySegment(S, y, yB + o, BO).mul(s).intoMemorySegment(c, cB + o, BO);
+            FloatVector.fromMemorySegment(SPECIES, y, yB + o, BO).mul(s).intoMemorySegment(c, cB + o, BO);
         }
         if (j < n) {
-            VectorMask<Float> mj = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
+            VectorMask<Float> mj = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, n - j);
             long o = 4L * j;
-            FloatVector.fromMemorySegment(S, y, yB + o, BO, mj).mul(s).intoMemorySegment(c, cB + o, BO, mj);
+            FloatVector.fromMemorySegment(SPECIES, y, yB + o, BO, mj).mul(s).intoMemorySegment(c, cB + o, BO, mj);
         }
     }
 
@@ -203,10 +203,10 @@ final class SimdKernels implements Kernels {
 
     static float rowMax(int n, MemorySegment z, long zB) {
         float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < n; j += L) {
-            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
-            FloatVector zv = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m);
-            FloatVector v = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY).blend(zv, m);
+        for (int j = 0; j < n; j += LANES) {
+            VectorMask<Float> m = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, n - j);
+            FloatVector zv = FloatVector.fromMemorySegment(SPECIES, z, zB + 4L * j, BO, m);
+            FloatVector v = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY).blend(zv, m);
             max = Math.max(max, v.reduceLanes(MAX));
         }
         return max;
@@ -214,18 +214,18 @@ final class SimdKernels implements Kernels {
 
     /** {@code g[j] = exp(z[j] − shift)} for {@code j < n}, with {@code shift} the row's maximum. */
     static void expShiftedRow(int n, MemorySegment z, long zB, float shift, MemorySegment g, long gB) {
-        int full = n - n % L;
+        int full = n - n % LANES;
         int j = 0;
-        for (; j < full; j += L) {
-            FloatVector v = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO).sub(shift);
+        for (; j < full; j += LANES) {
+            FloatVector v = FloatVector.fromMemorySegment(SPECIES, z, zB + 4L * j, BO).sub(shift);
             // e = exp(-|v|) = 2^k (1 + q): see the expm1 note above.
             FloatVector x0 = v.abs().neg();
             FloatVector x = x0.max(-104f);
             FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
-            FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), x);
-            r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
-            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(S, E5)).fma(r, FloatVector.broadcast(S, E4))
-                    .fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2));
+            FloatVector r = k.fma(FloatVector.broadcast(SPECIES, -LN2_HI), x);
+            r = k.fma(FloatVector.broadcast(SPECIES, -LN2_LO), r);
+            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(SPECIES, E5)).fma(r, FloatVector.broadcast(SPECIES, E4))
+                    .fma(r, FloatVector.broadcast(SPECIES, E3)).fma(r, FloatVector.broadcast(SPECIES, E2));
             q = r.mul(r).fma(q, r);
             FloatVector two = ((IntVector) k.convert(F2I, 0)).add(127 + 32).lanewise(LSHL, 23).reinterpretAsFloats()
                     .mul(0x1p-32f);
@@ -234,16 +234,16 @@ final class SimdKernels implements Kernels {
             e.intoMemorySegment(g, gB + 4L * j, BO);
         }
         if (j < n) {
-            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
-            FloatVector v = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m).sub(shift);
+            VectorMask<Float> m = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, n - j);
+            FloatVector v = FloatVector.fromMemorySegment(SPECIES, z, zB + 4L * j, BO, m).sub(shift);
             // e = exp(-|v|) = 2^k (1 + q): see the expm1 note above.
             FloatVector x0 = v.abs().neg();
             FloatVector x = x0.max(-104f);
             FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
-            FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), x);
-            r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
-            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(S, E5)).fma(r, FloatVector.broadcast(S, E4))
-                    .fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2));
+            FloatVector r = k.fma(FloatVector.broadcast(SPECIES, -LN2_HI), x);
+            r = k.fma(FloatVector.broadcast(SPECIES, -LN2_LO), r);
+            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(SPECIES, E5)).fma(r, FloatVector.broadcast(SPECIES, E4))
+                    .fma(r, FloatVector.broadcast(SPECIES, E3)).fma(r, FloatVector.broadcast(SPECIES, E2));
             q = r.mul(r).fma(q, r);
             FloatVector two = ((IntVector) k.convert(F2I, 0)).add(127 + 32).lanewise(LSHL, 23).reinterpretAsFloats()
                     .mul(0x1p-32f);
@@ -275,19 +275,19 @@ final class SimdKernels implements Kernels {
     /** g = scale · (s · g / Σ − t): the softmax, from the e^(z − max) that g holds. */
     static void softmaxGradientRow(int n, MemorySegment g, long gB, float inverseSum, float s,
                                            MemorySegment t, long tB, float scale) {
-        int full = n - n % L;
+        int full = n - n % LANES;
         int j = 0;
-        for (; j < full; j += L) {
+        for (; j < full; j += LANES) {
             long o = 4L * j;
-            FloatVector tv = FloatVector.fromMemorySegment(S, t, tB + o, BO);
-            FloatVector.fromMemorySegment(S, g, gB + o, BO).mul(inverseSum).mul(s).sub(tv).mul(scale)
+            FloatVector tv = FloatVector.fromMemorySegment(SPECIES, t, tB + o, BO);
+            FloatVector.fromMemorySegment(SPECIES, g, gB + o, BO).mul(inverseSum).mul(s).sub(tv).mul(scale)
                     .intoMemorySegment(g, gB + o, BO);
         }
         if (j < n) {
-            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
+            VectorMask<Float> m = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, n - j);
             long o = 4L * j;
-            FloatVector tv = FloatVector.fromMemorySegment(S, t, tB + o, BO, m);
-            FloatVector.fromMemorySegment(S, g, gB + o, BO, m).mul(inverseSum).mul(s).sub(tv).mul(scale)
+            FloatVector tv = FloatVector.fromMemorySegment(SPECIES, t, tB + o, BO, m);
+            FloatVector.fromMemorySegment(SPECIES, g, gB + o, BO, m).mul(inverseSum).mul(s).sub(tv).mul(scale)
                     .intoMemorySegment(g, gB + o, BO, m);
         }
     }
@@ -300,10 +300,11 @@ final class SimdKernels implements Kernels {
         for (int r = 0; r < rows; r++) {
             long yr = 4L * (yOff + (long) r * ldy), tr = 4L * (tOff + (long) r * ldt), gr = 4L * (gOff + (long) r * ldg);
             total += 0.5 * rowSquaredDistance(cols, y, yr, t, tr);
-            for (int j = 0; j < cols; j += L) {
-                VectorMask<Float> mj = FloatVector.fromArray(S, IOTA, 0).compare(LT, cols - j);
-                FloatVector tv = FloatVector.fromMemorySegment(S, t, tr + 4L * j, BO, mj);
-                FloatVector.fromMemorySegment(S, y, yr + 4L * j, BO, mj).sub(tv).mul(scale).intoMemorySegment(g, gr + 4L * j, BO, mj);
+            for (int j = 0; j < cols; j += LANES) {
+                VectorMask<Float> mj = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, cols - j);
+                FloatVector tv = FloatVector.fromMemorySegment(SPECIES, t, tr + 4L * j, BO, mj);
+                FloatVector.fromMemorySegment(SPECIES, y, yr + 4L * j, BO, mj).sub(tv).mul(scale)
+                        .intoMemorySegment(g, gr + 4L * j, BO, mj);
             }
         }
         return total;
@@ -322,17 +323,17 @@ final class SimdKernels implements Kernels {
     @Override
     public void columnSums(int rows, int cols, MemorySegment a, long aOff, int lda, MemorySegment out, long outOff) {
         long aB = 4L * aOff, ldaB = 4L * lda;
-        for (int j = 0; j < cols; j += L) {
-            VectorMask<Float> mj = FloatVector.fromArray(S, IOTA, 0).compare(LT, cols - j);
+        for (int j = 0; j < cols; j += LANES) {
+            VectorMask<Float> mj = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, cols - j);
             long o = 4L * j;
-            FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
+            FloatVector s0 = FloatVector.zero(SPECIES), s1 = FloatVector.zero(SPECIES);
             int i = 0;
             for (; i + 1 < rows; i += 2) {
-                s0 = s0.add(FloatVector.fromMemorySegment(S, a, aB + i * ldaB + o, BO, mj));
-                s1 = s1.add(FloatVector.fromMemorySegment(S, a, aB + (i + 1) * ldaB + o, BO, mj));
+                s0 = s0.add(FloatVector.fromMemorySegment(SPECIES, a, aB + i * ldaB + o, BO, mj));
+                s1 = s1.add(FloatVector.fromMemorySegment(SPECIES, a, aB + (i + 1) * ldaB + o, BO, mj));
             }
             if (i < rows) {
-                s0 = s0.add(FloatVector.fromMemorySegment(S, a, aB + i * ldaB + o, BO, mj));
+                s0 = s0.add(FloatVector.fromMemorySegment(SPECIES, a, aB + i * ldaB + o, BO, mj));
             }
             s0.add(s1).intoMemorySegment(out, 4L * outOff + o, BO, mj);
         }
@@ -341,12 +342,12 @@ final class SimdKernels implements Kernels {
     @Override
     public void axpy(long n, float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff) {
         long xB = 4L * xOff, yB = 4L * yOff;
-        long full = n - n % L;
-        for (long i = 0; i < full; i += L) {
+        long full = n - n % LANES;
+        for (long i = 0; i < full; i += LANES) {
             long o = 4L * i;
-            FloatVector xv = FloatVector.fromMemorySegment(S, x, xB + o, BO);
-            FloatVector yv = FloatVector.fromMemorySegment(S, y, yB + o, BO);
-            xv.fma(FloatVector.broadcast(S, alpha), yv).intoMemorySegment(y, yB + o, BO);
+            FloatVector xv = FloatVector.fromMemorySegment(SPECIES, x, xB + o, BO);
+            FloatVector yv = FloatVector.fromMemorySegment(SPECIES, y, yB + o, BO);
+            xv.fma(FloatVector.broadcast(SPECIES, alpha), yv).intoMemorySegment(y, yB + o, BO);
         }
         for (long i = full; i < n; i++) {
             long o = 4L * i;
@@ -357,10 +358,10 @@ final class SimdKernels implements Kernels {
     @Override
     public void scale(long n, float alpha, MemorySegment x, long xOff) {
         long xB = 4L * xOff;
-        long full = n - n % L;
-        for (long i = 0; i < full; i += L) {
+        long full = n - n % LANES;
+        for (long i = 0; i < full; i += LANES) {
             long o = 4L * i;
-            FloatVector.fromMemorySegment(S, x, xB + o, BO).mul(alpha).intoMemorySegment(x, xB + o, BO);
+            FloatVector.fromMemorySegment(SPECIES, x, xB + o, BO).mul(alpha).intoMemorySegment(x, xB + o, BO);
         }
         for (long i = full; i < n; i++) {
             long o = 4L * i;
@@ -371,17 +372,17 @@ final class SimdKernels implements Kernels {
     @Override
     public double sumOfSquares(long n, MemorySegment x, long xOff) {
         long xB = 4L * xOff;
-        long full = n - n % L;
-        FloatVector w0 = FloatVector.fromArray(S, SWAP, 0), w1 = FloatVector.fromArray(S, SWAP, L);
-        FloatVector w2 = FloatVector.fromArray(S, SWAP, 2 * L), w3 = FloatVector.fromArray(S, SWAP, 3 * L);
-        FloatVector s = FloatVector.zero(S);
+        long full = n - n % LANES;
+        FloatVector w0 = FloatVector.fromArray(SPECIES, SWAP, 0), w1 = FloatVector.fromArray(SPECIES, SWAP, LANES);
+        FloatVector w2 = FloatVector.fromArray(SPECIES, SWAP, 2 * LANES), w3 = FloatVector.fromArray(SPECIES, SWAP, 3 * LANES);
+        FloatVector s = FloatVector.zero(SPECIES);
         double total = 0.0;
         // Flush the float accumulator into double every 4096 vectors so long slabs keep precision.
-        long flushEvery = 4096L * L;
-        for (long i = 0; i < full; i += L) {
-            FloatVector v = FloatVector.fromMemorySegment(S, x, xB + 4L * i, BO);
+        long flushEvery = 4096L * LANES;
+        for (long i = 0; i < full; i += LANES) {
+            FloatVector v = FloatVector.fromMemorySegment(SPECIES, x, xB + 4L * i, BO);
             s = v.fma(v, s);
-            if ((i + L) % flushEvery == 0) {
+            if ((i + LANES) % flushEvery == 0) {
                 s = s.add(w0.selectFrom(s));
                 if (STAGES > 1) {
                     s = s.add(w1.selectFrom(s));
@@ -393,7 +394,7 @@ final class SimdKernels implements Kernels {
                     s = s.add(w3.selectFrom(s));
                 }
                 total += s.lane(0);
-                s = FloatVector.zero(S);
+                s = FloatVector.zero(SPECIES);
             }
         }
         s = s.add(w0.selectFrom(s));
@@ -422,13 +423,13 @@ final class SimdKernels implements Kernels {
     @Override
     public boolean addFinite(long n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
         long xB = 4L * xOff, yB = 4L * yOff;
-        long full = n - n % L;
+        long full = n - n % LANES;
         // r − r is 0 for a finite r and NaN for ±∞ or NaN, so the sum of them says whether all were finite.
-        FloatVector bad = FloatVector.zero(S);
-        for (long i = 0; i < full; i += L) {
+        FloatVector bad = FloatVector.zero(SPECIES);
+        for (long i = 0; i < full; i += LANES) {
             long o = 4L * i;
-            FloatVector r = FloatVector.fromMemorySegment(S, y, yB + o, BO)
-                    .add(FloatVector.fromMemorySegment(S, x, xB + o, BO));
+            FloatVector r = FloatVector.fromMemorySegment(SPECIES, y, yB + o, BO)
+                    .add(FloatVector.fromMemorySegment(SPECIES, x, xB + o, BO));
             r.intoMemorySegment(y, yB + o, BO);
             bad = bad.add(r.sub(r));
         }
@@ -445,10 +446,10 @@ final class SimdKernels implements Kernels {
     @Override
     public boolean allFinite(long n, MemorySegment x, long xOff) {
         long xB = 4L * xOff;
-        long full = n - n % L;
-        FloatVector bad = FloatVector.zero(S);
-        for (long i = 0; i < full; i += L) {
-            FloatVector r = FloatVector.fromMemorySegment(S, x, xB + 4L * i, BO);
+        long full = n - n % LANES;
+        FloatVector bad = FloatVector.zero(SPECIES);
+        for (long i = 0; i < full; i += LANES) {
+            FloatVector r = FloatVector.fromMemorySegment(SPECIES, x, xB + 4L * i, BO);
             bad = bad.add(r.sub(r));
         }
         boolean finite = bad.reduceLanes(ADD) == 0f;
@@ -461,12 +462,13 @@ final class SimdKernels implements Kernels {
     @Override
     public void sgdStep(long n, float lr, float weightDecay, MemorySegment p, long pOff, MemorySegment g, long gOff) {
         long pB = 4L * pOff, gB = 4L * gOff;
-        long full = n - n % L;
-        for (long i = 0; i < full; i += L) {
+        long full = n - n % LANES;
+        for (long i = 0; i < full; i += LANES) {
             long o = 4L * i;
-            FloatVector w = FloatVector.fromMemorySegment(S, p, pB + o, BO);
-            FloatVector d = w.fma(FloatVector.broadcast(S, weightDecay), FloatVector.fromMemorySegment(S, g, gB + o, BO));
-            d.fma(FloatVector.broadcast(S, -lr), w).intoMemorySegment(p, pB + o, BO);
+            FloatVector w = FloatVector.fromMemorySegment(SPECIES, p, pB + o, BO);
+            FloatVector d = w.fma(FloatVector.broadcast(SPECIES, weightDecay),
+                    FloatVector.fromMemorySegment(SPECIES, g, gB + o, BO));
+            d.fma(FloatVector.broadcast(SPECIES, -lr), w).intoMemorySegment(p, pB + o, BO);
         }
         for (long i = full; i < n; i++) {
             long o = 4L * i;
@@ -488,14 +490,15 @@ final class SimdKernels implements Kernels {
 
     static void heavyBallStep(long n, float lr, float mu, float weightDecay,
                                       MemorySegment p, long pB, MemorySegment g, long gB, MemorySegment v, long vB) {
-        long full = n - n % L;
-        for (long i = 0; i < full; i += L) {
+        long full = n - n % LANES;
+        for (long i = 0; i < full; i += LANES) {
             long o = 4L * i;
-            FloatVector w = FloatVector.fromMemorySegment(S, p, pB + o, BO);
-            FloatVector d = w.fma(FloatVector.broadcast(S, weightDecay), FloatVector.fromMemorySegment(S, g, gB + o, BO));
-            FloatVector vel = FloatVector.fromMemorySegment(S, v, vB + o, BO).fma(FloatVector.broadcast(S, mu), d);
+            FloatVector w = FloatVector.fromMemorySegment(SPECIES, p, pB + o, BO);
+            FloatVector d = w.fma(FloatVector.broadcast(SPECIES, weightDecay),
+                    FloatVector.fromMemorySegment(SPECIES, g, gB + o, BO));
+            FloatVector vel = FloatVector.fromMemorySegment(SPECIES, v, vB + o, BO).fma(FloatVector.broadcast(SPECIES, mu), d);
             vel.intoMemorySegment(v, vB + o, BO);
-            vel.fma(FloatVector.broadcast(S, -lr), w).intoMemorySegment(p, pB + o, BO);
+            vel.fma(FloatVector.broadcast(SPECIES, -lr), w).intoMemorySegment(p, pB + o, BO);
         }
         for (long i = full; i < n; i++) {
             long o = 4L * i;
@@ -509,14 +512,16 @@ final class SimdKernels implements Kernels {
 
     static void nesterovStep(long n, float lr, float mu, float weightDecay,
                                      MemorySegment p, long pB, MemorySegment g, long gB, MemorySegment v, long vB) {
-        long full = n - n % L;
-        for (long i = 0; i < full; i += L) {
+        long full = n - n % LANES;
+        for (long i = 0; i < full; i += LANES) {
             long o = 4L * i;
-            FloatVector w = FloatVector.fromMemorySegment(S, p, pB + o, BO);
-            FloatVector d = w.fma(FloatVector.broadcast(S, weightDecay), FloatVector.fromMemorySegment(S, g, gB + o, BO));
-            FloatVector vel = FloatVector.fromMemorySegment(S, v, vB + o, BO).fma(FloatVector.broadcast(S, mu), d);
+            FloatVector w = FloatVector.fromMemorySegment(SPECIES, p, pB + o, BO);
+            FloatVector d = w.fma(FloatVector.broadcast(SPECIES, weightDecay),
+                    FloatVector.fromMemorySegment(SPECIES, g, gB + o, BO));
+            FloatVector vel = FloatVector.fromMemorySegment(SPECIES, v, vB + o, BO).fma(FloatVector.broadcast(SPECIES, mu), d);
             vel.intoMemorySegment(v, vB + o, BO);
-            vel.fma(FloatVector.broadcast(S, mu), d).fma(FloatVector.broadcast(S, -lr), w).intoMemorySegment(p, pB + o, BO);
+            vel.fma(FloatVector.broadcast(SPECIES, mu), d).fma(FloatVector.broadcast(SPECIES, -lr), w)
+                    .intoMemorySegment(p, pB + o, BO);
         }
         for (long i = full; i < n; i++) {
             long o = 4L * i;
@@ -546,12 +551,13 @@ final class SimdKernels implements Kernels {
     static void adamMoment1(long n, float beta1, float weightDecay,
                                     MemorySegment p, long pB, MemorySegment g, long gB, MemorySegment m, long mB) {
         float c1 = 1 - beta1;
-        long full = n - n % L;
-        for (long i = 0; i < full; i += L) {
+        long full = n - n % LANES;
+        for (long i = 0; i < full; i += LANES) {
             long o = 4L * i;
-            FloatVector w = FloatVector.fromMemorySegment(S, p, pB + o, BO);
-            FloatVector d = w.fma(FloatVector.broadcast(S, weightDecay), FloatVector.fromMemorySegment(S, g, gB + o, BO));
-            FloatVector.fromMemorySegment(S, m, mB + o, BO).fma(FloatVector.broadcast(S, beta1), d.mul(c1))
+            FloatVector w = FloatVector.fromMemorySegment(SPECIES, p, pB + o, BO);
+            FloatVector d = w.fma(FloatVector.broadcast(SPECIES, weightDecay),
+                    FloatVector.fromMemorySegment(SPECIES, g, gB + o, BO));
+            FloatVector.fromMemorySegment(SPECIES, m, mB + o, BO).fma(FloatVector.broadcast(SPECIES, beta1), d.mul(c1))
                     .intoMemorySegment(m, mB + o, BO);
         }
         for (long i = full; i < n; i++) {
@@ -564,12 +570,13 @@ final class SimdKernels implements Kernels {
     static void adamMoment2(long n, float beta2, float weightDecay,
                                     MemorySegment p, long pB, MemorySegment g, long gB, MemorySegment v, long vB) {
         float c2 = 1 - beta2;
-        long full = n - n % L;
-        for (long i = 0; i < full; i += L) {
+        long full = n - n % LANES;
+        for (long i = 0; i < full; i += LANES) {
             long o = 4L * i;
-            FloatVector w = FloatVector.fromMemorySegment(S, p, pB + o, BO);
-            FloatVector d = w.fma(FloatVector.broadcast(S, weightDecay), FloatVector.fromMemorySegment(S, g, gB + o, BO));
-            FloatVector.fromMemorySegment(S, v, vB + o, BO).fma(FloatVector.broadcast(S, beta2), d.mul(d).mul(c2))
+            FloatVector w = FloatVector.fromMemorySegment(SPECIES, p, pB + o, BO);
+            FloatVector d = w.fma(FloatVector.broadcast(SPECIES, weightDecay),
+                    FloatVector.fromMemorySegment(SPECIES, g, gB + o, BO));
+            FloatVector.fromMemorySegment(SPECIES, v, vB + o, BO).fma(FloatVector.broadcast(SPECIES, beta2), d.mul(d).mul(c2))
                     .intoMemorySegment(v, vB + o, BO);
         }
         for (long i = full; i < n; i++) {
@@ -581,13 +588,13 @@ final class SimdKernels implements Kernels {
 
     static void adamUpdate(long n, float stepSize, float rootCorrection2, float eps,
                                    MemorySegment p, long pB, MemorySegment m, long mB, MemorySegment v, long vB) {
-        long full = n - n % L;
-        for (long i = 0; i < full; i += L) {
+        long full = n - n % LANES;
+        for (long i = 0; i < full; i += LANES) {
             long o = 4L * i;
-            FloatVector denom = FloatVector.fromMemorySegment(S, v, vB + o, BO).sqrt()
-                    .fma(FloatVector.broadcast(S, rootCorrection2), FloatVector.broadcast(S, eps));
-            FloatVector.fromMemorySegment(S, m, mB + o, BO).div(denom)
-                    .fma(FloatVector.broadcast(S, -stepSize), FloatVector.fromMemorySegment(S, p, pB + o, BO))
+            FloatVector denom = FloatVector.fromMemorySegment(SPECIES, v, vB + o, BO).sqrt()
+                    .fma(FloatVector.broadcast(SPECIES, rootCorrection2), FloatVector.broadcast(SPECIES, eps));
+            FloatVector.fromMemorySegment(SPECIES, m, mB + o, BO).div(denom)
+                    .fma(FloatVector.broadcast(SPECIES, -stepSize), FloatVector.fromMemorySegment(SPECIES, p, pB + o, BO))
                     .intoMemorySegment(p, pB + o, BO);
         }
         for (long i = full; i < n; i++) {

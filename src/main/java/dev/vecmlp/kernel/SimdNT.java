@@ -8,18 +8,18 @@ import jdk.incubator.vector.VectorMask;
 import static dev.vecmlp.kernel.SimdBroadcast.bcast6x4;
 import static dev.vecmlp.kernel.SimdBroadcast.bcast8x2;
 import static dev.vecmlp.kernel.SimdBroadcast.broadcastProduct;
+import static dev.vecmlp.kernel.SimdPointwise.biasActivate;
 import static dev.vecmlp.kernel.SimdShape.BO;
 import static dev.vecmlp.kernel.SimdShape.F;
 import static dev.vecmlp.kernel.SimdShape.IOTA;
-import static dev.vecmlp.kernel.SimdShape.L;
+import static dev.vecmlp.kernel.SimdShape.LANES;
 import static dev.vecmlp.kernel.SimdShape.MR;
 import static dev.vecmlp.kernel.SimdShape.NR;
 import static dev.vecmlp.kernel.SimdShape.ROWS_6X4;
-import static dev.vecmlp.kernel.SimdShape.S;
+import static dev.vecmlp.kernel.SimdShape.SPECIES;
 import static dev.vecmlp.kernel.SimdShape.STAGES;
 import static dev.vecmlp.kernel.SimdShape.SWAP;
 import static dev.vecmlp.kernel.SimdShape.SWAP_ROWS;
-import static dev.vecmlp.kernel.SimdPointwise.biasActivate;
 import static jdk.incubator.vector.VectorOperators.LT;
 
 /**
@@ -78,7 +78,7 @@ final class SimdNT {
      * when n is small.
      */
     static long scratchFloatsNT(int m, int n, int k) {
-        if (L != 16 || m < NT_SWAP_MIN_ROWS || n < L) {
+        if (LANES != 16 || m < NT_SWAP_MIN_ROWS || n < LANES) {
             return 0;
         }
         long swapped = swapFloats(Math.min(m, NT_PACK_MIN_ROWS - 1), n, k);
@@ -90,7 +90,7 @@ final class SimdNT {
      * only for batches of at least {@link #NT_PACK_MIN_ROWS} rows.
      */
     static boolean packs(int m, int n) {
-        return L == 16 && m >= NT_PACK_MIN_ROWS && n >= L;
+        return LANES == 16 && m >= NT_PACK_MIN_ROWS && n >= LANES;
     }
 
     /**
@@ -98,12 +98,12 @@ final class SimdNT {
      * or packed alike; below it the dot tiles sum lanes first. Without 16 lanes it never swaps.
      */
     static int uniformRowsNT() {
-        return L == 16 ? NT_SWAP_MIN_ROWS : 1;
+        return LANES == 16 ? NT_SWAP_MIN_ROWS : 1;
     }
 
     /** Whether NT runs as the swapped product (see {@link #NT_SWAP_MIN_ROWS}). */
     static boolean swaps(int m, int n) {
-        return L == 16 && m >= NT_SWAP_MIN_ROWS && m < NT_PACK_MIN_ROWS && n >= L;
+        return LANES == 16 && m >= NT_SWAP_MIN_ROWS && m < NT_PACK_MIN_ROWS && n >= LANES;
     }
 
     /**
@@ -118,16 +118,16 @@ final class SimdNT {
 
     /** Scratch of the packed product: B transposed into panels. */
     static long packFloats(int n, int k) {
-        return (long) panels(n) * NR * L * k;
+        return (long) panels(n) * NR * LANES * k;
     }
 
     /** Scratch of the swapped product: A transposed into panels, then Cᵀ (n rows of the panels' width). */
     static long swapFloats(int m, int n, int k) {
-        return (long) panels(m) * NR * L * ((long) k + n);
+        return (long) panels(m) * NR * LANES * ((long) k + n);
     }
 
     static int panels(int n) {
-        return (n + NR * L - 1) / (NR * L);
+        return (n + NR * LANES - 1) / (NR * LANES);
     }
 
     static void matmulNT(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
@@ -140,7 +140,7 @@ final class SimdNT {
             // B transposed into panels of 64 columns, then the broadcast product, as NN does.
             long pB = 4L * scratchOff;
             packPanels(n, k, b, bB, ldbB, scratch, pB);
-            broadcastProduct(m, n, k, a, aB, ldaB, 4L, scratch, pB, 4L * NR * L, 4L * k, z, zB, ldzB, true,
+            broadcastProduct(m, n, k, a, aB, ldaB, 4L, scratch, pB, 4L * NR * LANES, 4L * k, z, zB, ldzB, true,
                     f, null, 0, 0, h, hB, ldhB, 0f, bias, biasB, 0);
             return;
         }
@@ -152,7 +152,7 @@ final class SimdNT {
         // Rows of B (and of A) per block: NT_BLOCK_BYTES of each, so both stay in L2.
         int block = Math.max(MR, (int) Math.min(Math.max(n, m), NT_BLOCK_BYTES / Math.max(1L, 4L * k)) / MR * MR);
         int mFull = m - m % MR;
-        int kFull = k - k % L;
+        int kFull = k - k % LANES;
         for (int i0 = 0; i0 < m; i0 += block) {
             int iEnd = Math.min(m, i0 + block);
             for (int j0 = 0; j0 < n; j0 += block) {
@@ -195,8 +195,8 @@ final class SimdNT {
     static void swappedNT(int m, int n, int k, MemorySegment a, long aB, long ldaB, MemorySegment b, long bB, long ldbB,
                                   MemorySegment bias, long biasB, Pointwise f, MemorySegment z, long zB, long ldzB,
                                   MemorySegment h, long hB, long ldhB, MemorySegment s, long sB) {
-        int panel = NR * L;
-        int lastWidth = (m - 1) % panel + 1 <= 2 * L ? 2 * L : panel;
+        int panel = NR * LANES;
+        int lastWidth = (m - 1) % panel + 1 <= 2 * LANES ? 2 * LANES : panel;
         int width = (panels(m) - 1) * panel + lastWidth;
         long panelB = 4L * panel;
         long cT = sB + 4L * panels(m) * panel * k, ldcB = 4L * width;
@@ -261,7 +261,7 @@ final class SimdNT {
      * Columns past n in the last panel are left as they are: the edge tiles never read them.
      */
     static void packPanels(int n, int k, MemorySegment b, long bB, long ldbB, MemorySegment p, long pB) {
-        int width = NR * L;
+        int width = NR * LANES;
         for (int j0 = 0; j0 < n; j0 += 16) {
             long panel = pB + (long) (j0 / width) * width * k * 4L;
             long col = 4L * (j0 % width);
@@ -291,23 +291,23 @@ final class SimdNT {
      * (vpermt2ps), 16 stores. Written out, with no helper, for the reasons at the top of NT.
      */
     static void transpose16(MemorySegment b, long src, long ldbB, MemorySegment p, long dst, long ldpB) {
-        FloatVector r0 = FloatVector.fromMemorySegment(S, b, src, BO);
-        FloatVector r1 = FloatVector.fromMemorySegment(S, b, src + ldbB, BO);
-        FloatVector r2 = FloatVector.fromMemorySegment(S, b, src + 2 * ldbB, BO);
-        FloatVector r3 = FloatVector.fromMemorySegment(S, b, src + 3 * ldbB, BO);
-        FloatVector r4 = FloatVector.fromMemorySegment(S, b, src + 4 * ldbB, BO);
-        FloatVector r5 = FloatVector.fromMemorySegment(S, b, src + 5 * ldbB, BO);
-        FloatVector r6 = FloatVector.fromMemorySegment(S, b, src + 6 * ldbB, BO);
-        FloatVector r7 = FloatVector.fromMemorySegment(S, b, src + 7 * ldbB, BO);
-        FloatVector r8 = FloatVector.fromMemorySegment(S, b, src + 8 * ldbB, BO);
-        FloatVector r9 = FloatVector.fromMemorySegment(S, b, src + 9 * ldbB, BO);
-        FloatVector r10 = FloatVector.fromMemorySegment(S, b, src + 10 * ldbB, BO);
-        FloatVector r11 = FloatVector.fromMemorySegment(S, b, src + 11 * ldbB, BO);
-        FloatVector r12 = FloatVector.fromMemorySegment(S, b, src + 12 * ldbB, BO);
-        FloatVector r13 = FloatVector.fromMemorySegment(S, b, src + 13 * ldbB, BO);
-        FloatVector r14 = FloatVector.fromMemorySegment(S, b, src + 14 * ldbB, BO);
-        FloatVector r15 = FloatVector.fromMemorySegment(S, b, src + 15 * ldbB, BO);
-        FloatVector lo = FloatVector.fromArray(S, T8LO, 0), hi = FloatVector.fromArray(S, T8HI, 0), t;
+        FloatVector r0 = FloatVector.fromMemorySegment(SPECIES, b, src, BO);
+        FloatVector r1 = FloatVector.fromMemorySegment(SPECIES, b, src + ldbB, BO);
+        FloatVector r2 = FloatVector.fromMemorySegment(SPECIES, b, src + 2 * ldbB, BO);
+        FloatVector r3 = FloatVector.fromMemorySegment(SPECIES, b, src + 3 * ldbB, BO);
+        FloatVector r4 = FloatVector.fromMemorySegment(SPECIES, b, src + 4 * ldbB, BO);
+        FloatVector r5 = FloatVector.fromMemorySegment(SPECIES, b, src + 5 * ldbB, BO);
+        FloatVector r6 = FloatVector.fromMemorySegment(SPECIES, b, src + 6 * ldbB, BO);
+        FloatVector r7 = FloatVector.fromMemorySegment(SPECIES, b, src + 7 * ldbB, BO);
+        FloatVector r8 = FloatVector.fromMemorySegment(SPECIES, b, src + 8 * ldbB, BO);
+        FloatVector r9 = FloatVector.fromMemorySegment(SPECIES, b, src + 9 * ldbB, BO);
+        FloatVector r10 = FloatVector.fromMemorySegment(SPECIES, b, src + 10 * ldbB, BO);
+        FloatVector r11 = FloatVector.fromMemorySegment(SPECIES, b, src + 11 * ldbB, BO);
+        FloatVector r12 = FloatVector.fromMemorySegment(SPECIES, b, src + 12 * ldbB, BO);
+        FloatVector r13 = FloatVector.fromMemorySegment(SPECIES, b, src + 13 * ldbB, BO);
+        FloatVector r14 = FloatVector.fromMemorySegment(SPECIES, b, src + 14 * ldbB, BO);
+        FloatVector r15 = FloatVector.fromMemorySegment(SPECIES, b, src + 15 * ldbB, BO);
+        FloatVector lo = FloatVector.fromArray(SPECIES, T8LO, 0), hi = FloatVector.fromArray(SPECIES, T8HI, 0), t;
         t = lo.selectFrom(r0, r8); r8 = hi.selectFrom(r0, r8); r0 = t;
         t = lo.selectFrom(r1, r9); r9 = hi.selectFrom(r1, r9); r1 = t;
         t = lo.selectFrom(r2, r10); r10 = hi.selectFrom(r2, r10); r2 = t;
@@ -316,8 +316,8 @@ final class SimdNT {
         t = lo.selectFrom(r5, r13); r13 = hi.selectFrom(r5, r13); r5 = t;
         t = lo.selectFrom(r6, r14); r14 = hi.selectFrom(r6, r14); r6 = t;
         t = lo.selectFrom(r7, r15); r15 = hi.selectFrom(r7, r15); r7 = t;
-        lo = FloatVector.fromArray(S, T4LO, 0);
-        hi = FloatVector.fromArray(S, T4HI, 0);
+        lo = FloatVector.fromArray(SPECIES, T4LO, 0);
+        hi = FloatVector.fromArray(SPECIES, T4HI, 0);
         t = lo.selectFrom(r0, r4); r4 = hi.selectFrom(r0, r4); r0 = t;
         t = lo.selectFrom(r1, r5); r5 = hi.selectFrom(r1, r5); r1 = t;
         t = lo.selectFrom(r2, r6); r6 = hi.selectFrom(r2, r6); r2 = t;
@@ -326,8 +326,8 @@ final class SimdNT {
         t = lo.selectFrom(r9, r13); r13 = hi.selectFrom(r9, r13); r9 = t;
         t = lo.selectFrom(r10, r14); r14 = hi.selectFrom(r10, r14); r10 = t;
         t = lo.selectFrom(r11, r15); r15 = hi.selectFrom(r11, r15); r11 = t;
-        lo = FloatVector.fromArray(S, T2LO, 0);
-        hi = FloatVector.fromArray(S, T2HI, 0);
+        lo = FloatVector.fromArray(SPECIES, T2LO, 0);
+        hi = FloatVector.fromArray(SPECIES, T2HI, 0);
         t = lo.selectFrom(r0, r2); r2 = hi.selectFrom(r0, r2); r0 = t;
         t = lo.selectFrom(r1, r3); r3 = hi.selectFrom(r1, r3); r1 = t;
         t = lo.selectFrom(r4, r6); r6 = hi.selectFrom(r4, r6); r4 = t;
@@ -336,8 +336,8 @@ final class SimdNT {
         t = lo.selectFrom(r9, r11); r11 = hi.selectFrom(r9, r11); r9 = t;
         t = lo.selectFrom(r12, r14); r14 = hi.selectFrom(r12, r14); r12 = t;
         t = lo.selectFrom(r13, r15); r15 = hi.selectFrom(r13, r15); r13 = t;
-        lo = FloatVector.fromArray(S, T1LO, 0);
-        hi = FloatVector.fromArray(S, T1HI, 0);
+        lo = FloatVector.fromArray(SPECIES, T1LO, 0);
+        hi = FloatVector.fromArray(SPECIES, T1HI, 0);
         t = lo.selectFrom(r0, r1); r1 = hi.selectFrom(r0, r1); r0 = t;
         t = lo.selectFrom(r2, r3); r3 = hi.selectFrom(r2, r3); r2 = t;
         t = lo.selectFrom(r4, r5); r5 = hi.selectFrom(r4, r5); r4 = t;
@@ -384,23 +384,25 @@ final class SimdNT {
      */
     static void dot2x4(int kFull, MemorySegment a, long aB, long ldaB, MemorySegment b, long bB, long ldbB,
                                MemorySegment z, long zB, long ldzB) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
+        FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
+        FloatVector c02 = FloatVector.zero(SPECIES), c03 = FloatVector.zero(SPECIES);
+        FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
+        FloatVector c12 = FloatVector.zero(SPECIES), c13 = FloatVector.zero(SPECIES);
         long a1 = aB + ldaB;
         long b1 = bB + ldbB, b2 = b1 + ldbB, b3 = b2 + ldbB;
-        for (int p = 0; p < kFull; p += L) {
+        for (int p = 0; p < kFull; p += LANES) {
             long o = 4L * p;
-            FloatVector v0 = FloatVector.fromMemorySegment(S, b, bB + o, BO);
-            FloatVector v1 = FloatVector.fromMemorySegment(S, b, b1 + o, BO);
-            FloatVector v2 = FloatVector.fromMemorySegment(S, b, b2 + o, BO);
-            FloatVector v3 = FloatVector.fromMemorySegment(S, b, b3 + o, BO);
-            FloatVector u = FloatVector.fromMemorySegment(S, a, aB + o, BO);
+            FloatVector v0 = FloatVector.fromMemorySegment(SPECIES, b, bB + o, BO);
+            FloatVector v1 = FloatVector.fromMemorySegment(SPECIES, b, b1 + o, BO);
+            FloatVector v2 = FloatVector.fromMemorySegment(SPECIES, b, b2 + o, BO);
+            FloatVector v3 = FloatVector.fromMemorySegment(SPECIES, b, b3 + o, BO);
+            FloatVector u = FloatVector.fromMemorySegment(SPECIES, a, aB + o, BO);
             c00 = u.fma(v0, c00); c01 = u.fma(v1, c01); c02 = u.fma(v2, c02); c03 = u.fma(v3, c03);
-            u = FloatVector.fromMemorySegment(S, a, a1 + o, BO);
+            u = FloatVector.fromMemorySegment(SPECIES, a, a1 + o, BO);
             c10 = u.fma(v0, c10); c11 = u.fma(v1, c11); c12 = u.fma(v2, c12); c13 = u.fma(v3, c13);
         }
-        FloatVector w0 = FloatVector.fromArray(S, SWAP, 0), w1 = FloatVector.fromArray(S, SWAP, L);
-        FloatVector w2 = FloatVector.fromArray(S, SWAP, 2 * L), w3 = FloatVector.fromArray(S, SWAP, 3 * L);
+        FloatVector w0 = FloatVector.fromArray(SPECIES, SWAP, 0), w1 = FloatVector.fromArray(SPECIES, SWAP, LANES);
+        FloatVector w2 = FloatVector.fromArray(SPECIES, SWAP, 2 * LANES), w3 = FloatVector.fromArray(SPECIES, SWAP, 3 * LANES);
         c00 = c00.add(w0.selectFrom(c00));
         c01 = c01.add(w0.selectFrom(c01));
         c02 = c02.add(w0.selectFrom(c02));
@@ -453,16 +455,16 @@ final class SimdNT {
     /** Adds columns kFull..k (fewer than L) of a 4x4 NT tile to Z, with masked loads. */
     static void dot4x4Tail(int kFull, int k, MemorySegment a, long aB, long ldaB, MemorySegment b, long bB, long ldbB,
                                    MemorySegment z, long zB, long ldzB) {
-        VectorMask<Float> mk = FloatVector.fromArray(S, IOTA, 0).compare(LT, k - kFull);
+        VectorMask<Float> mk = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, k - kFull);
         long o = 4L * kFull;
-        FloatVector w0 = FloatVector.fromArray(S, SWAP, 0), w1 = FloatVector.fromArray(S, SWAP, L);
-        FloatVector w2 = FloatVector.fromArray(S, SWAP, 2 * L), w3 = FloatVector.fromArray(S, SWAP, 3 * L);
+        FloatVector w0 = FloatVector.fromArray(SPECIES, SWAP, 0), w1 = FloatVector.fromArray(SPECIES, SWAP, LANES);
+        FloatVector w2 = FloatVector.fromArray(SPECIES, SWAP, 2 * LANES), w3 = FloatVector.fromArray(SPECIES, SWAP, 3 * LANES);
         for (int r = 0; r < MR; r++) {
-            FloatVector u = FloatVector.fromMemorySegment(S, a, aB + r * ldaB + o, BO, mk);
+            FloatVector u = FloatVector.fromMemorySegment(SPECIES, a, aB + r * ldaB + o, BO, mk);
             long zr = zB + r * ldzB;
             for (int c = 0; c < MR; c++) {
                 long zc = zr + 4L * c;
-                FloatVector p = u.mul(FloatVector.fromMemorySegment(S, b, bB + c * ldbB + o, BO, mk));
+                FloatVector p = u.mul(FloatVector.fromMemorySegment(SPECIES, b, bB + c * ldbB + o, BO, mk));
                 p = p.add(w0.selectFrom(p));
                 if (STAGES > 1) {
                     p = p.add(w1.selectFrom(p));
@@ -485,20 +487,21 @@ final class SimdNT {
      */
     static void dotRow(int k, MemorySegment a, long aB, MemorySegment b, long bB, long ldbB,
                                MemorySegment z, long zRowB, int j0, int jEnd) {
-        int kFull = k - k % L;
+        int kFull = k - k % LANES;
         int j = j0;
-        FloatVector w0 = FloatVector.fromArray(S, SWAP, 0), w1 = FloatVector.fromArray(S, SWAP, L);
-        FloatVector w2 = FloatVector.fromArray(S, SWAP, 2 * L), w3 = FloatVector.fromArray(S, SWAP, 3 * L);
+        FloatVector w0 = FloatVector.fromArray(SPECIES, SWAP, 0), w1 = FloatVector.fromArray(SPECIES, SWAP, LANES);
+        FloatVector w2 = FloatVector.fromArray(SPECIES, SWAP, 2 * LANES), w3 = FloatVector.fromArray(SPECIES, SWAP, 3 * LANES);
         for (; j + 4 <= jEnd; j += 4) {
             long r0 = bB + j * ldbB, r1 = r0 + ldbB, r2 = r1 + ldbB, r3 = r2 + ldbB;
-            FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
-            for (int p = 0; p < kFull; p += L) {
+            FloatVector c0 = FloatVector.zero(SPECIES), c1 = FloatVector.zero(SPECIES);
+            FloatVector c2 = FloatVector.zero(SPECIES), c3 = FloatVector.zero(SPECIES);
+            for (int p = 0; p < kFull; p += LANES) {
                 long o = 4L * p;
-                FloatVector u = FloatVector.fromMemorySegment(S, a, aB + o, BO);
-                c0 = u.fma(FloatVector.fromMemorySegment(S, b, r0 + o, BO), c0);
-                c1 = u.fma(FloatVector.fromMemorySegment(S, b, r1 + o, BO), c1);
-                c2 = u.fma(FloatVector.fromMemorySegment(S, b, r2 + o, BO), c2);
-                c3 = u.fma(FloatVector.fromMemorySegment(S, b, r3 + o, BO), c3);
+                FloatVector u = FloatVector.fromMemorySegment(SPECIES, a, aB + o, BO);
+                c0 = u.fma(FloatVector.fromMemorySegment(SPECIES, b, r0 + o, BO), c0);
+                c1 = u.fma(FloatVector.fromMemorySegment(SPECIES, b, r1 + o, BO), c1);
+                c2 = u.fma(FloatVector.fromMemorySegment(SPECIES, b, r2 + o, BO), c2);
+                c3 = u.fma(FloatVector.fromMemorySegment(SPECIES, b, r3 + o, BO), c3);
             }
             long zj = zRowB + 4L * j;
             c0 = c0.add(w0.selectFrom(c0));
@@ -548,11 +551,11 @@ final class SimdNT {
         }
         for (; j < jEnd; j++) {
             long r0 = bB + j * ldbB;
-            FloatVector c0 = FloatVector.zero(S);
-            for (int p = 0; p < kFull; p += L) {
+            FloatVector c0 = FloatVector.zero(SPECIES);
+            for (int p = 0; p < kFull; p += LANES) {
                 long o = 4L * p;
-                FloatVector u = FloatVector.fromMemorySegment(S, a, aB + o, BO);
-                c0 = u.fma(FloatVector.fromMemorySegment(S, b, r0 + o, BO), c0);
+                FloatVector u = FloatVector.fromMemorySegment(SPECIES, a, aB + o, BO);
+                c0 = u.fma(FloatVector.fromMemorySegment(SPECIES, b, r0 + o, BO), c0);
             }
             c0 = c0.add(w0.selectFrom(c0));
             if (STAGES > 1) {
@@ -574,14 +577,14 @@ final class SimdNT {
     /** Adds columns kFull..k (fewer than L) of one row against rows j0..jEnd of B to Z. */
     static void dotRowTail(int kFull, int k, MemorySegment a, long aB, MemorySegment b, long bB, long ldbB,
                                    MemorySegment z, long zRowB, int j0, int jEnd) {
-        VectorMask<Float> mk = FloatVector.fromArray(S, IOTA, 0).compare(LT, k - kFull);
+        VectorMask<Float> mk = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, k - kFull);
         long o = 4L * kFull;
-        FloatVector u = FloatVector.fromMemorySegment(S, a, aB + o, BO, mk);
-        FloatVector w0 = FloatVector.fromArray(S, SWAP, 0), w1 = FloatVector.fromArray(S, SWAP, L);
-        FloatVector w2 = FloatVector.fromArray(S, SWAP, 2 * L), w3 = FloatVector.fromArray(S, SWAP, 3 * L);
+        FloatVector u = FloatVector.fromMemorySegment(SPECIES, a, aB + o, BO, mk);
+        FloatVector w0 = FloatVector.fromArray(SPECIES, SWAP, 0), w1 = FloatVector.fromArray(SPECIES, SWAP, LANES);
+        FloatVector w2 = FloatVector.fromArray(SPECIES, SWAP, 2 * LANES), w3 = FloatVector.fromArray(SPECIES, SWAP, 3 * LANES);
         for (int j = j0; j < jEnd; j++) {
             long zj = zRowB + 4L * j;
-            FloatVector p = u.mul(FloatVector.fromMemorySegment(S, b, bB + j * ldbB + o, BO, mk));
+            FloatVector p = u.mul(FloatVector.fromMemorySegment(SPECIES, b, bB + j * ldbB + o, BO, mk));
             p = p.add(w0.selectFrom(p));
             if (STAGES > 1) {
                 p = p.add(w1.selectFrom(p));

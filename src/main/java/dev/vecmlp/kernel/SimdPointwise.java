@@ -14,12 +14,12 @@ import static dev.vecmlp.kernel.SimdShape.E5;
 import static dev.vecmlp.kernel.SimdShape.E6;
 import static dev.vecmlp.kernel.SimdShape.E7;
 import static dev.vecmlp.kernel.SimdShape.IOTA;
-import static dev.vecmlp.kernel.SimdShape.L;
+import static dev.vecmlp.kernel.SimdShape.LANES;
 import static dev.vecmlp.kernel.SimdShape.LN2_HI;
 import static dev.vecmlp.kernel.SimdShape.LN2_LO;
 import static dev.vecmlp.kernel.SimdShape.LOG2E;
 import static dev.vecmlp.kernel.SimdShape.ROUNDER;
-import static dev.vecmlp.kernel.SimdShape.S;
+import static dev.vecmlp.kernel.SimdShape.SPECIES;
 import static jdk.incubator.vector.VectorOperators.F2I;
 import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.LSHL;
@@ -59,30 +59,30 @@ final class SimdPointwise {
     }
 
     static void reluRow(int n, MemorySegment z, long zB, MemorySegment h, long hB) {
-        int full = n - n % L;
+        int full = n - n % LANES;
         int j = 0;
-        for (; j < full; j += L) {
-            FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO).max(0f).intoMemorySegment(h, hB + 4L * j, BO);
+        for (; j < full; j += LANES) {
+            FloatVector.fromMemorySegment(SPECIES, z, zB + 4L * j, BO).max(0f).intoMemorySegment(h, hB + 4L * j, BO);
         }
         if (j < n) {
-            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
-            FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m).max(0f).intoMemorySegment(h, hB + 4L * j, BO, m);
+            VectorMask<Float> m = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, n - j);
+            FloatVector.fromMemorySegment(SPECIES, z, zB + 4L * j, BO, m).max(0f).intoMemorySegment(h, hB + 4L * j, BO, m);
         }
     }
 
     static void softplusRow(int n, MemorySegment z, long zB, MemorySegment h, long hB) {
-        int full = n - n % L;
+        int full = n - n % LANES;
         int j = 0;
-        for (; j < full; j += L) {
-            FloatVector v = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO);
+        for (; j < full; j += LANES) {
+            FloatVector v = FloatVector.fromMemorySegment(SPECIES, z, zB + 4L * j, BO);
             // e = exp(-|v|) = 2^k (1 + q): see the expm1 note in SimdKernels.
             FloatVector x0 = v.abs().neg();
             FloatVector x = x0.max(-104f);
             FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
-            FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), x);
-            r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
-            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(S, E5)).fma(r, FloatVector.broadcast(S, E4))
-                    .fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2));
+            FloatVector r = k.fma(FloatVector.broadcast(SPECIES, -LN2_HI), x);
+            r = k.fma(FloatVector.broadcast(SPECIES, -LN2_LO), r);
+            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(SPECIES, E5)).fma(r, FloatVector.broadcast(SPECIES, E4))
+                    .fma(r, FloatVector.broadcast(SPECIES, E3)).fma(r, FloatVector.broadcast(SPECIES, E2));
             q = r.mul(r).fma(q, r);
             FloatVector two = ((IntVector) k.convert(F2I, 0)).add(127 + 32).lanewise(LSHL, 23).reinterpretAsFloats()
                     .mul(0x1p-32f);
@@ -91,23 +91,23 @@ final class SimdPointwise {
             // log1p(e) with e = exp(-|z|) in (0, 1]: 2 atanh(s), s = e / (2 + e) <= 1/3, to s^15.
             FloatVector sv = e.div(e.add(2f));
             FloatVector s2 = sv.mul(sv);
-            FloatVector series = s2.fma(1f / 15, 1f / 13).fma(s2, FloatVector.broadcast(S, 1f / 11))
-                    .fma(s2, FloatVector.broadcast(S, 1f / 9)).fma(s2, FloatVector.broadcast(S, 1f / 7))
-                    .fma(s2, FloatVector.broadcast(S, 1f / 5)).fma(s2, FloatVector.broadcast(S, 1f / 3))
-                    .fma(s2, FloatVector.broadcast(S, 1f));
+            FloatVector series = s2.fma(1f / 15, 1f / 13).fma(s2, FloatVector.broadcast(SPECIES, 1f / 11))
+                    .fma(s2, FloatVector.broadcast(SPECIES, 1f / 9)).fma(s2, FloatVector.broadcast(SPECIES, 1f / 7))
+                    .fma(s2, FloatVector.broadcast(SPECIES, 1f / 5)).fma(s2, FloatVector.broadcast(SPECIES, 1f / 3))
+                    .fma(s2, FloatVector.broadcast(SPECIES, 1f));
             v.max(0f).add(sv.add(sv).mul(series)).intoMemorySegment(h, hB + 4L * j, BO);
         }
         if (j < n) {
-            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
-            FloatVector v = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m);
+            VectorMask<Float> m = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, n - j);
+            FloatVector v = FloatVector.fromMemorySegment(SPECIES, z, zB + 4L * j, BO, m);
             // e = exp(-|v|) = 2^k (1 + q): see the expm1 note in SimdKernels.
             FloatVector x0 = v.abs().neg();
             FloatVector x = x0.max(-104f);
             FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
-            FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), x);
-            r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
-            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(S, E5)).fma(r, FloatVector.broadcast(S, E4))
-                    .fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2));
+            FloatVector r = k.fma(FloatVector.broadcast(SPECIES, -LN2_HI), x);
+            r = k.fma(FloatVector.broadcast(SPECIES, -LN2_LO), r);
+            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(SPECIES, E5)).fma(r, FloatVector.broadcast(SPECIES, E4))
+                    .fma(r, FloatVector.broadcast(SPECIES, E3)).fma(r, FloatVector.broadcast(SPECIES, E2));
             q = r.mul(r).fma(q, r);
             FloatVector two = ((IntVector) k.convert(F2I, 0)).add(127 + 32).lanewise(LSHL, 23).reinterpretAsFloats()
                     .mul(0x1p-32f);
@@ -116,83 +116,84 @@ final class SimdPointwise {
             // log1p(e) with e = exp(-|z|) in (0, 1]: 2 atanh(s), s = e / (2 + e) <= 1/3, to s^15.
             FloatVector sv = e.div(e.add(2f));
             FloatVector s2 = sv.mul(sv);
-            FloatVector series = s2.fma(1f / 15, 1f / 13).fma(s2, FloatVector.broadcast(S, 1f / 11))
-                    .fma(s2, FloatVector.broadcast(S, 1f / 9)).fma(s2, FloatVector.broadcast(S, 1f / 7))
-                    .fma(s2, FloatVector.broadcast(S, 1f / 5)).fma(s2, FloatVector.broadcast(S, 1f / 3))
-                    .fma(s2, FloatVector.broadcast(S, 1f));
+            FloatVector series = s2.fma(1f / 15, 1f / 13).fma(s2, FloatVector.broadcast(SPECIES, 1f / 11))
+                    .fma(s2, FloatVector.broadcast(SPECIES, 1f / 9)).fma(s2, FloatVector.broadcast(SPECIES, 1f / 7))
+                    .fma(s2, FloatVector.broadcast(SPECIES, 1f / 5)).fma(s2, FloatVector.broadcast(SPECIES, 1f / 3))
+                    .fma(s2, FloatVector.broadcast(SPECIES, 1f));
             v.max(0f).add(sv.add(sv).mul(series)).intoMemorySegment(h, hB + 4L * j, BO, m);
         }
     }
 
     static void stepRow(int n, MemorySegment z, long zB, MemorySegment h, long hB) {
-        int full = n - n % L;
+        int full = n - n % LANES;
         int j = 0;
-        for (; j < full; j += L) {
-            FloatVector.zero(S).blend(1f, FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO).compare(GT, 0f))
+        for (; j < full; j += LANES) {
+            FloatVector.zero(SPECIES).blend(1f, FloatVector.fromMemorySegment(SPECIES, z, zB + 4L * j, BO).compare(GT, 0f))
                     .intoMemorySegment(h, hB + 4L * j, BO);
         }
         if (j < n) {
-            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
-            FloatVector.zero(S).blend(1f, FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m).compare(GT, 0f))
+            VectorMask<Float> m = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, n - j);
+            FloatVector.zero(SPECIES).blend(1f, FloatVector.fromMemorySegment(SPECIES, z, zB + 4L * j, BO, m).compare(GT, 0f))
                     .intoMemorySegment(h, hB + 4L * j, BO, m);
         }
     }
 
     static void logisticRow(int n, MemorySegment z, long zB, MemorySegment h, long hB) {
-        int full = n - n % L;
+        int full = n - n % LANES;
         int j = 0;
-        for (; j < full; j += L) {
-            FloatVector v = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO);
+        for (; j < full; j += LANES) {
+            FloatVector v = FloatVector.fromMemorySegment(SPECIES, z, zB + 4L * j, BO);
             // e = exp(-|v|) = 2^k (1 + q): see the expm1 note in SimdKernels.
             FloatVector x0 = v.abs().neg();
             FloatVector x = x0.max(-104f);
             FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
-            FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), x);
-            r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
-            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(S, E5)).fma(r, FloatVector.broadcast(S, E4))
-                    .fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2));
+            FloatVector r = k.fma(FloatVector.broadcast(SPECIES, -LN2_HI), x);
+            r = k.fma(FloatVector.broadcast(SPECIES, -LN2_LO), r);
+            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(SPECIES, E5)).fma(r, FloatVector.broadcast(SPECIES, E4))
+                    .fma(r, FloatVector.broadcast(SPECIES, E3)).fma(r, FloatVector.broadcast(SPECIES, E2));
             q = r.mul(r).fma(q, r);
             FloatVector two = ((IntVector) k.convert(F2I, 0)).add(127 + 32).lanewise(LSHL, 23).reinterpretAsFloats()
                     .mul(0x1p-32f);
             // Below -104, e^x rounds to 0 (the smallest subnormal float is e^-103.3).
             FloatVector e = two.fma(q, two).blend(0f, x0.compare(LT, -104f));
             // e = exp(-|z|): σ(z) = 1 / (1 + e) for z >= 0 and e / (1 + e) below, never overflowing.
-            FloatVector.broadcast(S, 1f).blend(e, v.compare(LT, 0f)).div(e.add(1f)).intoMemorySegment(h, hB + 4L * j, BO);
+            FloatVector.broadcast(SPECIES, 1f).blend(e, v.compare(LT, 0f)).div(e.add(1f)).intoMemorySegment(h, hB + 4L * j, BO);
         }
         if (j < n) {
-            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
-            FloatVector v = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m);
+            VectorMask<Float> m = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, n - j);
+            FloatVector v = FloatVector.fromMemorySegment(SPECIES, z, zB + 4L * j, BO, m);
             // e = exp(-|v|) = 2^k (1 + q): see the expm1 note in SimdKernels.
             FloatVector x0 = v.abs().neg();
             FloatVector x = x0.max(-104f);
             FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
-            FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), x);
-            r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
-            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(S, E5)).fma(r, FloatVector.broadcast(S, E4))
-                    .fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2));
+            FloatVector r = k.fma(FloatVector.broadcast(SPECIES, -LN2_HI), x);
+            r = k.fma(FloatVector.broadcast(SPECIES, -LN2_LO), r);
+            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(SPECIES, E5)).fma(r, FloatVector.broadcast(SPECIES, E4))
+                    .fma(r, FloatVector.broadcast(SPECIES, E3)).fma(r, FloatVector.broadcast(SPECIES, E2));
             q = r.mul(r).fma(q, r);
             FloatVector two = ((IntVector) k.convert(F2I, 0)).add(127 + 32).lanewise(LSHL, 23).reinterpretAsFloats()
                     .mul(0x1p-32f);
             // Below -104, e^x rounds to 0 (the smallest subnormal float is e^-103.3).
             FloatVector e = two.fma(q, two).blend(0f, x0.compare(LT, -104f));
             // e = exp(-|z|): σ(z) = 1 / (1 + e) for z >= 0 and e / (1 + e) below, never overflowing.
-            FloatVector.broadcast(S, 1f).blend(e, v.compare(LT, 0f)).div(e.add(1f)).intoMemorySegment(h, hB + 4L * j, BO, m);
+            FloatVector.broadcast(SPECIES, 1f).blend(e, v.compare(LT, 0f)).div(e.add(1f))
+                    .intoMemorySegment(h, hB + 4L * j, BO, m);
         }
     }
 
     static void tanhRow(int n, MemorySegment z, long zB, MemorySegment h, long hB) {
-        int full = n - n % L;
+        int full = n - n % LANES;
         int j = 0;
-        for (; j < full; j += L) {
-            FloatVector v = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO);
+        for (; j < full; j += LANES) {
+            FloatVector v = FloatVector.fromMemorySegment(SPECIES, z, zB + 4L * j, BO);
             // y = expm1(-2|v|) = 2^k q + (2^k - 1): see the expm1 note in SimdKernels.
             FloatVector x0 = v.abs().mul(-2f);
             FloatVector x = x0.max(-104f);
             FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
-            FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), x);
-            r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
-            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(S, E5)).fma(r, FloatVector.broadcast(S, E4))
-                    .fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2));
+            FloatVector r = k.fma(FloatVector.broadcast(SPECIES, -LN2_HI), x);
+            r = k.fma(FloatVector.broadcast(SPECIES, -LN2_LO), r);
+            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(SPECIES, E5)).fma(r, FloatVector.broadcast(SPECIES, E4))
+                    .fma(r, FloatVector.broadcast(SPECIES, E3)).fma(r, FloatVector.broadcast(SPECIES, E2));
             q = r.mul(r).fma(q, r);
             FloatVector two = ((IntVector) k.convert(F2I, 0)).add(127 + 32).lanewise(LSHL, 23).reinterpretAsFloats()
                     .mul(0x1p-32f);
@@ -202,16 +203,16 @@ final class SimdPointwise {
             t.blend(t.neg(), v.compare(LT, 0f)).intoMemorySegment(h, hB + 4L * j, BO);
         }
         if (j < n) {
-            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
-            FloatVector v = FloatVector.fromMemorySegment(S, z, zB + 4L * j, BO, m);
+            VectorMask<Float> m = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, n - j);
+            FloatVector v = FloatVector.fromMemorySegment(SPECIES, z, zB + 4L * j, BO, m);
             // y = expm1(-2|v|) = 2^k q + (2^k - 1): see the expm1 note in SimdKernels.
             FloatVector x0 = v.abs().mul(-2f);
             FloatVector x = x0.max(-104f);
             FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
-            FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), x);
-            r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
-            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(S, E5)).fma(r, FloatVector.broadcast(S, E4))
-                    .fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2));
+            FloatVector r = k.fma(FloatVector.broadcast(SPECIES, -LN2_HI), x);
+            r = k.fma(FloatVector.broadcast(SPECIES, -LN2_LO), r);
+            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(SPECIES, E5)).fma(r, FloatVector.broadcast(SPECIES, E4))
+                    .fma(r, FloatVector.broadcast(SPECIES, E3)).fma(r, FloatVector.broadcast(SPECIES, E2));
             q = r.mul(r).fma(q, r);
             FloatVector two = ((IntVector) k.convert(F2I, 0)).add(127 + 32).lanewise(LSHL, 23).reinterpretAsFloats()
                     .mul(0x1p-32f);
@@ -238,135 +239,135 @@ final class SimdPointwise {
 
     /** g ∘= [z > 0]. */
     static void reluDerivativeRow(int n, MemorySegment g, long gB, MemorySegment z, long zB) {
-        int full = n - n % L;
+        int full = n - n % LANES;
         int j = 0;
-        for (; j < full; j += L) {
+        for (; j < full; j += LANES) {
             long o = 4L * j;
-            FloatVector zv = FloatVector.fromMemorySegment(S, z, zB + o, BO);
-            FloatVector d = FloatVector.zero(S).blend(1f, zv.compare(GT, 0f));
-            FloatVector.fromMemorySegment(S, g, gB + o, BO).mul(d).intoMemorySegment(g, gB + o, BO);
+            FloatVector zv = FloatVector.fromMemorySegment(SPECIES, z, zB + o, BO);
+            FloatVector d = FloatVector.zero(SPECIES).blend(1f, zv.compare(GT, 0f));
+            FloatVector.fromMemorySegment(SPECIES, g, gB + o, BO).mul(d).intoMemorySegment(g, gB + o, BO);
         }
         if (j < n) {
-            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
+            VectorMask<Float> m = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, n - j);
             long o = 4L * j;
-            FloatVector zv = FloatVector.fromMemorySegment(S, z, zB + o, BO, m);
-            FloatVector d = FloatVector.zero(S).blend(1f, zv.compare(GT, 0f));
-            FloatVector.fromMemorySegment(S, g, gB + o, BO, m).mul(d).intoMemorySegment(g, gB + o, BO, m);
+            FloatVector zv = FloatVector.fromMemorySegment(SPECIES, z, zB + o, BO, m);
+            FloatVector d = FloatVector.zero(SPECIES).blend(1f, zv.compare(GT, 0f));
+            FloatVector.fromMemorySegment(SPECIES, g, gB + o, BO, m).mul(d).intoMemorySegment(g, gB + o, BO, m);
         }
     }
 
     /** g ∘= σ(z), from e = exp(-|z|) as in the logistic activation. */
     static void softplusDerivativeRow(int n, MemorySegment g, long gB, MemorySegment z, long zB) {
-        int full = n - n % L;
+        int full = n - n % LANES;
         int j = 0;
-        for (; j < full; j += L) {
+        for (; j < full; j += LANES) {
             long o = 4L * j;
-            FloatVector v = FloatVector.fromMemorySegment(S, z, zB + o, BO);
+            FloatVector v = FloatVector.fromMemorySegment(SPECIES, z, zB + o, BO);
             // e = exp(-|v|) = 2^k (1 + q): see the expm1 note in SimdKernels.
             FloatVector x0 = v.abs().neg();
             FloatVector x = x0.max(-104f);
             FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
-            FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), x);
-            r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
-            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(S, E5)).fma(r, FloatVector.broadcast(S, E4))
-                    .fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2));
+            FloatVector r = k.fma(FloatVector.broadcast(SPECIES, -LN2_HI), x);
+            r = k.fma(FloatVector.broadcast(SPECIES, -LN2_LO), r);
+            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(SPECIES, E5)).fma(r, FloatVector.broadcast(SPECIES, E4))
+                    .fma(r, FloatVector.broadcast(SPECIES, E3)).fma(r, FloatVector.broadcast(SPECIES, E2));
             q = r.mul(r).fma(q, r);
             FloatVector two = ((IntVector) k.convert(F2I, 0)).add(127 + 32).lanewise(LSHL, 23).reinterpretAsFloats()
                     .mul(0x1p-32f);
             // Below -104, e^x rounds to 0 (the smallest subnormal float is e^-103.3).
             FloatVector e = two.fma(q, two).blend(0f, x0.compare(LT, -104f));
-            FloatVector sigma = FloatVector.broadcast(S, 1f).blend(e, v.compare(LT, 0f)).div(e.add(1f));
-            FloatVector.fromMemorySegment(S, g, gB + o, BO).mul(sigma).intoMemorySegment(g, gB + o, BO);
+            FloatVector sigma = FloatVector.broadcast(SPECIES, 1f).blend(e, v.compare(LT, 0f)).div(e.add(1f));
+            FloatVector.fromMemorySegment(SPECIES, g, gB + o, BO).mul(sigma).intoMemorySegment(g, gB + o, BO);
         }
         if (j < n) {
-            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
+            VectorMask<Float> m = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, n - j);
             long o = 4L * j;
-            FloatVector v = FloatVector.fromMemorySegment(S, z, zB + o, BO, m);
+            FloatVector v = FloatVector.fromMemorySegment(SPECIES, z, zB + o, BO, m);
             // e = exp(-|v|) = 2^k (1 + q): see the expm1 note in SimdKernels.
             FloatVector x0 = v.abs().neg();
             FloatVector x = x0.max(-104f);
             FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
-            FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), x);
-            r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
-            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(S, E5)).fma(r, FloatVector.broadcast(S, E4))
-                    .fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2));
+            FloatVector r = k.fma(FloatVector.broadcast(SPECIES, -LN2_HI), x);
+            r = k.fma(FloatVector.broadcast(SPECIES, -LN2_LO), r);
+            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(SPECIES, E5)).fma(r, FloatVector.broadcast(SPECIES, E4))
+                    .fma(r, FloatVector.broadcast(SPECIES, E3)).fma(r, FloatVector.broadcast(SPECIES, E2));
             q = r.mul(r).fma(q, r);
             FloatVector two = ((IntVector) k.convert(F2I, 0)).add(127 + 32).lanewise(LSHL, 23).reinterpretAsFloats()
                     .mul(0x1p-32f);
             // Below -104, e^x rounds to 0 (the smallest subnormal float is e^-103.3).
             FloatVector e = two.fma(q, two).blend(0f, x0.compare(LT, -104f));
-            FloatVector sigma = FloatVector.broadcast(S, 1f).blend(e, v.compare(LT, 0f)).div(e.add(1f));
-            FloatVector.fromMemorySegment(S, g, gB + o, BO, m).mul(sigma).intoMemorySegment(g, gB + o, BO, m);
+            FloatVector sigma = FloatVector.broadcast(SPECIES, 1f).blend(e, v.compare(LT, 0f)).div(e.add(1f));
+            FloatVector.fromMemorySegment(SPECIES, g, gB + o, BO, m).mul(sigma).intoMemorySegment(g, gB + o, BO, m);
         }
     }
 
     /** g ∘= 0 (a multiplication, so that NaN and infinities propagate as in the scalar twin). */
     static void stepDerivativeRow(int n, MemorySegment g, long gB) {
-        int full = n - n % L;
+        int full = n - n % LANES;
         int j = 0;
-        for (; j < full; j += L) {
-            FloatVector.fromMemorySegment(S, g, gB + 4L * j, BO).mul(0f).intoMemorySegment(g, gB + 4L * j, BO);
+        for (; j < full; j += LANES) {
+            FloatVector.fromMemorySegment(SPECIES, g, gB + 4L * j, BO).mul(0f).intoMemorySegment(g, gB + 4L * j, BO);
         }
         if (j < n) {
-            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
-            FloatVector.fromMemorySegment(S, g, gB + 4L * j, BO, m).mul(0f).intoMemorySegment(g, gB + 4L * j, BO, m);
+            VectorMask<Float> m = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, n - j);
+            FloatVector.fromMemorySegment(SPECIES, g, gB + 4L * j, BO, m).mul(0f).intoMemorySegment(g, gB + 4L * j, BO, m);
         }
     }
 
     /** g ∘= h(1 − h). */
     static void logisticDerivativeRow(int n, MemorySegment g, long gB, MemorySegment h, long hB) {
-        int full = n - n % L;
+        int full = n - n % LANES;
         int j = 0;
-        for (; j < full; j += L) {
+        for (; j < full; j += LANES) {
             long o = 4L * j;
-            FloatVector hv = FloatVector.fromMemorySegment(S, h, hB + o, BO);
-            FloatVector gv = FloatVector.fromMemorySegment(S, g, gB + o, BO);
+            FloatVector hv = FloatVector.fromMemorySegment(SPECIES, h, hB + o, BO);
+            FloatVector gv = FloatVector.fromMemorySegment(SPECIES, g, gB + o, BO);
             gv.mul(hv.mul(hv.neg().add(1f))).intoMemorySegment(g, gB + o, BO);
         }
         if (j < n) {
-            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
+            VectorMask<Float> m = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, n - j);
             long o = 4L * j;
-            FloatVector hv = FloatVector.fromMemorySegment(S, h, hB + o, BO, m);
-            FloatVector gv = FloatVector.fromMemorySegment(S, g, gB + o, BO, m);
+            FloatVector hv = FloatVector.fromMemorySegment(SPECIES, h, hB + o, BO, m);
+            FloatVector gv = FloatVector.fromMemorySegment(SPECIES, g, gB + o, BO, m);
             gv.mul(hv.mul(hv.neg().add(1f))).intoMemorySegment(g, gB + o, BO, m);
         }
     }
 
     /** g ∘= 1 − h². */
     static void tanhDerivativeRow(int n, MemorySegment g, long gB, MemorySegment h, long hB) {
-        int full = n - n % L;
+        int full = n - n % LANES;
         int j = 0;
-        for (; j < full; j += L) {
+        for (; j < full; j += LANES) {
             long o = 4L * j;
-            FloatVector hv = FloatVector.fromMemorySegment(S, h, hB + o, BO);
-            FloatVector gv = FloatVector.fromMemorySegment(S, g, gB + o, BO);
-            gv.mul(hv.neg().fma(hv, FloatVector.broadcast(S, 1f))).intoMemorySegment(g, gB + o, BO);
+            FloatVector hv = FloatVector.fromMemorySegment(SPECIES, h, hB + o, BO);
+            FloatVector gv = FloatVector.fromMemorySegment(SPECIES, g, gB + o, BO);
+            gv.mul(hv.neg().fma(hv, FloatVector.broadcast(SPECIES, 1f))).intoMemorySegment(g, gB + o, BO);
         }
         if (j < n) {
-            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
+            VectorMask<Float> m = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, n - j);
             long o = 4L * j;
-            FloatVector hv = FloatVector.fromMemorySegment(S, h, hB + o, BO, m);
-            FloatVector gv = FloatVector.fromMemorySegment(S, g, gB + o, BO, m);
-            gv.mul(hv.neg().fma(hv, FloatVector.broadcast(S, 1f))).intoMemorySegment(g, gB + o, BO, m);
+            FloatVector hv = FloatVector.fromMemorySegment(SPECIES, h, hB + o, BO, m);
+            FloatVector gv = FloatVector.fromMemorySegment(SPECIES, g, gB + o, BO, m);
+            gv.mul(hv.neg().fma(hv, FloatVector.broadcast(SPECIES, 1f))).intoMemorySegment(g, gB + o, BO, m);
         }
     }
 
     /** {@code y[j] += alpha · x[j]} for {@code j < n}. */
     static void axpyRow(int n, float alpha, MemorySegment x, long xB, MemorySegment y, long yB) {
-        int full = n - n % L;
+        int full = n - n % LANES;
         int j = 0;
-        for (; j < full; j += L) {
+        for (; j < full; j += LANES) {
             long o = 4L * j;
-            FloatVector xv = FloatVector.fromMemorySegment(S, x, xB + o, BO);
-            FloatVector yv = FloatVector.fromMemorySegment(S, y, yB + o, BO);
-            xv.fma(FloatVector.broadcast(S, alpha), yv).intoMemorySegment(y, yB + o, BO);
+            FloatVector xv = FloatVector.fromMemorySegment(SPECIES, x, xB + o, BO);
+            FloatVector yv = FloatVector.fromMemorySegment(SPECIES, y, yB + o, BO);
+            xv.fma(FloatVector.broadcast(SPECIES, alpha), yv).intoMemorySegment(y, yB + o, BO);
         }
         if (j < n) {
-            VectorMask<Float> m = FloatVector.fromArray(S, IOTA, 0).compare(LT, n - j);
+            VectorMask<Float> m = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, n - j);
             long o = 4L * j;
-            FloatVector xv = FloatVector.fromMemorySegment(S, x, xB + o, BO, m);
-            FloatVector yv = FloatVector.fromMemorySegment(S, y, yB + o, BO, m);
-            xv.fma(FloatVector.broadcast(S, alpha), yv).intoMemorySegment(y, yB + o, BO, m);
+            FloatVector xv = FloatVector.fromMemorySegment(SPECIES, x, xB + o, BO, m);
+            FloatVector yv = FloatVector.fromMemorySegment(SPECIES, y, yB + o, BO, m);
+            xv.fma(FloatVector.broadcast(SPECIES, alpha), yv).intoMemorySegment(y, yB + o, BO, m);
         }
     }
 

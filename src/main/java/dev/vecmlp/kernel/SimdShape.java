@@ -7,7 +7,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * What every Vector API kernel shares: the vector shape ({@link #S}, {@link #L} lanes), the
+ * What every Vector API kernel shares: the vector shape ({@link #SPECIES}, {@link #LANES} lanes), the
  * register tiles' sizes (chosen per CPU: {@link #MR_WIDE}), the lane tables of the tail masks
  * and of the sum across lanes, the constants of exp, and the rules learned the hard way that
  * every kernel obeys (the notes below). The kernels themselves are in {@link SimdKernels},
@@ -19,10 +19,10 @@ final class SimdShape {
     }
 
     /** Vector shape: the platform's preferred one (at most 512 bits), or {@code -Dvecmlp.vectorBits=64|128|256|512}. */
-    static final VectorSpecies<Float> S = chooseSpecies();
+    static final VectorSpecies<Float> SPECIES = chooseSpecies();
     /** Lanes per vector. */
-    static final int L = S.length();
-    static final long VB = (long) L * Float.BYTES;
+    static final int LANES = SPECIES.length();
+    static final long VB = (long) LANES * Float.BYTES;
     static final ByteOrder BO = ByteOrder.nativeOrder();
     static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
 
@@ -67,7 +67,7 @@ final class SimdShape {
      * (perf/main-job.sh, in turn, Zen 5, a slow hour), so they keep the 4-row tile.
      */
     static final int WIDE_MIN = 128;
-    /** Vectors (of {@link #L} floats) across the register tile of the broadcast products. */
+    /** Vectors (of {@link #LANES} floats) across the register tile of the broadcast products. */
     static final int NR = 4;
     /** Rows of B in the swapped product's tile across 2 vectors: 16 accumulators (see bcast8x2). */
     static final int SWAP_ROWS = 8;
@@ -92,7 +92,7 @@ final class SimdShape {
      */
     static final float[] SWAP = swapIndex();
     /** log2(L): the stages of a sum across lanes (4 at 512 bits). */
-    static final int STAGES = Integer.numberOfTrailingZeros(L);
+    static final int STAGES = Integer.numberOfTrailingZeros(LANES);
 
     // exp(a) and expm1(a) for a <= 0, from lane-wise operations: a = k ln2 + r with k an integer
     // and |r| <= ln2 / 2 (Cody and Waite: ln2 split into a part that k multiplies exactly and a
@@ -134,19 +134,19 @@ final class SimdShape {
     // method).
 
     static float[] swapIndex() {
-        float[] index = new float[4 * L];
+        float[] index = new float[4 * LANES];
         for (int stage = 0; stage < 4; stage++) {
-            int d = L >> (stage + 1);
-            for (int l = 0; l < L; l++) {
-                index[stage * L + l] = d > 0 ? l ^ d : l;
+            int d = LANES >> (stage + 1);
+            for (int l = 0; l < LANES; l++) {
+                index[stage * LANES + l] = d > 0 ? l ^ d : l;
             }
         }
         return index;
     }
 
     static float[] iota() {
-        float[] lanes = new float[L];
-        for (int i = 0; i < L; i++) {
+        float[] lanes = new float[LANES];
+        for (int i = 0; i < LANES; i++) {
             lanes[i] = i;
         }
         return lanes;
@@ -182,7 +182,7 @@ final class SimdShape {
             default -> throw new IllegalArgumentException(
                     "vecmlp.wideTile: expected 6x4, 10x2 or 4x4, found '" + wanted + "'");
         };
-        return L == 16 ? rows : MR;
+        return LANES == 16 ? rows : MR;
     }
 
     /** The vendor_id of /proc/cpuinfo (GenuineIntel, AuthenticAMD, ...), or "" where there is none. */

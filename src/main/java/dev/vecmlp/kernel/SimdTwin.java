@@ -24,7 +24,7 @@ import java.util.Arrays;
  */
 final class SimdTwin implements ForwardTwin {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
-    private static final int L = SimdShape.L;
+    private static final int LANES = SimdShape.LANES;
 
     // The constants of SimdKernels' exp, the same floats.
     private static final float LOG2E = 1.44269504f;
@@ -34,7 +34,7 @@ final class SimdTwin implements ForwardTwin {
     private static final float E2 = 1f / 2, E3 = 1f / 6, E4 = 1f / 24, E5 = 1f / 120, E6 = 1f / 720, E7 = 1f / 5040;
 
     /** The lanes of one dot product away from 16 lanes, and of every tail. */
-    private final float[] lanes = new float[L];
+    private final float[] lanes = new float[LANES];
 
     @Override
     public void matmulNT(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
@@ -99,10 +99,10 @@ final class SimdTwin implements ForwardTwin {
 
     /** A dot product as the dot tiles sum it: by lanes, across the lanes, then the tail. */
     private float lanesDot(int k, MemorySegment a, long aB, MemorySegment b, long bB) {
-        int kFull = k - k % L;
-        float s = L == 16 ? dot16(kFull, a, aB, b, bB) : dotLanes(kFull, a, aB, b, bB);
+        int kFull = k - k % LANES;
+        float s = LANES == 16 ? dot16(kFull, a, aB, b, bB) : dotLanes(kFull, a, aB, b, bB);
         if (kFull < k) {
-            for (int l = 0; l < L; l++) {
+            for (int l = 0; l < LANES; l++) {
                 // Masked lanes load 0 on both sides: their product is +0, and the tree adds it.
                 long o = 4L * (kFull + l);
                 lanes[l] = kFull + l < k ? a.get(F, aB + o) * b.get(F, bB + o) : 0f;
@@ -152,8 +152,8 @@ final class SimdTwin implements ForwardTwin {
     /** As {@link #dot16} at any lane count, with the lanes in an array. */
     private float dotLanes(int kFull, MemorySegment a, long aB, MemorySegment b, long bB) {
         Arrays.fill(lanes, 0f);
-        for (int p = 0; p < kFull; p += L) {
-            for (int l = 0; l < L; l++) {
+        for (int p = 0; p < kFull; p += LANES) {
+            for (int l = 0; l < LANES; l++) {
                 long o = 4L * (p + l);
                 lanes[l] = Math.fma(a.get(F, aB + o), b.get(F, bB + o), lanes[l]);
             }
@@ -163,7 +163,7 @@ final class SimdTwin implements ForwardTwin {
 
     /** The SWAP tree over {@link #lanes}: stage by stage, lane l + d into lane l, for d = L/2, ..., 1. */
     private float acrossLanes() {
-        for (int d = L >> 1; d > 0; d >>= 1) {
+        for (int d = LANES >> 1; d > 0; d >>= 1) {
             for (int l = 0; l < d; l++) {
                 lanes[l] = lanes[l] + lanes[l + d];
             }

@@ -45,7 +45,7 @@ class KernelProviderTest {
         assertEquals("scalar", KernelProvider.scalar().name());
         Kernels simd = KernelProvider.simd();
         assertInstanceOf(SimdKernels.class, simd);
-        assertEquals("simd-" + SimdShape.S.vectorBitSize(), simd.name());
+        assertEquals("simd-" + SimdShape.SPECIES.vectorBitSize(), simd.name());
         assertTrue(simd.name().matches("simd-(128|256|512)"), simd.name());
     }
 

@@ -55,7 +55,7 @@ class OptimizerKernelsTest {
     private static final float STEP_SIZE = 0.05f;
 
     static Stream<Arguments> cases() {
-        int l = SimdShape.L;
+        int l = SimdShape.LANES;
         TreeSet<Integer> lengths = new TreeSet<>(List.of(1, 3, l - 1, l, l + 1, 2 * l, 2 * l + 5, 4 * l + 3));
         lengths.remove(0);
         List<Arguments> out = new ArrayList<>();
@@ -194,7 +194,7 @@ class OptimizerKernelsTest {
      * seen to report on its own.
      */
     private static TreeSet<Integer> positions(int n) {
-        int full = n - n % SimdShape.L;
+        int full = n - n % SimdShape.LANES;
         TreeSet<Integer> at = new TreeSet<>(List.of(0, n - 1));
         if (full > 0) {
             at.add(full - 1);

@@ -169,7 +169,7 @@ class SimdKernelsTest {
     @Test
     void runsTheRequestedWideTile() {
         String tile = System.getProperty("vecmlp.wideTile", "").trim();
-        if (SimdShape.L != 16) {
+        if (SimdShape.LANES != 16) {
             assertEquals(SimdShape.MR, SimdShape.MR_WIDE, "below 16 lanes the wide tile is the 4-row one");
         } else if (!tile.isEmpty()) {
             assertEquals(Integer.parseInt(tile.substring(0, tile.indexOf('x'))), SimdShape.MR_WIDE);
@@ -897,7 +897,7 @@ class SimdKernelsTest {
         for (int n : EDGES) {
             out.add(Arguments.of(n, out.size()));
         }
-        out.add(Arguments.of(3 * 4096 * SimdShape.L + 5, out.size()));
+        out.add(Arguments.of(3 * 4096 * SimdShape.LANES + 5, out.size()));
         return out.stream();
     }
 
@@ -951,7 +951,7 @@ class SimdKernelsTest {
             }
             // The kernel flushes its float lanes into double every 4096 vectors, so no float
             // partial sum takes more than 4096 terms plus the L-lane reduction.
-            double bound = Tolerance.sum(Math.min(n, 4096 + SimdShape.L), abs);
+            double bound = Tolerance.sum(Math.min(n, 4096 + SimdShape.LANES), abs);
             assertTrue(Math.abs(simd - ref) <= bound, () -> "simd " + simd + ", scalar " + ref + ", bound " + bound);
         }
     }
