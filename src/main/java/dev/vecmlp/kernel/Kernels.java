@@ -21,7 +21,7 @@ import java.lang.foreign.MemorySegment;
  * Two implementations: {@link ScalarKernels}, the oracle and fallback, and {@code SimdKernels} on
  * the Vector API. {@link KernelProvider#best()} picks one.
  */
-public interface Kernels {
+public interface Kernels extends ForwardKernels {
 
     /** A short name for logs and reports, such as {@code "simd-512"} or {@code "scalar"}. */
     String name();
@@ -30,7 +30,6 @@ public interface Kernels {
     default String tuning() {
         return "";
     }
-
 
     /**
      * Floats of scratch memory {@link #matmulNT} can use for an {@code m x n} product with inner
@@ -54,29 +53,9 @@ public interface Kernels {
      * kernels run at their speed from the first call and need none. A new twin per call: a twin
      * serves one thread at a time.
      */
-    default ForwardTwin forwardTwin() {
+    default ForwardKernels forwardTwin() {
         return null;
     }
-
-    /**
-     * Forward product with fused epilogue: {@code Z[m][n] = A[m][k] · B[n][k]ᵀ + bias[n]} and
-     * {@code H = f(Z)}.
-     *
-     * @param bias    the bias vector, or {@code null} for none
-     * @param f       the activation applied in the epilogue
-     * @param h       where {@code f(Z)} goes; may be the same memory as {@code z}
-     * @param scratch memory the kernel may overwrite, at least {@link #scratchFloatsNT} floats
-     *                from {@code scratchOff}; {@code null} (or too small) is allowed and only
-     *                costs speed
-     */
-    void matmulNT(int m, int n, int k,
-                  MemorySegment a, long aOff, int lda,
-                  MemorySegment b, long bOff, int ldb,
-                  MemorySegment bias, long biasOff,
-                  Pointwise f,
-                  MemorySegment z, long zOff, int ldz,
-                  MemorySegment h, long hOff, int ldh,
-                  MemorySegment scratch, long scratchOff);
 
     /**
      * Input-gradient product with the activation derivative fused:
@@ -170,9 +149,6 @@ public interface Kernels {
      * @return true when no element of the result is NaN or infinite
      */
     boolean addFinite(long n, MemorySegment x, long xOff, MemorySegment y, long yOff);
-
-    /** Whether none of {@code n} contiguous floats is NaN or infinite. */
-    boolean allFinite(long n, MemorySegment x, long xOff);
 
     /**
      * One plain gradient-descent step over {@code n} contiguous parameters:

@@ -86,7 +86,7 @@ final class SimdKernels implements Kernels {
 
     /** The forward pass in scalar code with these kernels' bits, for the calls before C2 has compiled them. */
     @Override
-    public ForwardTwin forwardTwin() {
+    public ForwardKernels forwardTwin() {
         return new SimdTwin();
     }
 

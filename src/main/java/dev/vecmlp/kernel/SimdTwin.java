@@ -1,12 +1,24 @@
 package dev.vecmlp.kernel;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+
+import static dev.vecmlp.kernel.SimdShape.E2;
+import static dev.vecmlp.kernel.SimdShape.E3;
+import static dev.vecmlp.kernel.SimdShape.E4;
+import static dev.vecmlp.kernel.SimdShape.E5;
+import static dev.vecmlp.kernel.SimdShape.E6;
+import static dev.vecmlp.kernel.SimdShape.E7;
+import static dev.vecmlp.kernel.SimdShape.F;
+import static dev.vecmlp.kernel.SimdShape.LANES;
+import static dev.vecmlp.kernel.SimdShape.LN2_HI;
+import static dev.vecmlp.kernel.SimdShape.LN2_LO;
+import static dev.vecmlp.kernel.SimdShape.LOG2E;
+import static dev.vecmlp.kernel.SimdShape.ROUNDER;
 
 /**
  * {@link SimdKernels}' forward product and finiteness check in scalar code, with their bits
- * exactly (see {@link ForwardTwin} for why). Each float operation of the vector code is done
+ * exactly (see {@link ForwardKernels} for why). Each float operation of the vector code is done
  * here on one lane, in the same order, and every one of them (add, multiply, divide, FMA, max,
  * compare, the integer work on the exponent) is rounded by IEEE 754 lane by lane, so the results
  * are equal bit for bit; {@code SimdTwinTest} holds the two to it at every vector width.
@@ -22,17 +34,7 @@ import java.util.Arrays;
  *   <li>Then {@code z + bias}, and the activations written out as the vector code has them.
  * </ul>
  */
-final class SimdTwin implements ForwardTwin {
-    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
-    private static final int LANES = SimdShape.LANES;
-
-    // The constants of SimdKernels' exp, the same floats.
-    private static final float LOG2E = 1.44269504f;
-    private static final float LN2_HI = 0.693359375f;
-    private static final float LN2_LO = -2.12194440e-4f;
-    private static final float ROUNDER = 12582912f;
-    private static final float E2 = 1f / 2, E3 = 1f / 6, E4 = 1f / 24, E5 = 1f / 120, E6 = 1f / 720, E7 = 1f / 5040;
-
+final class SimdTwin implements ForwardKernels {
     /** The lanes of one dot product away from 16 lanes, and of every tail. */
     private final float[] lanes = new float[LANES];
 

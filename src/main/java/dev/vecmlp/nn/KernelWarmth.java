@@ -21,8 +21,8 @@ import dev.vecmlp.kernel.Kernels;
  * network's forward pass has been handed over to the vector kernels in this JVM, and the one
  * background thread that gets them there.
  *
- * <p>A {@link Predictor} whose kernels have a {@link dev.vecmlp.kernel.ForwardTwin} serves its
- * calls from the twin (scalar code, the kernels' bits) until its network is handed over, so its
+ * <p>A {@link Predictor} whose kernels have a twin ({@link dev.vecmlp.kernel.Kernels#forwardTwin()})
+ * serves its calls from it (scalar code, the kernels' bits) until its network is handed over, so its
  * first call takes tens of milliseconds, not hundreds. Its first call on the twin queues the
  * network for the warmer, which races twin and kernels on batch-1 calls of a private copy of the
  * network (its own random weights and memory: compiled code depends on the shapes, not the
@@ -98,9 +98,7 @@ final class KernelWarmth {
 
     /** The warmth of {@code spec}'s forward pass on {@code kernels} at up to {@code maxBatch} rows. */
     static KernelWarmth of(Mlp spec, Kernels kernels, int maxBatch) {
-        Network network = new Network(spec, kernels.name(), maxBatch);
-        KernelWarmth known = NETWORKS.get(network);
-        return known != null ? known : NETWORKS.computeIfAbsent(network, n -> new KernelWarmth(n, kernels));
+        return NETWORKS.computeIfAbsent(new Network(spec, kernels.name(), maxBatch), n -> new KernelWarmth(n, kernels));
     }
 
     /** Switches {@code p} to the kernels when the network is warm: now if it is, else when it becomes so. */

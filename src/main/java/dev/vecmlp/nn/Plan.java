@@ -4,7 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.vecmlp.kernel.ForwardTwin;
+import dev.vecmlp.kernel.ForwardKernels;
 import dev.vecmlp.kernel.Kernels;
 import dev.vecmlp.kernel.Pointwise;
 import dev.vecmlp.memory.Matrix;
@@ -93,7 +93,7 @@ public final class Plan {
     public double execute(Step step, Model model, Workspace ws, int batch) {
         return switch (step.kind()) {
             case DENSE -> {
-                dense(model, ws, step.layer(), batch, null);
+                dense(model, ws, step.layer(), batch, model.kernels());
                 yield 0.0;
             }
             case LOSS -> loss(model, ws, batch);
@@ -114,13 +114,13 @@ public final class Plan {
 
     /** All dense steps: the network's output for the batch, no loss. */
     void predict(Model model, Workspace ws, int batch) {
-        predict(model, ws, batch, null);
+        predict(model, ws, batch, model.kernels());
     }
 
-    /** All dense steps on {@code twin} instead of the model's kernels (the same bits), or on the kernels when it is null. */
-    void predict(Model model, Workspace ws, int batch, ForwardTwin twin) {
+    /** All dense steps on {@code forward}: the model's kernels, or their twin (the same bits). */
+    void predict(Model model, Workspace ws, int batch, ForwardKernels forward) {
         for (int l = 0; l < spec.depth(); l++) {
-            dense(model, ws, l, batch, twin);
+            dense(model, ws, l, batch, forward);
         }
     }
 
@@ -161,26 +161,19 @@ public final class Plan {
         return l == 0 ? ws.inputView() : ws.h(l - 1);
     }
 
-    private void dense(Model model, Workspace ws, int l, int batch, ForwardTwin twin) {
+    private void dense(Model model, Workspace ws, int l, int batch, ForwardKernels forward) {
         Layer layer = spec.layer(l);
         Matrix x = layerInput(ws, l), z = ws.z(l), h = ws.h(l);
         MemorySegment p = model.parameterSegment();
         ParameterLayout pl = model.layout();
-        MemorySegment scratch = ws.scratchFloats() > 0 ? ws.segment() : null;
-        if (twin != null) {
-            twin.matmulNT(batch, layer.outputs(), layer.inputs(), x.segment(), x.offset(), x.stride(),
-                    p, pl.weightOffset(l), pl.weightStride(l), p, pl.biasOffset(l), layer.activation().pointwise(),
-                    z.segment(), z.offset(), z.stride(), h.segment(), h.offset(), h.stride(), scratch, ws.scratchOffset());
-            return;
-        }
-        model.kernels().matmulNT(batch, layer.outputs(), layer.inputs(),
+        forward.matmulNT(batch, layer.outputs(), layer.inputs(),
                 x.segment(), x.offset(), x.stride(),
                 p, pl.weightOffset(l), pl.weightStride(l),
                 p, pl.biasOffset(l),
                 layer.activation().pointwise(),
                 z.segment(), z.offset(), z.stride(),
                 h.segment(), h.offset(), h.stride(),
-                scratch, ws.scratchOffset());
+                ws.scratchFloats() > 0 ? ws.segment() : null, ws.scratchOffset());
     }
 
     private double loss(Model model, Workspace ws, int batch) {

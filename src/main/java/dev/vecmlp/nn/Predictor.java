@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
-import dev.vecmlp.kernel.ForwardTwin;
+import dev.vecmlp.kernel.ForwardKernels;
 import dev.vecmlp.memory.Matrix;
 
 /**
@@ -55,8 +55,9 @@ import dev.vecmlp.memory.Matrix;
  * <p><b>From the first call (opt-in).</b> The vector kernels are slow until the JIT's C2 has
  * compiled them: network A's first batch-1 call took about 240 ms. With
  * {@code -Dvecmlp.backgroundWarmUp=true}, until its network is handed over to the kernels a
- * predictor computes on their {@link ForwardTwin}, plain scalar code with exactly the kernels'
- * bits (the first call in tens of milliseconds), on the calling thread alone, while one
+ * predictor computes on their twin ({@link dev.vecmlp.kernel.Kernels#forwardTwin()}), plain
+ * scalar code with exactly the kernels' bits (the first call in tens of milliseconds), on the
+ * calling thread alone, while one
  * background thread gets the kernels compiled on a private copy of the network
  * ({@link KernelWarmth}, which also says what it costs and why it is off by default). The next
  * call after the hand-over runs on the kernels: the results do not change by a bit, only the
@@ -132,9 +133,9 @@ public final class Predictor implements AutoCloseable {
      * condition first evaluated the other way after the warm-up made C2 deoptimize
      * {@code predict} at the next call (unstable_if), and the interpreted call allocated 912 bytes.
      */
-    private volatile ForwardTwin current;
+    private volatile ForwardKernels current;
     /** The kernels' scalar twin, or null when the predictor always runs the kernels. */
-    private final ForwardTwin twin;
+    private final ForwardKernels twin;
     /** This predictor's network's warmth in this JVM, which switches it; null when it never runs on a twin. */
     private final KernelWarmth warmth;
 
@@ -254,7 +255,7 @@ public final class Predictor implements AutoCloseable {
         }
         enter();
         try {
-            ForwardTwin cold = cold();
+            ForwardKernels cold = cold();
             if (cold == null && splits(batch) && runSplit(input, null, batch)) {
                 int last = model.spec().depth() - 1;
                 for (int t = 0; t < parts.length; t++) {
@@ -289,7 +290,7 @@ public final class Predictor implements AutoCloseable {
         try {
             int last = model.spec().depth() - 1;
             // The outputs are copied by this thread: a confined segment may be written by its owner only.
-            ForwardTwin cold = cold();
+            ForwardKernels cold = cold();
             if (cold == null && splits(batch) && runSplit(null, input, batch)) {
                 for (int t = 0; t < parts.length; t++) {
                     int lo = partStart(batch, t), hi = partStart(batch, t + 1);
@@ -495,7 +496,6 @@ public final class Predictor implements AutoCloseable {
 
     /** The rounds of {@link #warmUp()} until the JIT settles or the time limit passes; marks nothing. */
     private boolean runWarmUp() {
-        ensureOpen();
         int badRow = lastBadRow, badColumn = lastBadColumn;
         long bad = badCalls;
         current = null;
@@ -541,18 +541,17 @@ public final class Predictor implements AutoCloseable {
      * The input is in the workspace: checks it, then runs the network over it, on {@code cold}
      * (the twin) or, when that is null, on the kernels.
      */
-    private void run(int batch, ForwardTwin cold) {
+    private void run(int batch, ForwardKernels cold) {
+        ForwardKernels forward = cold != null ? cold : model.kernels();
         Matrix x = ws.inputView();
         // The padding of every row is zero, so the whole padded block scans in one flat pass.
-        long floats = (long) batch * x.stride();
-        if (cold != null ? cold.allFinite(floats, x.segment(), x.offset())
-                : model.kernels().allFinite(floats, x.segment(), x.offset())) {
+        if (forward.allFinite((long) batch * x.stride(), x.segment(), x.offset())) {
             lastBadRow = -1;
             lastBadColumn = -1;
         } else {
             locateNonFinite(batch);
         }
-        model.plan().predict(model, ws, batch, cold);
+        model.plan().predict(model, ws, batch, forward);
     }
 
     /**
@@ -602,8 +601,8 @@ public final class Predictor implements AutoCloseable {
      * The twin while the network is cold and no warm-up has begun on this predictor, else null
      * (the kernels). A call on the twin queues the network's background warm-up (once).
      */
-    private ForwardTwin cold() {
-        ForwardTwin t = current;
+    private ForwardKernels cold() {
+        ForwardKernels t = current;
         if (t != null) {
             warmth.ensureWarming();
         }

@@ -85,7 +85,7 @@ class SimdTwinTest {
 
     @Test
     void allFiniteAgreesWithTheKernels() {
-        ForwardTwin twin = SIMD.forwardTwin();
+        ForwardKernels twin = SIMD.forwardTwin();
         try (Arena arena = Arena.ofConfined()) {
             for (int n : new int[] {0, 1, 15, 16, 17, 100}) {
                 MemorySegment x = arena.allocateFrom(ValueLayout.JAVA_FLOAT, values(new SplittableRandom(n), n + 2, false));
