@@ -291,31 +291,47 @@ class SimdKernelsTest {
         checkNT(new Shape(130, 70, 47, 2), f, true, true);
     }
 
-    static void checkNT(Shape s, Pointwise f, boolean withBias, boolean withScratch) {
-        int m = s.m(), n = s.n(), k = s.k(), ix = s.index();
-        SplittableRandom rnd = new SplittableRandom(s.seed());
-        float[] a = values(rnd, m * k, s.wide()), b = values(rnd, n * k, s.wide());
-        float[] bias = withBias ? values(rnd, n, s.wide()) : null;
-        try (Arena arena = Arena.ofConfined()) {
-            Region ra = Region.of(arena, m, k, ix, 0).write(a);
-            Region rb = Region.of(arena, n, k, ix, 1).write(b);
-            Region rbias = withBias ? Region.of(arena, 1, n, ix, 2).write(bias) : null;
-            Region zs = Region.of(arena, m, n, ix, 3), hs = Region.of(arena, m, n, ix, 4);
-            Region zr = Region.of(arena, m, n, ix, 3), hr = Region.of(arena, m, n, ix, 4);
-            // Scratch at an odd offset, full of NaN: the kernel must write what it reads.
-            long scratchFloats = SIMD.scratchFloatsNT(m, n, k);
-            MemorySegment scratch = withScratch ? arena.allocate(4L * (scratchFloats + 3), 4) : null;
-            if (scratch != null) {
+    /**
+     * The operands of one NT case, each in a {@link Region} of its own (see the class comment),
+     * and scratch at an odd offset, full of NaN so that a kernel must write what it reads, or none.
+     */
+    record NtCase(Arena arena, Shape shape, float[] a, float[] b, float[] bias, Region ra, Region rb, Region rbias,
+                  MemorySegment scratch) {
+        static NtCase of(Arena arena, Shape s, boolean withBias, boolean withScratch) {
+            int m = s.m(), n = s.n(), k = s.k(), ix = s.index();
+            SplittableRandom rnd = new SplittableRandom(s.seed());
+            float[] a = values(rnd, m * k, s.wide()), b = values(rnd, n * k, s.wide());
+            float[] bias = withBias ? values(rnd, n, s.wide()) : null;
+            MemorySegment scratch = null;
+            if (withScratch) {
+                scratch = arena.allocate(4L * (SIMD.scratchFloatsNT(m, n, k) + 3), 4);
                 scratch.fill((byte) 0xFF);
             }
-            SIMD.matmulNT(m, n, k, ra.seg, ra.off, ra.ld, rb.seg, rb.off, rb.ld,
-                    withBias ? rbias.seg : null, withBias ? rbias.off : 0, f,
-                    zs.seg, zs.off, zs.ld, hs.seg, hs.off, hs.ld, scratch, 3);
-            REF.matmulNT(m, n, k, ra.seg, ra.off, ra.ld, rb.seg, rb.off, rb.ld,
-                    withBias ? rbias.seg : null, withBias ? rbias.off : 0, f,
-                    zr.seg, zr.off, zr.ld, hr.seg, hr.off, hr.ld, null, 0);
-            zs.assertSentinels("Z");
-            hs.assertSentinels("H");
+            return new NtCase(arena, s, a, b, bias, Region.of(arena, m, k, ix, 0).write(a),
+                    Region.of(arena, n, k, ix, 1).write(b), withBias ? Region.of(arena, 1, n, ix, 2).write(bias) : null,
+                    scratch);
+        }
+
+        /** Z and H of the product on {@code kernels}, in regions of their own, the memory around them untouched. */
+        Region[] run(ForwardKernels kernels, Pointwise f) {
+            int m = shape.m(), n = shape.n(), ix = shape.index();
+            Region z = Region.of(arena, m, n, ix, 3), h = Region.of(arena, m, n, ix, 4);
+            kernels.matmulNT(m, n, shape.k(), ra.seg, ra.off, ra.ld, rb.seg, rb.off, rb.ld,
+                    rbias == null ? null : rbias.seg, rbias == null ? 0 : rbias.off, f,
+                    z.seg, z.off, z.ld, h.seg, h.off, h.ld, scratch, 3);
+            z.assertSentinels("Z");
+            h.assertSentinels("H");
+            return new Region[] {z, h};
+        }
+    }
+
+    static void checkNT(Shape s, Pointwise f, boolean withBias, boolean withScratch) {
+        int m = s.m(), n = s.n(), k = s.k();
+        try (Arena arena = Arena.ofConfined()) {
+            NtCase c = NtCase.of(arena, s, withBias, withScratch);
+            Region[] simd = c.run(SIMD, f), ref = c.run(REF, f);
+            float[] a = c.a(), b = c.b(), bias = c.bias();
+            Region zs = simd[0], hs = simd[1], zr = ref[0], hr = ref[1];
 
             double[] abs = Tolerance.absProducts(a, b, m, n, k);
             if (withBias) {

@@ -103,29 +103,12 @@ class SimdTwinTest {
     }
 
     private static void check(Shape s, Pointwise f, boolean withBias, boolean withScratch) {
-        int m = s.m(), n = s.n(), k = s.k(), ix = s.index();
-        SplittableRandom rnd = new SplittableRandom(s.seed());
-        float[] a = values(rnd, m * k, s.wide()), b = values(rnd, n * k, s.wide());
-        float[] bias = withBias ? values(rnd, n, s.wide()) : null;
         try (Arena arena = Arena.ofConfined()) {
-            Region ra = Region.of(arena, m, k, ix, 0).write(a);
-            Region rb = Region.of(arena, n, k, ix, 1).write(b);
-            Region rbias = withBias ? Region.of(arena, 1, n, ix, 2).write(bias) : null;
-            Region zs = Region.of(arena, m, n, ix, 3), hs = Region.of(arena, m, n, ix, 4);
-            Region zt = Region.of(arena, m, n, ix, 3), ht = Region.of(arena, m, n, ix, 4);
-            long scratchFloats = SIMD.scratchFloatsNT(m, n, k);
-            MemorySegment scratch = withScratch ? arena.allocate(4L * (scratchFloats + 3), 4) : null;
-            SIMD.matmulNT(m, n, k, ra.seg, ra.off, ra.ld, rb.seg, rb.off, rb.ld,
-                    withBias ? rbias.seg : null, withBias ? rbias.off : 0, f,
-                    zs.seg, zs.off, zs.ld, hs.seg, hs.off, hs.ld, scratch, 3);
-            SIMD.forwardTwin().matmulNT(m, n, k, ra.seg, ra.off, ra.ld, rb.seg, rb.off, rb.ld,
-                    withBias ? rbias.seg : null, withBias ? rbias.off : 0, f,
-                    zt.seg, zt.off, zt.ld, ht.seg, ht.off, ht.ld, scratch, 3);
-            zt.assertSentinels("Z");
-            ht.assertSentinels("H");
+            SimdKernelsTest.NtCase c = SimdKernelsTest.NtCase.of(arena, s, withBias, withScratch);
+            Region[] kernels = c.run(SIMD, f), twin = c.run(SIMD.forwardTwin(), f);
             String what = s + " " + f + (withBias ? " with bias" : "") + (withScratch ? ", scratch" : "");
-            assertSameBits("Z, " + what, "twin", zt.read(), "kernels", zs.read(), n);
-            assertSameBits("H, " + what, "twin", ht.read(), "kernels", hs.read(), n);
+            assertSameBits("Z, " + what, "twin", twin[0].read(), "kernels", kernels[0].read(), s.n());
+            assertSameBits("H, " + what, "twin", twin[1].read(), "kernels", kernels[1].read(), s.n());
         }
     }
 }
