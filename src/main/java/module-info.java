@@ -2,26 +2,22 @@
  * vecmlp: a multilayer-perceptron engine on the Vector API over off-heap memory.
  *
  * <p>The engine ({@code dev.vecmlp.nn}) builds on the kernels ({@code dev.vecmlp.kernel}) and
- * the memory views ({@code dev.vecmlp.memory}). The command line needs picocli at run time; the
- * engine does not. The pictures ({@code dev.vecmlp.plot}: charts, weight images) take plain
- * arrays and use nothing else of vecmlp; nothing in the engine uses them, so training never
- * loads AWT unless asked for a picture.
+ * the memory views ({@code dev.vecmlp.memory}). It needs nothing beyond {@code java.base} and
+ * {@code jdk.incubator.vector}: the command line and its pictures are the module
+ * {@code dev.vecmlp.cli}. The JIT's counters in {@code java.management} and
+ * {@code jdk.management} sharpen {@link dev.vecmlp.nn.WarmUp}'s rule where they are present (on
+ * the class path they always are); without them it falls back to the rounds' own times.
  */
 module dev.vecmlp {
     requires jdk.incubator.vector;
-    requires java.desktop;
-    requires java.management;
-    requires jdk.management;
-    requires static info.picocli;
+    requires static java.management;
+    requires static jdk.management;
 
     exports dev.vecmlp.memory;
     exports dev.vecmlp.kernel;
     exports dev.vecmlp.nn;
     exports dev.vecmlp.data;
     exports dev.vecmlp.train;
-    exports dev.vecmlp.plot;
     exports dev.vecmlp.io;
     exports dev.vecmlp.check;
-
-    opens dev.vecmlp.cli to info.picocli;
 }

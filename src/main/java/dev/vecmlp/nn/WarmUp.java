@@ -2,7 +2,6 @@ package dev.vecmlp.nn;
 
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.util.Objects;
 
 /**
@@ -25,6 +24,14 @@ import java.util.Objects;
  * JVMs in turn, 3 each, JDK 25.0.3 on Zen 5). Where the JVM does not count a
  * thread's allocations, the rule is the total compilation time unchanged for
  * {@value #QUIET_MILLIS} ms.
+ *
+ * <p><b>Without the JIT's counters.</b> Both counters come from {@code java.management} and
+ * {@code jdk.management}, which the engine's module requires only statically: a service on the
+ * module path that leaves them out still warms up, by the rounds' own times. Its rounds have
+ * settled when the fastest of them has not improved by more than {@value #FASTER_PERCENT} % for
+ * {@value #QUIET_MILLIS} ms and at least {@value #CLEAN_ROUNDS} rounds have run (compiled code
+ * is tens of times faster than the code before it, so a compilation that still matters shows as
+ * a faster round).
  *
  * <pre>{@code
  * WarmUp.Watch watch = new WarmUp.Watch();
@@ -53,9 +60,12 @@ public final class WarmUp {
      * one suite run of three. 200 ms is longer than any single compilation of these methods.
      */
     public static final long CLEAN_QUIET_MILLIS = 200;
+    /** Without the JIT's counters: a round this much faster than the fastest before it is progress. */
+    public static final int FASTER_PERCENT = 10;
 
-    private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    /** The JIT's counters, or null where the management modules are not in the JVM. */
+    private static final Counters COUNTERS = ModuleLayer.boot().findModule("java.management").isPresent()
+            && ModuleLayer.boot().findModule("jdk.management").isPresent() ? Jmx.counters() : null;
 
     private WarmUp() {
     }
@@ -83,15 +93,51 @@ public final class WarmUp {
     }
 
     /**
+     * Runs {@code round} for at least {@code minMillis}, then until no compilation has ended in the
+     * JVM for {@code quietMillis} (a compilation counts when it ends), at most {@code limitMillis}:
+     * the rule for work that may allocate on every round, such as a benchmark's operation.
+     * Without the JIT's counters it runs {@code round} for {@code minMillis} and returns false.
+     *
+     * @return true if the JIT went quiet, false if the time limit came first or it cannot be told
+     */
+    public static boolean untilCompilerQuiet(Runnable round, long minMillis, long quietMillis, long limitMillis) {
+        Objects.requireNonNull(round, "round");
+        long start = System.nanoTime(), quietSince = start;
+        long compiled = compilationMillis();
+        while (true) {
+            round.run();
+            long now = System.nanoTime(), c = compilationMillis();
+            if (c != compiled) {
+                compiled = c;
+                quietSince = now;
+            }
+            if (now - start >= minMillis * 1_000_000L) {
+                if (compiled < 0) {
+                    return false;
+                }
+                if (now - quietSince >= quietMillis * 1_000_000L) {
+                    return true;
+                }
+            }
+            if (now - start >= limitMillis * 1_000_000L) {
+                return false;
+            }
+        }
+    }
+
+    /**
      * Watches the rounds of one thread: call {@link #begin} before each round and
      * {@link #settled} after it, on the thread that runs the rounds. Allocates nothing.
      */
     public static final class Watch {
         private final long quietNanos;
+        private final boolean counted;
         private int clean;
         private long before;
+        private long began;
         private long compiled = compilationMillis();
         private long quietSince = System.nanoTime();
+        private long fastest = Long.MAX_VALUE;
 
         /** A watch by the whole rule: clean rounds and {@value #CLEAN_QUIET_MILLIS} ms of quiet. */
         public Watch() {
@@ -105,21 +151,31 @@ public final class WarmUp {
          * allocate afterwards, not to one that only chooses how many threads to use.
          */
         public Watch(long quietMillis) {
+            this(quietMillis, COUNTERS != null);
+        }
+
+        /** With {@code counted} false, the rule without the JIT's counters (for its tests). */
+        Watch(long quietMillis, boolean counted) {
             if (quietMillis < 0) {
                 throw new IllegalArgumentException("quietMillis: expected 0 or more, found " + quietMillis);
             }
             this.quietNanos = quietMillis * 1_000_000L;
+            this.counted = counted;
         }
 
         /** Marks the start of a round. */
         public void begin() {
-            before = allocatedBytes();
+            before = counted ? allocatedBytes() : -1;
+            began = System.nanoTime();
         }
 
         /** Whether the JIT has settled, counting the round just ended. */
         public boolean settled() {
-            long after = allocatedBytes();
-            long now = System.nanoTime(), c = compilationMillis();
+            long now = System.nanoTime();
+            if (!counted) {
+                return settledByTime(now);
+            }
+            long after = allocatedBytes(), c = compilationMillis();
             if (c != compiled) {
                 compiled = c;
                 quietSince = now;
@@ -130,15 +186,56 @@ public final class WarmUp {
             }
             return now - quietSince >= QUIET_MILLIS * 1_000_000L;
         }
+
+        private boolean settledByTime(long now) {
+            long round = now - began;
+            if (round < fastest - fastest / 100 * FASTER_PERCENT) {
+                quietSince = now;
+            }
+            fastest = Math.min(fastest, round);
+            clean++;
+            return clean >= CLEAN_ROUNDS && now - quietSince >= QUIET_MILLIS * 1_000_000L;
+        }
     }
 
     /** Bytes this thread has allocated on the heap, or -1 where the JVM does not count them. */
     private static long allocatedBytes() {
-        return THREADS instanceof com.sun.management.ThreadMXBean t && t.isThreadAllocatedMemoryEnabled()
-                ? t.getCurrentThreadAllocatedBytes() : -1;
+        return COUNTERS != null ? COUNTERS.allocatedBytes() : -1;
     }
 
+    /** The JVM's total compilation time in ms, or -1 where it is not counted. */
     private static long compilationMillis() {
-        return JIT != null && JIT.isCompilationTimeMonitoringSupported() ? JIT.getTotalCompilationTime() : 0;
+        return COUNTERS != null ? COUNTERS.compilationMillis() : -1;
+    }
+
+    /** The two counters the rule reads. */
+    private interface Counters {
+        long allocatedBytes();
+
+        long compilationMillis();
+    }
+
+    /**
+     * The counters from the management modules. A class of its own, so that it loads (and the
+     * management classes with it) only when {@link #COUNTERS} has found the modules.
+     */
+    private static final class Jmx implements Counters {
+        private final CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        private final java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+
+        static Counters counters() {
+            return new Jmx();
+        }
+
+        @Override
+        public long allocatedBytes() {
+            return threads instanceof com.sun.management.ThreadMXBean t && t.isThreadAllocatedMemoryEnabled()
+                    ? t.getCurrentThreadAllocatedBytes() : -1;
+        }
+
+        @Override
+        public long compilationMillis() {
+            return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
+        }
     }
 }

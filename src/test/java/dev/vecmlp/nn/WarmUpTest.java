@@ -78,7 +78,56 @@ class WarmUpTest {
     }
 
     @Test
+    void withoutTheJitsCountersRoundsSettleWhenTheyStopGettingFaster() {
+        WarmUp.Watch watch = new WarmUp.Watch(WarmUp.CLEAN_QUIET_MILLIS, false);
+        long start = System.nanoTime();
+        int rounds = 0;
+        boolean settled = false;
+        while (!settled && System.nanoTime() - start < 10_000_000_000L) {
+            watch.begin();
+            spin(5);
+            settled = watch.settled();
+            rounds++;
+        }
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(settled, "rounds of the same length settle");
+        assertTrue(millis >= WarmUp.QUIET_MILLIS, "not before " + WarmUp.QUIET_MILLIS + " ms without a faster round: " + millis);
+        assertTrue(rounds >= WarmUp.CLEAN_ROUNDS, "rounds: " + rounds);
+        watch.begin();
+        sink = new long[64];   // allocation is not seen without the counters; time is
+        spin(5);
+        assertTrue(watch.settled(), "a round no faster keeps it settled");
+        watch.begin();
+        assertFalse(watch.settled(), "a round far faster than the fastest (as after a compilation) is progress");
+    }
+
+    @Test
+    void untilCompilerQuietRunsAtLeastTheMinimumAndEndsWhenTheJitIsQuiet() {
+        int[] rounds = {0};
+        long start = System.nanoTime();
+        assertTrue(WarmUp.untilCompilerQuiet(() -> {
+            rounds[0]++;
+            sink = new byte[256];   // this rule allows rounds that allocate
+        }, 50, 100, 10_000), "quiet within the limit");
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(millis >= 100, "at least the quiet time: " + millis + " ms");
+        assertTrue(rounds[0] > 1, "rounds: " + rounds[0]);
+        long limited = System.nanoTime();
+        assertFalse(WarmUp.untilCompilerQuiet(() -> spin(1), 0, 60_000, 120), "the limit ends it");
+        assertTrue((System.nanoTime() - limited) / 1_000_000 < 5_000);
+        assertThrows(NullPointerException.class, () -> WarmUp.untilCompilerQuiet(null, 0, 0, 10));
+    }
+
+    @Test
     void aNullRoundIsRejected() {
         assertThrows(NullPointerException.class, () -> WarmUp.untilSettled(null, 10));
+    }
+
+    /** Spins for {@code millis} ms without allocating (Thread.sleep allocates). */
+    private static void spin(long millis) {
+        long until = System.nanoTime() + millis * 1_000_000L;
+        while (System.nanoTime() < until) {
+            Thread.onSpinWait();
+        }
     }
 }

@@ -1,4 +1,4 @@
-package dev.vecmlp.kernel;
+package dev.vecmlp.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,0 +1,14 @@
+/**
+ * The vecmlp command line ({@code dev.vecmlp.cli}) and its pictures ({@code dev.vecmlp.plot}:
+ * charts and weight images, which take plain arrays). Everything that needs picocli or AWT lives
+ * here, so the engine module ({@code dev.vecmlp}) needs neither.
+ */
+module dev.vecmlp.cli {
+    requires dev.vecmlp;
+    requires info.picocli;
+    requires java.desktop;
+
+    exports dev.vecmlp.plot;
+
+    opens dev.vecmlp.cli to info.picocli;
+}
