@@ -1,6 +1,5 @@
 package dev.vecmlp.nn;
 
-import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 import java.util.SplittableRandom;
 
@@ -44,7 +43,6 @@ public final class Model implements AutoCloseable {
         this.spec = Objects.requireNonNull(spec, "spec");
         this.kernels = Objects.requireNonNull(kernels, "kernels");
         this.layout = new ParameterLayout(spec);
-        this.plan = new Plan(spec);
         this.parameters = Slab.allocate("parameters(" + spec + ")", layout.totalFloats());
         Slab g;
         try {
@@ -54,6 +52,7 @@ public final class Model implements AutoCloseable {
             throw e;
         }
         this.gradients = g;
+        this.plan = new Plan(spec, layout, kernels, parameters.segment(), gradients.segment());
     }
 
     /** Draws the weights (He or Glorot per layer) from a generator seeded with {@code seed}; biases 0. */
@@ -244,7 +243,7 @@ public final class Model implements AutoCloseable {
     public Workspace workspace(int maxBatch) {
         synchronized (lifecycle) {
             ensureOpen();
-            Workspace ws = new Workspace(spec, kernels, maxBatch, true, this);
+            Workspace ws = new Workspace(spec, kernels, maxBatch, true, () -> released(false));
             openWorkspaces++;
             return ws;
         }
@@ -325,7 +324,7 @@ public final class Model implements AutoCloseable {
      */
     public double forward(Workspace ws, int batch) {
         checkWorkspace(ws, batch);
-        return plan.forward(this, ws, batch);
+        return plan.forward(ws, batch);
     }
 
     /**
@@ -334,8 +333,8 @@ public final class Model implements AutoCloseable {
      */
     public double forwardBackward(Workspace ws, int batch) {
         checkWorkspace(ws, batch);
-        double loss = plan.forward(this, ws, batch);
-        plan.backward(this, ws, batch);
+        double loss = plan.forward(ws, batch);
+        plan.backward(ws, batch);
         return loss;
     }
 
@@ -346,7 +345,7 @@ public final class Model implements AutoCloseable {
      */
     public double lossSum(Workspace ws, int rows) {
         checkWorkspace(ws, rows);
-        return plan.forwardShard(this, ws, rows, rows);
+        return plan.forwardShard(ws, rows, rows);
     }
 
     /**
@@ -386,28 +385,15 @@ public final class Model implements AutoCloseable {
         if (batchTotal < rows) {
             throw new IllegalArgumentException("batchTotal: expected at least the shard's " + rows + " rows, found " + batchTotal);
         }
-        double sum = plan.forwardShard(this, ws, rows, batchTotal);
-        plan.backward(this, ws, rows, gradients.segment(), withPenalty ? spec.l2() : 0f);
+        double sum = plan.forwardShard(ws, rows, batchTotal);
+        plan.backward(ws, rows, gradients.segment(), withPenalty ? spec.l2() : 0f);
         return sum;
     }
 
     /** Σ‖W_l‖² over all weight matrices (not the biases). */
     public double sumOfSquaredWeights() {
-        MemorySegment p = parameterSegment();
-        double s = 0;
-        for (int l = 0; l < spec.depth(); l++) {
-            // The padding is zero, so the whole padded block gives the same sum in one flat loop.
-            s += kernels.sumOfSquares((long) spec.layer(l).outputs() * layout.weightStride(l), p, layout.weightOffset(l));
-        }
-        return s;
-    }
-
-    MemorySegment parameterSegment() {
-        return parameters.segment();
-    }
-
-    MemorySegment gradientSegment() {
-        return gradients.segment();
+        ensureOpen();
+        return plan.sumOfSquaredWeights();
     }
 
     void ensureOpen() {

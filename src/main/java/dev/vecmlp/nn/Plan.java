@@ -13,7 +13,9 @@ import dev.vecmlp.memory.Matrix;
  * The lecture's computation graph for one {@link Mlp}, fixed when the model is built: a list of
  * fused steps in topological order for the forward pass and in reverse order for the backward
  * pass. Each step is one kernel call (or two for the loss) over a {@link Workspace}; the plan holds
- * no memory of its own, so one plan serves every thread.
+ * no memory of its own, so one plan serves every thread. It is built from what it runs on (the
+ * layout, the kernels, the parameter and gradient segments), not from the model that owns
+ * them, so it needs nothing above it.
  *
  * <pre>
  * forward, l = 0..L-1:  Z_l = H_{l-1} W_lᵀ + b_l, H_l = φ_l(Z_l)       (H_{-1} = X)
@@ -53,11 +55,23 @@ public final class Plan {
     }
 
     private final Mlp spec;
+    private final ParameterLayout layout;
+    private final Kernels kernels;
+    private final MemorySegment parameters;
+    private final MemorySegment gradients;
     private final List<Step> forward;
     private final List<Step> backward;
 
-    Plan(Mlp spec) {
+    /**
+     * A plan for {@code spec} over parameters and gradients laid out by {@code layout}; the
+     * segments are the owner's slabs, so they stop working when it closes them.
+     */
+    Plan(Mlp spec, ParameterLayout layout, Kernels kernels, MemorySegment parameters, MemorySegment gradients) {
         this.spec = spec;
+        this.layout = layout;
+        this.kernels = kernels;
+        this.parameters = parameters;
+        this.gradients = gradients;
         List<Step> fwd = new ArrayList<>();
         for (int l = 0; l < spec.depth(); l++) {
             fwd.add(new Step(Kind.DENSE, l));
@@ -90,49 +104,49 @@ public final class Plan {
      *
      * @return the loss for a {@link Kind#LOSS} step, else 0
      */
-    public double execute(Step step, Model model, Workspace ws, int batch) {
+    public double execute(Step step, Workspace ws, int batch) {
         return switch (step.kind()) {
             case DENSE -> {
-                dense(model, ws, step.layer(), batch, model.kernels());
+                dense(ws, step.layer(), batch, kernels);
                 yield 0.0;
             }
-            case LOSS -> loss(model, ws, batch);
+            case LOSS -> loss(ws, batch);
             case WEIGHT_GRADIENT -> {
-                weightGradient(model, ws, step.layer(), batch, model.gradientSegment(), spec.l2());
+                weightGradient(ws, step.layer(), batch, gradients, spec.l2());
                 yield 0.0;
             }
             case BIAS_GRADIENT -> {
-                biasGradient(model, ws, step.layer(), batch, model.gradientSegment());
+                biasGradient(ws, step.layer(), batch, gradients);
                 yield 0.0;
             }
             case INPUT_GRADIENT -> {
-                inputGradient(model, ws, step.layer(), batch);
+                inputGradient(ws, step.layer(), batch);
                 yield 0.0;
             }
         };
     }
 
     /** All dense steps: the network's output for the batch, no loss. */
-    void predict(Model model, Workspace ws, int batch) {
-        predict(model, ws, batch, model.kernels());
+    void predict(Workspace ws, int batch) {
+        predict(ws, batch, kernels);
     }
 
-    /** All dense steps on {@code forward}: the model's kernels, or their twin (the same bits). */
-    void predict(Model model, Workspace ws, int batch, ForwardKernels forward) {
+    /** All dense steps on {@code forward}: the plan's kernels, or their twin (the same bits). */
+    void predict(Workspace ws, int batch, ForwardKernels forward) {
         for (int l = 0; l < spec.depth(); l++) {
-            dense(model, ws, l, batch, forward);
+            dense(ws, l, batch, forward);
         }
     }
 
     /** Dense steps and the loss (with the error signal at the last layer). */
-    double forward(Model model, Workspace ws, int batch) {
-        predict(model, ws, batch);
-        return loss(model, ws, batch);
+    double forward(Workspace ws, int batch) {
+        predict(ws, batch);
+        return loss(ws, batch);
     }
 
-    /** The backward steps, after {@link #forward}, into the model's gradients. */
-    void backward(Model model, Workspace ws, int batch) {
-        backward(model, ws, batch, model.gradientSegment(), spec.l2());
+    /** The backward steps, after {@link #forward}, into the owner's gradients. */
+    void backward(Workspace ws, int batch) {
+        backward(ws, batch, gradients, spec.l2());
     }
 
     /**
@@ -141,18 +155,18 @@ public final class Plan {
      *
      * @return the sum of the shard's row losses
      */
-    double forwardShard(Model model, Workspace ws, int rows, int batchTotal) {
-        predict(model, ws, rows);
-        return lossSum(model, ws, rows, 1f / batchTotal);
+    double forwardShard(Workspace ws, int rows, int batchTotal) {
+        predict(ws, rows);
+        return lossSum(ws, rows, 1f / batchTotal);
     }
 
     /** The backward steps into {@code gradients}, adding {@code lambda · W} to each weight gradient. */
-    void backward(Model model, Workspace ws, int batch, MemorySegment gradients, float lambda) {
+    void backward(Workspace ws, int batch, MemorySegment gradients, float lambda) {
         for (int l = spec.depth() - 1; l >= 0; l--) {
-            weightGradient(model, ws, l, batch, gradients, lambda);
-            biasGradient(model, ws, l, batch, gradients);
+            weightGradient(ws, l, batch, gradients, lambda);
+            biasGradient(ws, l, batch, gradients);
             if (l > 0) {
-                inputGradient(model, ws, l, batch);
+                inputGradient(ws, l, batch);
             }
         }
     }
@@ -161,11 +175,21 @@ public final class Plan {
         return l == 0 ? ws.inputView() : ws.h(l - 1);
     }
 
-    private void dense(Model model, Workspace ws, int l, int batch, ForwardKernels forward) {
+    /** Σ‖W_l‖² over all weight matrices (not the biases). */
+    double sumOfSquaredWeights() {
+        double s = 0;
+        for (int l = 0; l < spec.depth(); l++) {
+            // The padding is zero, so the whole padded block gives the same sum in one flat loop.
+            s += kernels.sumOfSquares((long) spec.layer(l).outputs() * layout.weightStride(l), parameters, layout.weightOffset(l));
+        }
+        return s;
+    }
+
+    private void dense(Workspace ws, int l, int batch, ForwardKernels forward) {
         Layer layer = spec.layer(l);
         Matrix x = layerInput(ws, l), z = ws.z(l), h = ws.h(l);
-        MemorySegment p = model.parameterSegment();
-        ParameterLayout pl = model.layout();
+        MemorySegment p = parameters;
+        ParameterLayout pl = layout;
         forward.matmulNT(batch, layer.outputs(), layer.inputs(),
                 x.segment(), x.offset(), x.stride(),
                 p, pl.weightOffset(l), pl.weightStride(l),
@@ -176,20 +200,20 @@ public final class Plan {
                 ws.scratchFloats() > 0 ? ws.segment() : null, ws.scratchOffset());
     }
 
-    private double loss(Model model, Workspace ws, int batch) {
-        double loss = lossSum(model, ws, batch, 1f / batch) / batch;
+    private double loss(Workspace ws, int batch) {
+        double loss = lossSum(ws, batch, 1f / batch) / batch;
         if (spec.l2() != 0f) {
-            loss += 0.5 * spec.l2() * model.sumOfSquaredWeights();
+            loss += 0.5 * spec.l2() * sumOfSquaredWeights();
         }
         return loss;
     }
 
     /** The sum of the row losses; leaves the error signal, scaled by {@code scale}, at the last layer. */
-    private double lossSum(Model model, Workspace ws, int batch, float scale) {
+    private double lossSum(Workspace ws, int batch, float scale) {
         int last = spec.depth() - 1;
         Layer layer = spec.layer(last);
         Matrix z = ws.z(last), h = ws.h(last), t = ws.targetView(), g = ws.g(last);
-        Kernels k = model.kernels();
+        Kernels k = kernels;
         double sum = switch (spec.loss()) {
             case SQUARED_ERROR -> k.squaredError(batch, layer.outputs(), h.segment(), h.offset(), h.stride(),
                     t.segment(), t.offset(), t.stride(), scale, g.segment(), g.offset(), g.stride());
@@ -204,37 +228,36 @@ public final class Plan {
         return sum;
     }
 
-    private void weightGradient(Model model, Workspace ws, int l, int batch, MemorySegment d, float lambda) {
+    private void weightGradient(Workspace ws, int l, int batch, MemorySegment d, float lambda) {
         Layer layer = spec.layer(l);
         Matrix x = layerInput(ws, l), g = ws.g(l);
-        MemorySegment p = model.parameterSegment();
-        ParameterLayout pl = model.layout();
+        MemorySegment p = parameters;
+        ParameterLayout pl = layout;
         long w = pl.weightOffset(l);
         int ldw = pl.weightStride(l);
         if (batch == 1) {
-            model.kernels().outer(layer.outputs(), layer.inputs(), g.segment(), g.offset(), x.segment(), x.offset(),
+            kernels.outer(layer.outputs(), layer.inputs(), g.segment(), g.offset(), x.segment(), x.offset(),
                     lambda, p, w, ldw, d, w, ldw);
         } else {
-            model.kernels().matmulTN(layer.outputs(), layer.inputs(), batch,
+            kernels.matmulTN(layer.outputs(), layer.inputs(), batch,
                     g.segment(), g.offset(), g.stride(),
                     x.segment(), x.offset(), x.stride(),
                     lambda, p, w, ldw, d, w, ldw);
         }
     }
 
-    private void biasGradient(Model model, Workspace ws, int l, int batch, MemorySegment d) {
+    private void biasGradient(Workspace ws, int l, int batch, MemorySegment d) {
         Matrix g = ws.g(l);
-        model.kernels().columnSums(batch, spec.layer(l).outputs(), g.segment(), g.offset(), g.stride(),
-                d, model.layout().biasOffset(l));
+        kernels.columnSums(batch, spec.layer(l).outputs(), g.segment(), g.offset(), g.stride(),
+                d, layout.biasOffset(l));
     }
 
-    private void inputGradient(Model model, Workspace ws, int l, int batch) {
+    private void inputGradient(Workspace ws, int l, int batch) {
         Layer layer = spec.layer(l);
         Matrix g = ws.g(l), gPrev = ws.g(l - 1), zPrev = ws.z(l - 1), hPrev = ws.h(l - 1);
-        ParameterLayout pl = model.layout();
-        model.kernels().matmulNN(batch, layer.inputs(), layer.outputs(),
+        kernels.matmulNN(batch, layer.inputs(), layer.outputs(),
                 g.segment(), g.offset(), g.stride(),
-                model.parameterSegment(), pl.weightOffset(l), pl.weightStride(l),
+                parameters, layout.weightOffset(l), layout.weightStride(l),
                 spec.layer(l - 1).activation().pointwise(),
                 zPrev.segment(), zPrev.offset(), zPrev.stride(),
                 hPrev.segment(), hPrev.offset(), hPrev.stride(),

@@ -390,7 +390,7 @@ public final class Predictor implements AutoCloseable {
                 return;
             }
         }
-        model.plan().predict(model, w, rows);
+        model.plan().predict(w, rows);
     }
 
     /**
@@ -551,7 +551,7 @@ public final class Predictor implements AutoCloseable {
         } else {
             locateNonFinite(batch);
         }
-        model.plan().predict(model, ws, batch, forward);
+        model.plan().predict(ws, batch, forward);
     }
 
     /**

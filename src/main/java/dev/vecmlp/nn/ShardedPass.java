@@ -246,7 +246,7 @@ public final class ShardedPass implements AutoCloseable {
 
     private void forwardShard(int s, int n) {
         int lo = start(batch, n, s);
-        shardLoss[s] = model.plan().forwardShard(model, ws[s], start(batch, n, s + 1) - lo, batch);
+        shardLoss[s] = model.plan().forwardShard(ws[s], start(batch, n, s + 1) - lo, batch);
     }
 
     private void forwardBackwardShard(int s, int n) {

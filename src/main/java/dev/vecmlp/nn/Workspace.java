@@ -13,8 +13,9 @@ import dev.vecmlp.memory.Slab;
  * Z̄, plus the targets, and the scratch the forward kernel asks for. All batch-major, rows padded
  * to 16 floats, in one slab.
  *
- * <p>A workspace belongs to one thread at a time. Many workspaces may share one {@link Model}.
- * The model that made it cannot be closed while it is open ({@link Model#close()}).
+ * <p>A workspace belongs to one thread at a time. Many workspaces may share one model, and the
+ * model that made it cannot be closed while it is open: the workspace tells it when it closes,
+ * through the callback it was made with, and knows nothing else of it.
  *
  * <pre>{@code
  * try (Workspace ws = model.workspace(64)) {
@@ -29,8 +30,8 @@ public final class Workspace implements AutoCloseable {
     private final int maxBatch;
     private final boolean training;
     private final Slab slab;
-    /** The model to tell when this closes, or null for a predictor's own workspace. */
-    private final Model owner;
+    /** What to tell the model that made it when this closes, or null for a predictor's own workspace. */
+    private final Runnable onClose;
     private final MemorySegment seg;
     private final Matrix input;
     private final Matrix[] z;
@@ -40,14 +41,14 @@ public final class Workspace implements AutoCloseable {
     private final long scratchOffset;
     private final long scratchFloats;
 
-    Workspace(Mlp spec, Kernels kernels, int maxBatch, boolean training, Model owner) {
+    Workspace(Mlp spec, Kernels kernels, int maxBatch, boolean training, Runnable onClose) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("workspace: expected a maximum batch >= 1, found " + maxBatch);
         }
         this.spec = spec;
         this.maxBatch = maxBatch;
         this.training = training;
-        this.owner = owner;
+        this.onClose = onClose;
         int depth = spec.depth();
         long floats = (long) maxBatch * Matrix.paddedStride(spec.inputs());
         for (Layer layer : spec.layers()) {
@@ -100,7 +101,7 @@ public final class Workspace implements AutoCloseable {
         return maxBatch;
     }
 
-    /** Whether it has room for error signals and targets (made by {@link Model#workspace}). */
+    /** Whether it has room for error signals and targets (made by the model's {@code workspace(maxBatch)}). */
     public boolean isTraining() {
         return training;
     }
@@ -270,8 +271,8 @@ public final class Workspace implements AutoCloseable {
             }
             slab.close();
         }
-        if (owner != null) {
-            owner.released(false);
+        if (onClose != null) {
+            onClose.run();
         }
     }
 }

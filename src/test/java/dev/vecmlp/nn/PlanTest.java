@@ -140,7 +140,7 @@ class PlanTest {
             Plan plan = model.plan();
             double loss = Double.NaN;
             for (Step step : plan.forwardSteps()) {
-                double r = plan.execute(step, model, ws, batch);
+                double r = plan.execute(step, ws, batch);
                 if (step.kind() == Kind.LOSS) {
                     loss = r;
                 } else {
@@ -148,7 +148,7 @@ class PlanTest {
                 }
             }
             for (Step step : plan.backwardSteps()) {
-                assertEquals(0.0, plan.execute(step, model, ws, batch), step + " returns 0");
+                assertEquals(0.0, plan.execute(step, ws, batch), step + " returns 0");
             }
 
             // The same kernels in the same order: bitwise the same results.

@@ -149,7 +149,7 @@ public class StepBench {
     @Benchmark
     public double run() {
         if (planStep != null) {
-            return model.plan().execute(planStep, model, ws, batch);
+            return model.plan().execute(planStep, ws, batch);
         }
         model.kernels().multiplyDerivative(f, batch, g.cols(), z.segment(), z.offset(), z.stride(),
                 h.segment(), h.offset(), h.stride(), g.segment(), g.offset(), g.stride());
