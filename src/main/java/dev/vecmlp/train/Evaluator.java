@@ -56,13 +56,13 @@ public final class Evaluator implements AutoCloseable {
     /** Loss and accuracy of the model on every row of {@code data}. */
     public Evaluation evaluate(Dataset data) {
         Objects.requireNonNull(data, "data");
-        Trainer.checkFits(model, data);
+        checkFits(model, data);
         if (data.size() == 0) {
             throw new IllegalArgumentException(data.name() + ": expected at least one row to evaluate, found none");
         }
         int chunks = (data.size() + CHUNK - 1) / CHUNK;
         this.data = data;
-        this.order = Trainer.identity(data.size());
+        this.order = identity(data.size());
         this.chunkLoss = new double[chunks];
         this.chunkCorrect = new int[chunks];
         try {
@@ -128,6 +128,27 @@ public final class Evaluator implements AutoCloseable {
         }
         if (ownsPool) {
             pool.close();
+        }
+    }
+
+    /** The rows 0 to n - 1 in order. */
+    static int[] identity(int n) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        return p;
+    }
+
+    /** Throws unless the model's inputs and outputs fit the data set. */
+    static void checkFits(Model model, Dataset data) {
+        if (data.features() != model.spec().inputs()) {
+            throw new IllegalArgumentException(data.name() + ": the network expects " + model.spec().inputs()
+                    + " input features per row, found " + data.features());
+        }
+        String why = data.targetMismatch(model.spec().outputs());
+        if (why != null) {
+            throw new IllegalArgumentException(why);
         }
     }
 }

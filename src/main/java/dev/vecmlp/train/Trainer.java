@@ -9,7 +9,6 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 
 import dev.vecmlp.data.Dataset;
-import dev.vecmlp.kernel.Kernels;
 import dev.vecmlp.memory.Slab;
 import dev.vecmlp.nn.Model;
 import dev.vecmlp.nn.ShardedPass;
@@ -69,7 +68,6 @@ public final class Trainer implements AutoCloseable {
     static final int WARM_MAX_STEPS = 2_000;
 
     private final Model model;
-    private final Kernels kernels;
     private final Optimizer optimizer;
     private final int batch;
     private final int epochs;
@@ -84,7 +82,8 @@ public final class Trainer implements AutoCloseable {
     /** The data-parallel forward, backward and gradient sum: the step the benchmarks time too. */
     private final ShardedPass pass;
     private final Workspace[] ws;
-    private final Slab[] state;
+    /** The optimizer's state and arithmetic, applied a range of the parameters per thread. */
+    private final Updater updater;
     private final Slab best;
     private final Evaluator evaluator;
     private final long[] rangeFrom;
@@ -127,7 +126,6 @@ public final class Trainer implements AutoCloseable {
 
     private Trainer(Builder b) {
         this.model = b.model;
-        this.kernels = model.kernels();
         this.optimizer = b.optimizer;
         this.batch = b.batch;
         this.epochs = b.epochs;
@@ -139,12 +137,12 @@ public final class Trainer implements AutoCloseable {
         this.sink = b.sink;
         int threads = Math.min(b.threads, shards);
         this.ws = new Workspace[shards];
-        this.state = new Slab[optimizer.stateSlabs()];
         this.shardCorrect = new int[shards];
         this.rangeFrom = new long[threads];
         this.rangeTo = new long[threads];
         WorkerPool p = null;
         ShardedPass sp = null;
+        Updater u = null;
         Slab keep = null;
         Evaluator ev = null;
         try {
@@ -153,17 +151,15 @@ public final class Trainer implements AutoCloseable {
             for (int s = 0; s < shards; s++) {
                 ws[s] = sp.shard(s);
             }
-            for (int i = 0; i < state.length; i++) {
-                state[i] = model.newParameterSlab("optimizer state " + i);
-            }
+            u = new Updater(model, optimizer);
             keep = patience > 0 ? model.newParameterSlab("best parameters") : null;
             ev = new Evaluator(model, p, false);
         } catch (RuntimeException | OutOfMemoryError e) {
-            closeAll(p, sp, keep, ev);
-            closeState();
+            closeAll(p, sp, u, keep, ev);
             throw e;
         }
         this.pool = p;
+        this.updater = u;
         this.pass = sp;
         this.warm = p.threads() == 1 || Boolean.getBoolean("vecmlp.noWarmUp");
         this.best = keep;
@@ -218,7 +214,7 @@ public final class Trainer implements AutoCloseable {
         this.bestEpoch = -1;
         this.bestLoss = Double.POSITIVE_INFINITY;
         this.sinceBest = 0;
-        return run(train, validation, identity(n), new SplittableRandom(seed));
+        return run(train, validation, Evaluator.identity(n), new SplittableRandom(seed));
     }
 
     /**
@@ -262,10 +258,7 @@ public final class Trainer implements AutoCloseable {
                     + " training rows, as the run was started on, found " + n);
         }
         model.setParameters(saved.parameters());
-        List<float[]> slabs = saved.optimizerState();
-        for (int i = 0; i < this.state.length; i++) {
-            model.fromArray(slabs.get(i), this.state[i]);
-        }
+        updater.stateFromArrays(saved.optimizerState());
         TrainingState.EarlyStopping e = saved.earlyStopping();
         if (e.bestParameters() != null) {
             model.fromArray(e.bestParameters(), best);
@@ -277,7 +270,7 @@ public final class Trainer implements AutoCloseable {
         this.bestEpoch = e.bestEpoch();
         this.bestLoss = e.bestLoss();
         this.sinceBest = e.epochsSinceBest();
-        int[] perm = identity(n);
+        int[] perm = Evaluator.identity(n);
         SplittableRandom rng = new SplittableRandom(seed);
         for (int epoch = 0; epoch < epochsDone; epoch++) {
             Dataset.shuffle(perm, rng);
@@ -298,10 +291,7 @@ public final class Trainer implements AutoCloseable {
                     + (trainRows == 0 ? " one that has not run fit" : " one inside epoch " + epochsDone
                     + " (a step threw, or trainBatch ran since)"));
         }
-        List<float[]> slabs = new ArrayList<>(state.length);
-        for (Slab s : state) {
-            slabs.add(model.toArray(s));
-        }
+        List<float[]> slabs = updater.stateToArrays();
         TrainingState.EarlyStopping e = bestEpoch < 0 && sinceBest == 0 ? TrainingState.EarlyStopping.NONE
                 : new TrainingState.EarlyStopping(bestEpoch, bestLoss, sinceBest, bestEpoch >= 0 ? model.toArray(best) : null);
         return new TrainingState(model.spec(), model.parametersToArray(), settings(), trainRows, epochsDone, stopped, step,
@@ -320,9 +310,9 @@ public final class Trainer implements AutoCloseable {
 
     private int checkData(Dataset train, Dataset validation) {
         Objects.requireNonNull(train, "train");
-        checkFits(model, train);
+        Evaluator.checkFits(model, train);
         if (validation != null) {
-            checkFits(model, validation);
+            Evaluator.checkFits(model, validation);
         }
         int n = train.size();
         if (n == 0) {
@@ -425,7 +415,7 @@ public final class Trainer implements AutoCloseable {
             throw new IllegalArgumentException("count: expected 1 to " + batch + " rows (the trainer's batch), found " + count);
         }
         Objects.checkFromIndexSize(from, count, order.length);
-        checkFits(model, data);
+        Evaluator.checkFits(model, data);
         this.data = data;
         this.order = order;
         this.atBoundary = false;
@@ -476,36 +466,14 @@ public final class Trainer implements AutoCloseable {
     }
 
     private void updateRange(int t, int parts) {
-        optimizer.apply(kernels, stepRate, step + 1, rangeFrom[t], rangeTo[t], model.parameters().segment(),
-                model.gradients().segment(), state.length > 0 ? state[0].segment() : null,
-                state.length > 1 ? state[1].segment() : null);
+        updater.apply(stepRate, step + 1, rangeFrom[t], rangeTo[t]);
     }
 
     private static void copy(Slab from, Slab to) {
         MemorySegment.copy(from.segment(), 0, to.segment(), 0, from.segment().byteSize());
     }
 
-    static int[] identity(int n) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        return p;
-    }
-
-    /** Throws unless the model's inputs and outputs fit the data set. */
-    static void checkFits(Model model, Dataset data) {
-        if (data.features() != model.spec().inputs()) {
-            throw new IllegalArgumentException(data.name() + ": the network expects " + model.spec().inputs()
-                    + " input features per row, found " + data.features());
-        }
-        String why = data.targetMismatch(model.spec().outputs());
-        if (why != null) {
-            throw new IllegalArgumentException(why);
-        }
-    }
-
-    private static void closeAll(WorkerPool p, ShardedPass sp, Slab keep, Evaluator ev) {
+    private static void closeAll(WorkerPool p, ShardedPass sp, Updater u, Slab keep, Evaluator ev) {
         if (ev != null) {
             ev.close();
         }
@@ -515,6 +483,9 @@ public final class Trainer implements AutoCloseable {
         if (p != null) {
             p.close();
         }
+        if (u != null) {
+            u.close();
+        }
         if (keep != null) {
             keep.close();
         }
@@ -523,17 +494,7 @@ public final class Trainer implements AutoCloseable {
     /** Frees the trainer's threads, workspaces, gradient shards and optimizer state; the model stays open. */
     @Override
     public void close() {
-        closeAll(pool, pass, best, evaluator);
-        closeState();
-    }
-
-    /** Frees the optimizer state made so far. */
-    private void closeState() {
-        for (Slab st : state) {
-            if (st != null) {
-                st.close();
-            }
-        }
+        closeAll(pool, pass, updater, best, evaluator);
     }
 
     /** Settings of a {@link Trainer}, with defaults: batch 64, 10 epochs, seed 0, 2 shards, threads = cores, constant rate, no early stopping. */

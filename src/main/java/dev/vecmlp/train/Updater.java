@@ -1,5 +1,7 @@
 package dev.vecmlp.train;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 import dev.vecmlp.memory.Slab;
@@ -8,9 +10,9 @@ import dev.vecmlp.nn.Model;
 /**
  * An optimizer's update applied to a model from a gradient computed elsewhere: by other
  * processes (Spark tasks, each with its share of a batch) and summed by the caller. It keeps the
- * optimizer's state (velocity, Adam's moments) and the update count; the arithmetic is the
- * {@link Trainer}'s own, so a gradient that is bit for bit a trainer's gives the trainer's
- * weights bit for bit.
+ * optimizer's state (velocity, Adam's moments) and the update count. A {@link Trainer} updates
+ * through one too, a range of the parameters per thread, so a gradient that is bit for bit a
+ * trainer's gives the trainer's weights bit for bit.
  *
  * <pre>{@code
  * try (Updater u = new Updater(model, Optimizer.adam(1e-3))) {
@@ -65,9 +67,34 @@ public final class Updater implements AutoCloseable {
         if (!model.kernels().allFinite(n, model.gradients().segment(), 0)) {
             throw Divergence.inGivenGradient(model, model.gradients(), steps);
         }
-        optimizer.apply(model.kernels(), rate, steps + 1, 0, n, model.parameters().segment(), model.gradients().segment(),
-                state.length > 0 ? state[0].segment() : null, state.length > 1 ? state[1].segment() : null);
+        apply(rate, steps + 1, 0, n);
         steps++;
+    }
+
+    /**
+     * Applies update number {@code update} at {@code rate} to the parameters {@code from} to
+     * {@code to} (exclusive) from the model's gradient, unchecked: a share of a step that the
+     * caller has checked, on the thread the share belongs to. Allocates nothing.
+     */
+    void apply(float rate, long update, long from, long to) {
+        optimizer.apply(model.kernels(), rate, update, from, to, model.parameters().segment(), model.gradients().segment(),
+                state.length > 0 ? state[0].segment() : null, state.length > 1 ? state[1].segment() : null);
+    }
+
+    /** The optimizer state as arrays, one per slab, in the order of {@link Model#parametersToArray()}. */
+    List<float[]> stateToArrays() {
+        List<float[]> arrays = new ArrayList<>(state.length);
+        for (Slab s : state) {
+            arrays.add(model.toArray(s));
+        }
+        return arrays;
+    }
+
+    /** Sets the optimizer state from arrays made by {@link #stateToArrays()}. */
+    void stateFromArrays(List<float[]> arrays) {
+        for (int i = 0; i < state.length; i++) {
+            model.fromArray(arrays.get(i), state[i]);
+        }
     }
 
     /** Frees the optimizer state; the model stays open. */

@@ -72,7 +72,7 @@ class TrainerTest {
     void shardGradientsAddUpToTheBatchGradient() {
         try (Dataset d = blobs(8, 2); Model m = NET.init(7); Workspace whole = m.workspace(8);
              Workspace a = m.workspace(5); Workspace b = m.workspace(5)) {
-            int[] order = Trainer.identity(8);
+            int[] order = Evaluator.identity(8);
             d.copyBatch(order, 0, 8, whole.inputs(), whole.targets());
             double loss = m.forwardBackward(whole, 8);
             float[] expected = m.gradientsToArray();
@@ -260,7 +260,7 @@ class TrainerTest {
             assertEquals(8, s.steps());
             assertEquals(64, s.rows());
             assertArrayEquals(m.parametersToArray(), s.parameters());
-            t.trainBatch(d, Trainer.identity(64), 0, 16);
+            t.trainBatch(d, Evaluator.identity(64), 0, 16);
             IllegalStateException after = assertThrows(IllegalStateException.class, t::state);
             assertTrue(after.getMessage().contains("trainBatch ran since"), after.getMessage());
         }
@@ -293,7 +293,7 @@ class TrainerTest {
         try (Dataset d = blobs(32, 9); Model m = NET.init(9)) {
             d.featureMatrix().set(5, 3, Float.NaN);
             float[] initial = m.parametersToArray();
-            int[] order = Trainer.identity(32);
+            int[] order = Evaluator.identity(32);
             try (Trainer t = Trainer.builder(m, Optimizer.sgd(0.1)).batch(32).epochs(1).threads(2).build()) {
                 TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> t.trainBatch(d, order, 0, 32));
                 assertEquals("input", e.tensor(), e.getMessage());
@@ -351,7 +351,7 @@ class TrainerTest {
             for (Optimizer o : List.of(Optimizer.sgd(0.01).momentum(0.9).nesterov(), Optimizer.adam(1e-4))) {
                 try (Dataset d = blobs(64, 11); Model m = NET.init(11);
                      Trainer t = Trainer.builder(m, o).batch(64).threads(nThreads).build()) {
-                    int[] order = Trainer.identity(64);
+                    int[] order = Evaluator.identity(64);
                     // A step of this small network is a few microseconds, so its kernels reach C2
                     // only after thousands of steps (until then the Vector API boxes): allow for a
                     // JIT queue still busy with the tests that ran before.
