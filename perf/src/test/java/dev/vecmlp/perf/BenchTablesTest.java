@@ -111,16 +111,6 @@ class BenchTablesTest {
     }
 
     @Test
-    void badFilesAreRejectedNamingWhere() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BenchRuns.parse("{}", "x.json"));
-        assertTrue(e.getMessage().contains("x.json: expected a JSON array of JMH results, found an object"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> BenchRuns.parse("[{\"benchmark\": 3}]", "x.json"));
-        assertTrue(e.getMessage().contains("x.json, result 0: expected a string 'benchmark', found the value 3.0"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> BenchRuns.parse("[1,", "x.json"));
-        assertTrue(e.getMessage().startsWith("x.json: JSON: expected a value at character 3"), e.getMessage());
-    }
-
-    @Test
     void theCommandLineIsCheckedBeforeAnythingRuns() {
         BenchReport.Options o = BenchReport.parse(new String[] {"--quick", "--peak", "114", "--cell", "B64x2:8"});
         assertTrue(o.quick());
