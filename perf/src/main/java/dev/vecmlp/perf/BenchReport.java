@@ -1,6 +1,7 @@
 package dev.vecmlp.perf;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,6 +11,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.results.format.ResultFormatType;
@@ -21,6 +23,12 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 import dev.vecmlp.plot.Charts;
 import dev.vecmlp.plot.LineChart;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code ./vecmlp bench}: runs {@link MlpBench} (forward and forwardBackward) over a grid of
@@ -33,14 +41,25 @@ import dev.vecmlp.plot.LineChart;
  * ./vecmlp bench                              # the full grid: see perf/README.md for its run time
  * ./vecmlp bench --from-json perf/results/bench.json --peak 114,225   # the report again, no runs
  * </pre>
+ *
+ * <p>A picocli command: a usage error (an unknown option, a value out of range) exits with 2, a
+ * failed run (a malformed JSON file, a file that cannot be written) with 1.
  */
-public final class BenchReport {
-    /** The B widths of the full grid. */
-    static final int[] WIDTHS = {64, 128, 256, 512, 1024};
-    /** The B depths (hidden layers) of the full grid. */
-    static final int[] DEPTHS = {1, 2, 3, 4, 5, 6};
-    /** The batches of the full grid. */
-    static final int[] BATCHES = {1, 8, 32, 128, 256};
+@Command(name = "bench", mixinStandardHelpOptions = true, version = "vecmlp bench 0.1.0", sortOptions = false,
+        usageHelpWidth = 100,
+        customSynopsis = {"./vecmlp bench [--quick] [--peak GFLOPS[,GFLOPS2]] [--out DIR] [--cell NET:BATCH]...",
+            "                      [--widths LIST] [--depths LIST] [--batches LIST] [--threads LIST]",
+            "                      [--from-json FILE] [--name NAME]"},
+        description = {"",
+            "Times forward and forward+backward passes with JMH over a grid of networks, batches and",
+            "thread counts, and writes DIR/NAME.md (the report), DIR/NAME.json (the raw JMH results),",
+            "DIR/NAME-ratio.png and .svg (measured and predicted backward/forward ratio against width).",
+            "",
+            "Without --quick, the full grid: A and B<w>x<d> for widths 64-1024, depths 1-6, batches",
+            "1, 8, 32, 128, 256, 1 and 2 threads; breakdowns of A:1, A:256, B64x4:32 (about 40 minutes;",
+            "perf/README.md).",
+            ""})
+public final class BenchReport implements Callable<Integer> {
     /**
      * JMH iterations: {@link JitWarmUp} first runs each benchmark until the JIT is quiet, then
      * JMH warms up for 3 iterations of 200 ms and measures 5 of 200 ms, one fork per benchmark
@@ -54,158 +73,161 @@ public final class BenchReport {
      * runs in 4.7 minutes at a load average of 5 to 7 on 2 cores (perf/README.md).
      */
     static final double SECONDS_PER_RUN = 7.9;
+    /** Largest batch of a grid or a breakdown cell. */
+    private static final int MAX_BATCH = 1 << 16;
 
-    private BenchReport() {
-    }
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--quick", description = "A at batches 1, 32, 256 and B64, B256, B1024 (depth 4) at batches 1 and"
+            + " 256 on 1 thread, A at batch 256 on 2 threads; the breakdown of A at batch 1")
+    boolean quick;
+
+    @Option(names = "--peak", paramLabel = "G[,G2]", split = ",", hideParamSyntax = true,
+            description = "The fp32 peak in GFLOP/s on 1 thread (and 2; default 2 x G) instead of measuring it with PeakBench")
+    double[] peak;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "${sys:vecmlp.home:-.}/perf/results",
+            description = "Where the files go (default perf/results)")
+    Path out;
+
+    @Option(names = "--cell", paramLabel = "NET:BATCH", description = "The per-step breakdown of this cell instead"
+            + " of the default (repeatable)")
+    List<String> cells;
+
+    @Option(names = "--widths", paramLabel = "LIST", split = ",", hideParamSyntax = true, defaultValue = "64,128,256,512,1024",
+            description = "The full grid's B widths instead of ${DEFAULT-VALUE} (e.g. 64,256,1024)")
+    int[] widths;
+
+    @Option(names = "--depths", paramLabel = "LIST", split = ",", hideParamSyntax = true, defaultValue = "1,2,3,4,5,6",
+            description = "Its B depths (hidden layers) instead of ${DEFAULT-VALUE}")
+    int[] depths;
+
+    @Option(names = "--batches", paramLabel = "LIST", split = ",", hideParamSyntax = true, defaultValue = "1,8,32,128,256",
+            description = "Its batches instead of ${DEFAULT-VALUE}")
+    int[] batches;
+
+    @Option(names = "--threads", paramLabel = "LIST", split = ",", hideParamSyntax = true, defaultValue = "1,2",
+            description = "Its thread counts instead of ${DEFAULT-VALUE}")
+    int[] threads;
+
+    @Option(names = "--from-json", paramLabel = "FILE", description = "No runs: the report again from a JSON file"
+            + " an earlier run wrote")
+    Path fromJson;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "The files' name (default bench-quick or bench;"
+            + " with --from-json, the JSON file's)")
+    String name;
 
     /** What the command line asked for. */
     record Options(boolean quick, double peak1, double peak2, Path out, List<String> cells, Path fromJson, String name,
                    int[] widths, int[] depths, int[] batches, int[] threads) {
     }
 
-    public static void main(String[] args) throws IOException, RunnerException {
-        Options o;
-        try {
-            o = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("vecmlp bench: " + e.getMessage());
-            System.err.println("Run ./vecmlp bench --help for the options.");
-            System.exit(2);
-            return;
-        }
-        if (o == null) {
-            System.out.print(usage());
-            return;
-        }
-        try {
-            run(o);
-        } catch (IllegalArgumentException e) {
-            System.err.println("vecmlp bench: " + e.getMessage());
-            System.exit(1);
-        }
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
     }
 
-    static String usage() {
-        return """
-                Usage: ./vecmlp bench [--quick] [--peak GFLOPS[,GFLOPS2]] [--out DIR] [--cell NET:BATCH]...
-                                      [--from-json FILE] [--name NAME]
-
-                Times forward and forward+backward passes with JMH over a grid of networks, batches and
-                thread counts, and writes DIR/NAME.md (the report), DIR/NAME.json (the raw JMH results),
-                DIR/NAME-ratio.png and .svg (measured and predicted backward/forward ratio against width).
-
-                  --quick            A at batches 1, 32, 256 and B64, B256, B1024 (depth 4) at batches 1 and
-                                     256 on 1 thread, A at batch 256 on 2 threads; the breakdown of A at batch 1
-                  (default)          the full grid: A and B<w>x<d> for widths 64-1024, depths 1-6, batches
-                                     1, 8, 32, 128, 256, 1 and 2 threads; breakdowns of A:1, A:256, B64x4:32
-                                     (about 40 minutes; perf/README.md)
-                  --peak G[,G2]      the fp32 peak in GFLOP/s on 1 thread (and 2; default 2 x G) instead of
-                                     measuring it with PeakBench
-                  --out DIR          where the files go (default perf/results)
-                  --cell NET:BATCH   the per-step breakdown of this cell instead of the default (repeatable)
-                  --widths LIST      the full grid's B widths instead of 64,128,256,512,1024 (e.g. 64,256,1024)
-                  --depths LIST      its B depths (hidden layers) instead of 1,2,3,4,5,6
-                  --batches LIST     its batches instead of 1,8,32,128,256
-                  --threads LIST     its thread counts instead of 1,2
-                  --from-json FILE   no runs: the report again from a JSON file an earlier run wrote
-                  --name NAME        the files' name (default bench-quick or bench; with --from-json, the
-                                     JSON file's)
-                """;
-    }
-
-    static Options parse(String[] args) {
-        boolean quick = false;
-        double p1 = Double.NaN, p2 = Double.NaN;
-        String home = System.getProperty("vecmlp.home", ".");
-        Path out = Path.of(home, "perf", "results");
-        List<String> cells = new ArrayList<>();
-        Path from = null;
-        String name = null;
-        int[] widths = WIDTHS, depths = DEPTHS, batches = BATCHES, threads = {1, 2};
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "-h", "--help" -> {
-                    return null;
-                }
-                case "--quick" -> quick = true;
-                case "--peak" -> {
-                    String v = value(args, ++i, a);
-                    String[] parts = v.split(",", -1);
-                    if (parts.length > 2) {
-                        throw new IllegalArgumentException("--peak: expected GFLOPS or GFLOPS,GFLOPS2, found '" + v + "'");
-                    }
-                    p1 = positive(parts[0], a);
-                    p2 = parts.length == 2 ? positive(parts[1], a) : 2 * p1;
-                }
-                case "--out" -> out = Path.of(value(args, ++i, a));
-                case "--cell" -> {
-                    String v = value(args, ++i, a);
-                    int colon = v.indexOf(':');
-                    if (colon < 1) {
-                        throw new IllegalArgumentException("--cell: expected NET:BATCH (e.g. A:32), found '" + v + "'");
-                    }
-                    Networks.byName(v.substring(0, colon));
-                    positive(v.substring(colon + 1), a);
-                    cells.add(v);
-                }
-                case "--widths" -> widths = list(value(args, ++i, a), a, 1, 1 << 14);
-                case "--depths" -> depths = list(value(args, ++i, a), a, 1, 64);
-                case "--batches" -> batches = list(value(args, ++i, a), a, 1, 1 << 16);
-                case "--threads" -> threads = list(value(args, ++i, a), a, 1, 2);
-                case "--from-json" -> from = Path.of(value(args, ++i, a));
-                case "--name" -> name = value(args, ++i, a);
-                default -> throw new IllegalArgumentException("expected an option (--quick, --peak, --out, --cell,"
-                        + " --widths, --depths, --batches, --threads, --from-json, --name, --help), found '" + a + "'");
+    /**
+     * The command with the report's handling of errors: a usage error is its message and a
+     * pointer to --help (exit code 2); a run that fails on bad input or a file is one line (exit
+     * code 1); anything else, a bug or a failed JMH run, its stack trace too.
+     */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new BenchReport());
+        cl.setParameterExceptionHandler((e, args) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println("vecmlp bench: " + e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+            err.println("Run ./vecmlp bench --help for the options.");
+            return e.getCommandLine().getCommandSpec().exitCodeOnInvalidInput();
+        });
+        cl.setExecutionExceptionHandler((e, c, parsed) -> {
+            PrintWriter err = c.getErr();
+            if (e instanceof IllegalArgumentException || e instanceof IOException) {
+                err.println("vecmlp bench: " + (e instanceof IllegalArgumentException ? e.getMessage() : e));
+            } else {
+                e.printStackTrace(err);
             }
+            return c.getCommandSpec().exitCodeOnExecutionException();
+        });
+        return cl;
+    }
+
+    @Override
+    public Integer call() throws IOException, RunnerException {
+        run(options());
+        return 0;
+    }
+
+    /**
+     * The options, checked: each value in its range, each cell a network and a batch, before
+     * anything runs.
+     *
+     * @throws ParameterException naming the option, what it expects and what it was given
+     */
+    Options options() {
+        double p1 = Double.NaN, p2 = Double.NaN;
+        if (peak != null) {
+            if (peak.length > 2) {
+                throw usage("--peak: expected GFLOPS or GFLOPS,GFLOPS2, found " + peak.length + " numbers");
+            }
+            for (double g : peak) {
+                if (!(g > 0 && Double.isFinite(g))) {
+                    throw usage("--peak: expected a positive number, found " + g);
+                }
+            }
+            p1 = peak[0];
+            p2 = peak.length == 2 ? peak[1] : 2 * p1;
         }
-        if (cells.isEmpty()) {
-            cells = quick ? List.of("A:1") : List.of("A:1", "A:256", "B64x4:32");
+        List<String> cellList = cells == null ? quick ? List.of("A:1") : List.of("A:1", "A:256", "B64x4:32") : cells;
+        for (String cell : cellList) {
+            checkCell(cell);
         }
-        if (name == null && from != null) {
+        inRange(widths, "--widths", 1, 1 << 14);
+        inRange(depths, "--depths", 1, 64);
+        inRange(batches, "--batches", 1, MAX_BATCH);
+        inRange(threads, "--threads", 1, 2);
+        if (fromJson != null && !Files.isRegularFile(fromJson)) {
+            throw usage("--from-json: expected a JSON file an earlier run wrote, found no file at " + fromJson);
+        }
+        String n = name;
+        if (n == null && fromJson != null) {
             // The report goes beside the results it is made from, under their name.
-            String n = from.getFileName().toString();
-            name = n.endsWith(".json") ? n.substring(0, n.length() - 5) : n;
+            String file = fromJson.getFileName().toString();
+            n = file.endsWith(".json") ? file.substring(0, file.length() - 5) : file;
         }
-        return new Options(quick, p1, p2, out, cells, from, name != null ? name : quick ? "bench-quick" : "bench",
+        return new Options(quick, p1, p2, out, cellList, fromJson, n != null ? n : quick ? "bench-quick" : "bench",
                 widths, depths, batches, threads);
     }
 
-    /** A comma-separated list of whole numbers from {@code min} to {@code max}. */
-    private static int[] list(String v, String option, int min, int max) {
-        String[] parts = v.split(",", -1);
-        int[] out = new int[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            try {
-                out[i] = Integer.parseInt(parts[i].trim());
-            } catch (NumberFormatException e) {
-                out[i] = min - 1;
-            }
-            if (out[i] < min || out[i] > max) {
-                throw new IllegalArgumentException(option + ": expected comma-separated whole numbers from " + min + " to "
-                        + max + ", found '" + parts[i].trim() + "' in '" + v + "'");
-            }
+    /** A cell is NET:BATCH: a network {@link Networks#byName} knows and a whole batch. */
+    private void checkCell(String cell) {
+        int colon = cell.indexOf(':');
+        if (colon < 1) {
+            throw usage("--cell: expected NET:BATCH (e.g. A:32), found '" + cell + "'");
         }
-        return out;
-    }
-
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + ": expected a value after it, found the end of the line");
-        }
-        return args[i];
-    }
-
-    private static double positive(String s, String option) {
         try {
-            double v = Double.parseDouble(s);
-            if (v > 0 && Double.isFinite(v)) {
-                return v;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
+            Networks.byName(cell.substring(0, colon));
+        } catch (IllegalArgumentException e) {
+            throw usage("--cell " + cell + ": " + e.getMessage());
         }
-        throw new IllegalArgumentException(option + ": expected a positive number, found '" + s + "'");
+        String batch = cell.substring(colon + 1);
+        if (!batch.matches("[0-9]{1,6}") || Integer.parseInt(batch) < 1 || Integer.parseInt(batch) > MAX_BATCH) {
+            throw usage("--cell " + cell + ": expected a batch from 1 to " + MAX_BATCH + ", found '" + batch + "'");
+        }
+    }
+
+    private void inRange(int[] values, String option, int min, int max) {
+        for (int v : values) {
+            if (v < min || v > max) {
+                throw usage(option + ": expected whole numbers from " + min + " to " + max + ", found " + v);
+            }
+        }
+    }
+
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
     }
 
     /** One JMH run: a benchmark over the product of its parameter values. */

@@ -5,6 +5,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+
 /**
  * The results of a JMH result file (JSON), one {@link Run} per benchmark and parameter set, as
  * the report needs them.
@@ -33,104 +39,111 @@ public final class BenchRuns {
         }
     }
 
+    /** Jackson's defaults: strict JSON, and nothing after the top-level value. */
+    private static final JsonMapper JSON = JsonMapper.shared();
+
     /**
      * Parses a JMH JSON result file.
      *
      * @throws IllegalArgumentException if it is not JSON, or not an array of JMH results
      */
     public static List<Run> parse(String json, String where) {
-        Object root;
-        try {
-            root = Json.parse(json);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
-        }
-        if (!(root instanceof List<?> list)) {
+        JsonNode root = read(json, where);
+        if (!root.isArray()) {
             throw new IllegalArgumentException(where + ": expected a JSON array of JMH results, found " + kind(root));
         }
         List<Run> runs = new ArrayList<>();
-        for (int i = 0; i < list.size(); i++) {
+        for (int i = 0; i < root.size(); i++) {
             String at = where + ", result " + i;
-            Map<?, ?> r = object(list.get(i), at);
+            JsonNode r = object(root.get(i), at);
             String benchmark = string(r, "benchmark", at);
             int dot = benchmark.lastIndexOf('.', benchmark.lastIndexOf('.') - 1);
             Map<String, String> params = new LinkedHashMap<>();
-            if (r.get("params") != null) {
-                for (Map.Entry<?, ?> e : object(r.get("params"), at + ", params").entrySet()) {
-                    params.put(String.valueOf(e.getKey()), String.valueOf(e.getValue()));
-                }
+            if (present(r.get("params"))) {
+                object(r.get("params"), at + ", params").forEachEntry((k, v) -> params.put(k, v.asString()));
             }
-            Map<?, ?> primary = object(r.get("primaryMetric"), at + ", primaryMetric");
+            String metric = at + ", primaryMetric";
+            JsonNode primary = object(r.get("primaryMetric"), metric);
             runs.add(new Run(benchmark.substring(dot + 1), params, (int) number(r, "threads", at),
-                    number(primary, "score", at + ", primaryMetric"), number(primary, "scoreError", at + ", primaryMetric"),
-                    string(primary, "scoreUnit", at + ", primaryMetric"), (int) number(r, "measurementIterations", at),
-                    string(r, "measurementTime", at), r.get("jdkVersion") == null ? "?" : String.valueOf(r.get("jdkVersion"))));
+                    number(primary, "score", metric), number(primary, "scoreError", metric),
+                    string(primary, "scoreUnit", metric), (int) number(r, "measurementIterations", at),
+                    string(r, "measurementTime", at), r.path("jdkVersion").asString("?")));
         }
         return runs;
     }
 
     /**
-     * Joins the JMH result files of several runs (each a JSON array) into one array, as text, so
-     * the file keeps JMH's own layout.
+     * Joins the JMH result files of several runs (each a JSON array) into one JSON array of all
+     * their results, as indented text: Jackson's layout rather than JMH's, the same values.
+     *
+     * @throws IllegalArgumentException if one is not JSON or not an array
      */
     public static String join(List<String> arrays) {
-        StringBuilder sb = new StringBuilder("[\n");
-        boolean first = true;
+        ArrayNode all = JSON.createArrayNode();
         for (String a : arrays) {
-            String body = a.strip();
-            if (!body.startsWith("[") || !body.endsWith("]")) {
-                throw new IllegalArgumentException("JMH results: expected a JSON array, found text starting '"
-                        + body.substring(0, Math.min(20, body.length())) + "'");
+            JsonNode part = read(a, "JMH results");
+            if (!part.isArray()) {
+                throw new IllegalArgumentException("JMH results: expected a JSON array, found " + kind(part));
             }
-            body = body.substring(1, body.length() - 1).strip();
-            if (body.isEmpty()) {
-                continue;
-            }
-            if (!first) {
-                sb.append(",\n");
-            }
-            sb.append("    ").append(body);
-            first = false;
+            all.addAll((ArrayNode) part);
         }
-        return sb.append("\n]\n").toString();
+        return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(all) + "\n";
     }
 
-    private static Map<?, ?> object(Object o, String at) {
-        if (o instanceof Map<?, ?> m) {
-            return m;
+    /** The JSON value of {@code text}, or an error naming {@code where}, the line and the column. */
+    private static JsonNode read(String text, String where) {
+        try {
+            return JSON.readTree(text);
+        } catch (JacksonException e) {
+            TokenStreamLocation l = e.getLocation();
+            // Jackson's own words, without its aside on where an unclosed array or object began.
+            String what = e.getOriginalMessage().replaceFirst(" \\(start marker at .*", "");
+            throw new IllegalArgumentException(where + ": not JSON" + (l == null || l.getLineNr() < 1 ? ""
+                    : " at line " + l.getLineNr() + ", column " + l.getColumnNr()) + ": " + what, e);
         }
-        throw new IllegalArgumentException(at + ": expected a JSON object, found " + kind(o));
     }
 
-    private static String string(Map<?, ?> m, String key, String at) {
-        Object v = m.get(key);
-        if (v instanceof String s) {
-            return s;
+    private static boolean present(JsonNode n) {
+        return n != null && !n.isMissingNode() && !n.isNull();
+    }
+
+    private static JsonNode object(JsonNode n, String at) {
+        if (n != null && n.isObject()) {
+            return n;
+        }
+        throw new IllegalArgumentException(at + ": expected a JSON object, found " + kind(n));
+    }
+
+    private static String string(JsonNode m, String key, String at) {
+        JsonNode v = m.get(key);
+        if (v != null && v.isString()) {
+            return v.stringValue();
         }
         throw new IllegalArgumentException(at + ": expected a string '" + key + "', found " + kind(v));
     }
 
-    private static double number(Map<?, ?> m, String key, String at) {
-        Object v = m.get(key);
-        if (v instanceof Double d) {
-            return d;
+    /** A number, or JMH's string {@code "NaN"} (its score error when there were too few iterations). */
+    private static double number(JsonNode m, String key, String at) {
+        JsonNode v = m.get(key);
+        if (v != null && v.isNumber()) {
+            return v.doubleValue();
         }
-        if ("NaN".equals(v)) {
+        if (v != null && v.isString() && "NaN".equals(v.stringValue())) {
             return Double.NaN;
         }
         throw new IllegalArgumentException(at + ": expected a number '" + key + "', found " + kind(v));
     }
 
-    private static String kind(Object o) {
-        if (o == null) {
+    private static String kind(JsonNode n) {
+        if (!present(n)) {
             return "nothing (or null)";
         }
-        if (o instanceof Map) {
+        if (n.isObject()) {
             return "an object";
         }
-        if (o instanceof List) {
+        if (n.isArray()) {
             return "an array";
         }
-        return o instanceof String s ? "the string \"" + s + "\"" : "the value " + o;
+        return n.isString() ? "the string \"" + n.stringValue() + "\"" : "the value " + n;
     }
 }

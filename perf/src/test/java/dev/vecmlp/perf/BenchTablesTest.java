@@ -1,16 +1,25 @@
 package dev.vecmlp.perf;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The report from a hand-made JMH result file: the arithmetic and the text, no JMH run. */
+import picocli.CommandLine;
+
+/** The report from a hand-made JMH result file (the arithmetic and the text) and the bench command line; no JMH run. */
 class BenchTablesTest {
     private static String result(String benchmark, int threads, String params, double score, String unit) {
         return String.format(Locale.ROOT, """
@@ -110,35 +119,121 @@ class BenchTablesTest {
         assertTrue(md.contains("| `derivative:1` | 1 × 512 | 8.00 | – | – | – | (13 % if added) |"), md);
     }
 
-    @Test
-    void badFilesAreRejectedNamingWhere() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BenchRuns.parse("{}", "x.json"));
-        assertTrue(e.getMessage().contains("x.json: expected a JSON array of JMH results, found an object"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> BenchRuns.parse("[{\"benchmark\": 3}]", "x.json"));
-        assertTrue(e.getMessage().contains("x.json, result 0: expected a string 'benchmark', found the value 3.0"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> BenchRuns.parse("[1,", "x.json"));
-        assertTrue(e.getMessage().startsWith("x.json: JSON: expected a value at character 3"), e.getMessage());
+    /** The options {@code args} give, through the picocli command as {@code ./vecmlp bench} parses them. */
+    private static BenchReport.Options options(String... args) {
+        BenchReport command = new BenchReport();
+        new CommandLine(command).parseArgs(args);
+        return command.options();
+    }
+
+    /** What {@code ./vecmlp bench args} printed and returned. */
+    private record Bench(int exit, String out, String err) {
+    }
+
+    private static Bench bench(String... args) {
+        CommandLine cl = BenchReport.commandLine();
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int exit = cl.execute(args);
+        return new Bench(exit, out.toString(), err.toString());
     }
 
     @Test
-    void theCommandLineIsCheckedBeforeAnythingRuns() {
-        BenchReport.Options o = BenchReport.parse(new String[] {"--quick", "--peak", "114", "--cell", "B64x2:8"});
+    void theCommandLineGivesTheOptionsAndTheirDefaults() {
+        BenchReport.Options o = options("--quick", "--peak", "114", "--cell", "B64x2:8");
         assertTrue(o.quick());
+        assertEquals(114, o.peak1(), 0.0);
         assertEquals(228, o.peak2(), 0.0);
         assertEquals(List.of("B64x2:8"), o.cells());
         assertEquals("bench-quick", o.name());
-        assertEquals(List.of("A:1", "A:256", "B64x4:32"), BenchReport.parse(new String[0]).cells());
-        assertEquals("old-run", BenchReport.parse(new String[] {"--from-json", "x/old-run.json"}).name(),
-                "a report made again keeps its results' name");
-        String[][] bad = {{"--peak"}, {"--peak", "-1"}, {"--peak", "1,2,3"}, {"--cell", "A"}, {"--cell", "Q:1"}, {"--fast"}};
-        for (String[] args : bad) {
-            assertThrows(IllegalArgumentException.class, () -> BenchReport.parse(args), String.join(" ", args));
-        }
+        assertEquals(List.of("B64x2:8", "A:32"), options("--cell", "B64x2:8", "--cell=A:32").cells(), "repeatable");
+        assertEquals(225, options("--peak", "114,225").peak2(), 0.0);
+
+        BenchReport.Options d = options();
+        assertEquals(List.of("A:1", "A:256", "B64x4:32"), d.cells());
+        assertEquals("bench", d.name());
+        assertTrue(Double.isNaN(d.peak1()) && Double.isNaN(d.peak2()), "no --peak: PeakBench measures it");
+        assertEquals(Path.of(System.getProperty("vecmlp.home", "."), "perf", "results"), d.out());
+        assertArrayEquals(new int[] {64, 128, 256, 512, 1024}, d.widths());
+        assertArrayEquals(new int[] {1, 2, 3, 4, 5, 6}, d.depths());
+        assertArrayEquals(new int[] {1, 8, 32, 128, 256}, d.batches());
+        assertArrayEquals(new int[] {1, 2}, d.threads());
+        assertEquals(List.of("A:1"), options("--quick").cells());
+
+        BenchReport.Options g = options("--widths", "64,1024", "--depths", "4", "--batches", "1,256", "--threads", "1",
+                "--out", "x", "--name", "mine");
+        assertArrayEquals(new int[] {64, 1024}, g.widths());
+        assertArrayEquals(new int[] {4}, g.depths());
+        assertArrayEquals(new int[] {1, 256}, g.batches());
+        assertArrayEquals(new int[] {1}, g.threads());
+        assertEquals(Path.of("x"), g.out());
+        assertEquals("mine", g.name());
+
         // The full grid: 31 networks x 5 batches x 2 thread counts x 2 benchmarks, one JMH run per cell.
-        List<BenchReport.Block> full = BenchReport.blocks(BenchReport.parse(new String[] {"--peak", "114"}));
+        List<BenchReport.Block> full = BenchReport.blocks(options("--peak", "114"));
         assertEquals(310 + 3, full.size(), "cells and step breakdowns");
         assertEquals(620, full.stream().filter(b -> b.include().contains("MlpBench")).mapToInt(BenchReport.Block::runs).sum());
-        assertEquals(2, BenchReport.blocks(BenchReport.parse(new String[] {"--quick"})).stream()
+        assertEquals(2, BenchReport.blocks(options("--quick")).stream()
                 .filter(b -> b.include().contains("PeakBench")).count(), "no --peak: the peak measured on 1 and 2 threads");
+    }
+
+    @Test
+    void aReportMadeAgainKeepsItsResultsNameAndExitsWithZero(@TempDir Path dir) throws IOException {
+        Path json = dir.resolve("old-run.json");
+        Files.writeString(json, BenchRuns.join(List.of("[" + mlp("A", 256, 1, 3000, 8000) + "]")));
+        assertEquals("old-run", options("--from-json", json.toString()).name());
+        Path out = dir.resolve("out");
+        Bench b = bench("--from-json", json.toString(), "--peak", "100,200", "--out", out.toString());
+        assertEquals(0, b.exit(), b.err());
+        assertTrue(Files.readString(out.resolve("old-run.md")).contains("--from-json old-run.json --peak 100,200"));
+    }
+
+    @Test
+    void badInputIsAUsageErrorBeforeAnythingRuns(@TempDir Path dir) throws IOException {
+        // Each case starts with --from-json of a file there is not, so that no check missed can start a JMH run.
+        String none = dir.resolve("none.json").toString();
+        String[][] cases = {
+            {"--peak", "Missing required parameter for option '--peak'"},
+            {"--peak -1", "--peak: expected a positive number, found -1.0"},
+            {"--peak 0", "--peak: expected a positive number, found 0.0"},
+            {"--peak x", "Invalid value for option '--peak'"},
+            {"--peak 1,2,3", "--peak: expected GFLOPS or GFLOPS,GFLOPS2, found 3 numbers"},
+            {"--cell A", "--cell: expected NET:BATCH (e.g. A:32), found 'A'"},
+            {"--cell :8", "--cell: expected NET:BATCH (e.g. A:32), found ':8'"},
+            {"--cell Q:1", "--cell Q:1: network: expected A, C, B<width> or B<width>x<depth>"},
+            {"--cell A:0", "--cell A:0: expected a batch from 1 to 65536, found '0'"},
+            {"--cell A:1.5", "--cell A:1.5: expected a batch from 1 to 65536, found '1.5'"},
+            {"--threads 1,3", "--threads: expected whole numbers from 1 to 2, found 3"},
+            {"--depths 0", "--depths: expected whole numbers from 1 to 64, found 0"},
+            {"--widths 64,x", "Invalid value for option '--widths' (LIST): 'x' is not an int"},
+            {"--fast", "Unknown option: '--fast'"},
+            {"", "--from-json: expected a JSON file an earlier run wrote, found no file at " + none},
+        };
+        for (String[] c : cases) {
+            List<String> args = new ArrayList<>(List.of("--from-json", none, "--out", dir.toString()));
+            args.addAll(c[0].isEmpty() ? List.of() : List.of(c[0].split(" ")));
+            Bench b = bench(args.toArray(new String[0]));
+            assertEquals(2, b.exit(), c[0] + ": " + b.err());
+            assertTrue(b.err().startsWith("vecmlp bench: " + c[1]), c[0] + ": " + b.err());
+            assertTrue(b.err().contains("Run ./vecmlp bench --help for the options."), b.err());
+        }
+        assertTrue(bench("--from-json", none, "--quik").err().contains("Possible solutions: --quick"), "a misspelt option");
+    }
+
+    @Test
+    void aFailedRunExitsWithOneAndTheHelpSaysWhatTheGridsAre(@TempDir Path dir) throws IOException {
+        Path json = Files.writeString(dir.resolve("bad.json"), "{}");
+        Bench b = bench("--from-json", json.toString(), "--peak", "100", "--out", dir.toString());
+        assertEquals(1, b.exit());
+        assertEquals("vecmlp bench: " + json + ": expected a JSON array of JMH results, found an object", b.err().strip());
+
+        Bench help = bench("--help", "--from-json", dir.resolve("none.json").toString());
+        assertEquals(0, help.exit());
+        for (String s : new String[] {"Usage: ./vecmlp bench [--quick]", "DIR/NAME.md (the report)", "about 40 minutes",
+            "--quick", "--peak=G[,G2]", "--out=DIR", "--cell=NET:BATCH", "--widths=LIST", "instead of 64,128,256,512,1024",
+            "--depths=LIST", "--batches=LIST", "--threads=LIST", "--from-json=FILE", "--name=NAME", "bench-quick or bench"}) {
+            assertTrue(help.out().contains(s), s + " in\n" + help.out());
+        }
     }
 }

@@ -1,0 +1,87 @@
+package dev.vecmlp.perf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+/** Reading JMH's result files and joining them: the values, and the errors for what is not one. */
+class BenchRunsTest {
+    private static final String ONE = """
+            [{"benchmark": "dev.vecmlp.perf.MlpBench.forward", "threads": 1, "jdkVersion": "25.0.3",
+              "measurementIterations": 5, "measurementTime": "200 ms",
+              "params": {"batch": "32", "net": "A"},
+              "primaryMetric": {"score": 1.5e3, "scoreError": "NaN", "scoreUnit": "us/op"}}]
+            """;
+
+    @Test
+    void aResultsFieldsAreRead() {
+        BenchRuns.Run r = BenchRuns.parse(ONE, "x.json").getFirst();
+        assertEquals("MlpBench.forward", r.benchmark());
+        assertEquals(Map.of("batch", "32", "net", "A"), r.params());
+        assertEquals(1, r.jmhThreads());
+        assertEquals(1500, r.score(), 0.0);
+        assertTrue(Double.isNaN(r.error()), "JMH writes the string \"NaN\" when it has too few iterations for an error");
+        assertEquals("us/op", r.unit());
+        assertEquals(5, r.iterations());
+        assertEquals("200 ms", r.iterationTime());
+        assertEquals("25.0.3", r.jdk());
+        assertEquals("?", BenchRuns.parse(ONE.replace("\"jdkVersion\": \"25.0.3\",", ""), "x.json").getFirst().jdk());
+    }
+
+    @Test
+    void joinedFilesAreOneArrayOfTheirResults() {
+        String joined = BenchRuns.join(List.of(ONE, " [] ", ONE.replace("forward", "forwardBackward")));
+        List<BenchRuns.Run> runs = BenchRuns.parse(joined, "joined");
+        assertEquals(List.of("MlpBench.forward", "MlpBench.forwardBackward"), runs.stream().map(BenchRuns.Run::benchmark).toList());
+        assertEquals(List.of(), BenchRuns.parse(BenchRuns.join(List.of()), "none"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BenchRuns.join(List.of(ONE, "{}")));
+        assertEquals("JMH results: expected a JSON array, found an object", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> BenchRuns.join(List.of("[1,")));
+        assertTrue(e.getMessage().startsWith("JMH results: not JSON at line 1, column 4"), e.getMessage());
+    }
+
+    @Test
+    void aSavedRunReadsTheSameAfterAJoin() throws IOException {
+        // Tests run in perf/; the quick grid's results, as JMH wrote them.
+        String saved = Files.readString(Path.of("results", "bench-quick.json"), StandardCharsets.UTF_8);
+        List<BenchRuns.Run> runs = BenchRuns.parse(saved, "bench-quick.json");
+        assertEquals(36, runs.size());
+        assertEquals(runs, BenchRuns.parse(BenchRuns.join(List.of(saved)), "joined"));
+    }
+
+    @Test
+    void badFilesAreRejectedNamingWhatWhereAndWhatWasFound() {
+        String[][] cases = {
+            {"{}", "x.json: expected a JSON array of JMH results, found an object"},
+            {"", "x.json: expected a JSON array of JMH results, found nothing (or null)"},
+            {"[{\"benchmark\": 3}]", "x.json, result 0: expected a string 'benchmark', found the value 3"},
+            {"[[]]", "x.json, result 0: expected a JSON object, found an array"},
+            {ONE.replace("{\"batch\": \"32\", \"net\": \"A\"}", "[\"32\"]"), "x.json, result 0, params: expected a JSON object, found an array"},
+            {ONE.replace("1.5e3", "\"fast\""), "x.json, result 0, primaryMetric: expected a number 'score', found the string \"fast\""},
+            {ONE.replace("\"threads\": 1,", ""), "x.json, result 0: expected a number 'threads', found nothing (or null)"},
+            {ONE.replace("\"primaryMetric\"", "\"primary\""), "x.json, result 0, primaryMetric: expected a JSON object, found nothing (or null)"},
+            // Not JSON: the line and column where it stops being JSON, and what Jackson expected there.
+            {"[1,", "x.json: not JSON at line 1, column 4: Unexpected end-of-input within/between Array entries"},
+            {"[1, 2", "x.json: not JSON at line 1, column 6: Unexpected end-of-input: expected close marker for Array"},
+            {"[\n{\"a\" 1}]", "x.json: not JSON at line 2, column 6: Unexpected character ('1' (code 49)): was expecting a colon"},
+            {"[1] x", "x.json: not JSON at line 1, column 5: Unrecognized token 'x'"},
+            {"{1: 2}", "x.json: not JSON at line 1, column 2: Unexpected character ('1' (code 49)): was expecting double-quote"},
+            {"[\"abc", "x.json: not JSON at line 1, column 6: Unexpected end-of-input: was expecting closing quote"},
+            {"[tru]", "x.json: not JSON at line 1, column 2: Unrecognized token 'tru'"},
+            {"[\"\\q\"]", "x.json: not JSON at line 1, column 4: Unrecognized character escape 'q'"},
+        };
+        for (String[] c : cases) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BenchRuns.parse(c[0], "x.json"), c[0]);
+            assertTrue(e.getMessage().startsWith(c[1]), c[0] + ": " + e.getMessage());
+        }
+    }
+}
