@@ -68,7 +68,7 @@ import dev.vecmlp.nn.Model;
  * gives the architecture. Every tensor must be there with its exact shape, no other tensor may
  * be, and every value must be finite; anything else is a {@link ModelFormatException} naming
  * the tensor and, where there is one, the byte offset. The one exception is a training
- * checkpoint ({@link CheckpointFile}): its model is stored as here, and its {@code optimizer.*}
+ * checkpoint ({@code train.CheckpointFile}): its model is stored as here, and its {@code optimizer.*}
  * and {@code best.*} tensors are passed over, so a checkpoint loads as the model it holds.
  */
 public final class ModelFile {
@@ -82,6 +82,15 @@ public final class ModelFile {
     private static final String KEY_LAYERS = PREFIX + "layers";
     /** The metadata key every vecmlp model file has: its layers. A header with it is a vecmlp model's. */
     public static final String LAYERS_KEY = KEY_LAYERS;
+    /**
+     * The metadata key that marks a training checkpoint ({@code train.CheckpointFile}): a model
+     * file plus the training state, whose model {@link #read} loads as from a model file.
+     */
+    public static final String CHECKPOINT_VERSION_KEY = "checkpoint.version";
+    /** The prefix of a checkpoint's optimizer-state tensors, which {@link #read} passes over. */
+    public static final String CHECKPOINT_OPTIMIZER_PREFIX = "optimizer.";
+    /** The prefix of a checkpoint's best-epoch parameter tensors, which {@link #read} passes over. */
+    public static final String CHECKPOINT_BEST_PREFIX = "best.";
     private static final String KEY_LOSS = PREFIX + "loss";
     private static final String KEY_L2 = PREFIX + "l2";
     private static final String KEY_SCALING = PREFIX + "scaling";
@@ -145,7 +154,7 @@ public final class ModelFile {
      * The metadata of a model of {@code spec} with input {@code scaling} (null for none):
      * {@code format} and the {@code vecmlp.*} keys, in the order {@link #write} puts them.
      */
-    static Map<String, String> metadata(Mlp spec, Scaling scaling) {
+    public static Map<String, String> metadata(Mlp spec, Scaling scaling) {
         Scaling s = scaling == null ? Scaling.none(spec.inputs()) : scaling;
         if (s.features() != spec.inputs()) {
             throw new IllegalArgumentException("scaling: expected one for " + spec.inputs()
@@ -169,7 +178,7 @@ public final class ModelFile {
     }
 
     /** Throws unless every entry of {@code extra} has a key and a value, and no key is {@code reserved}. */
-    static void checkExtra(Map<String, String> extra, Predicate<String> reserved, String reservedText) {
+    public static void checkExtra(Map<String, String> extra, Predicate<String> reserved, String reservedText) {
         for (Map.Entry<String, String> e : extra.entrySet()) {
             String key = Objects.requireNonNull(e.getKey(), "metadata key");
             Objects.requireNonNull(e.getValue(), () -> "metadata value of " + Json.describe(key));
@@ -184,7 +193,7 @@ public final class ModelFile {
      * Puts {@code values}, in {@link Model#parametersToArray()} order, into {@code tensors} as
      * {@code spec}'s weight and bias tensors, each name preceded by {@code prefix}.
      */
-    static void putTensors(Map<String, Tensor> tensors, String prefix, Mlp spec, float[] values) {
+    public static void putTensors(Map<String, Tensor> tensors, String prefix, Mlp spec, float[] values) {
         List<String> names = tensorNames(spec);
         int at = 0;
         for (int l = 0; l < spec.depth(); l++) {
@@ -392,16 +401,16 @@ public final class ModelFile {
 
     /**
      * The parameters in {@link Model#setParameters} order, each tensor checked against
-     * {@code spec}. A training checkpoint's own tensors ({@link CheckpointFile}) are passed over:
+     * {@code spec}. A training checkpoint's own tensors ({@code train.CheckpointFile}) are passed over:
      * the model in a checkpoint is stored as in a model file.
      */
     private static float[] parametersOf(TensorFile f, Mlp spec) throws ModelFormatException {
         List<String> names = tensorNames(spec);
         requireTensors(f, spec, "");
-        boolean checkpoint = f.metadata().containsKey(CheckpointFile.VERSION_KEY);
+        boolean checkpoint = f.metadata().containsKey(CHECKPOINT_VERSION_KEY);
         Set<String> expected = new HashSet<>(names);
         for (String name : f.tensors().keySet()) {
-            if (!expected.contains(name) && !(checkpoint && CheckpointFile.isTrainingTensor(name))) {
+            if (!expected.contains(name) && !(checkpoint && (name.startsWith(CHECKPOINT_OPTIMIZER_PREFIX) || name.startsWith(CHECKPOINT_BEST_PREFIX)))) {
                 throw f.tensorError(name, "expected only the tensors " + names + " of " + spec
                         + (checkpoint ? " and a checkpoint's training state" : "") + ", found this one too");
             }
@@ -410,7 +419,7 @@ public final class ModelFile {
     }
 
     /** Throws unless the file has every tensor of {@code spec}, each name preceded by {@code prefix}. */
-    static void requireTensors(TensorFile f, Mlp spec, String prefix) throws ModelFormatException {
+    public static void requireTensors(TensorFile f, Mlp spec, String prefix) throws ModelFormatException {
         List<String> names = tensorNames(spec);
         Map<String, Tensor> tensors = f.tensors();
         for (int i = 0; i < names.size(); i++) {
@@ -427,7 +436,7 @@ public final class ModelFile {
      * The values of {@code spec}'s tensors named with {@code prefix}, in {@link Model#setParameters}
      * order, each shape checked; {@link #requireTensors} must have passed.
      */
-    static float[] tensorsOf(TensorFile f, Mlp spec, String prefix) throws ModelFormatException {
+    public static float[] tensorsOf(TensorFile f, Mlp spec, String prefix) throws ModelFormatException {
         List<String> names = new ArrayList<>();
         for (String name : tensorNames(spec)) {
             names.add(prefix + name);
@@ -487,14 +496,29 @@ public final class ModelFile {
         return Integer.parseInt(s);
     }
 
-    /** A JSON number that is a finite float32 ({@link Float#parseFloat} alone takes "NaN", hex and suffixes). */
-    static float floatValue(TensorFile f, String key, String s) throws ModelFormatException {
+    /**
+     * A JSON number that is a finite float32, the value {@code s} of metadata entry {@code key}
+     * ({@link Float#parseFloat} alone takes "NaN", hex and suffixes).
+     */
+    public static float floatValue(TensorFile f, String key, String s) throws ModelFormatException {
         if (!Json.isNumber(s)) {
             throw f.metadataError(key, "expected a decimal number, found " + Json.describe(s));
         }
         float v = Float.parseFloat(s);
         if (Float.isInfinite(v)) {
             throw f.metadataError(key, "expected a number within the float32 range, found " + Json.describe(s));
+        }
+        return v;
+    }
+
+    /** A JSON number that is a finite double, the value {@code s} of metadata entry {@code key}. */
+    public static double doubleValue(TensorFile f, String key, String s) throws ModelFormatException {
+        if (!Json.isNumber(s)) {
+            throw f.metadataError(key, "expected a decimal number, found " + Json.describe(s));
+        }
+        double v = Double.parseDouble(s);
+        if (!Double.isFinite(v)) {
+            throw f.metadataError(key, "expected a number within the double range, found " + Json.describe(s));
         }
         return v;
     }
@@ -532,7 +556,8 @@ public final class ModelFile {
         return j.toString();
     }
 
-    static boolean isReserved(String key) {
+    /** Whether a metadata key is the model file's own: {@code format} or {@code vecmlp.*}. */
+    public static boolean isReserved(String key) {
         return key.equals(FORMAT) || key.startsWith(PREFIX);
     }
 

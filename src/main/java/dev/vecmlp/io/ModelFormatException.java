@@ -67,4 +67,12 @@ public final class ModelFormatException extends IOException {
         }
         return sb.append(": ").append(message).toString();
     }
+
+    /**
+     * {@code value}, found in a file, quoted for a message: control characters escaped and cut to
+     * a readable length (a hostile value may be megabytes long).
+     */
+    public static String quote(String value) {
+        return Json.describe(value);
+    }
 }

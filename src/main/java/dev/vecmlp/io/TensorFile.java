@@ -116,12 +116,12 @@ public final class TensorFile {
     }
 
     /** A problem with tensor {@code name}, placed at its entry in the header. */
-    ModelFormatException tensorError(String name, String message) {
+    public ModelFormatException tensorError(String name, String message) {
         return new ModelFormatException(path, name, entryOffsets.getOrDefault(name, -1L), message);
     }
 
     /** A problem with metadata entry {@code key}, placed at its value in the header. */
-    ModelFormatException metadataError(String key, String message) {
+    public ModelFormatException metadataError(String key, String message) {
         return new ModelFormatException(path, null, metadataOffsets.getOrDefault(key, -1L),
                 "metadata " + Json.describe(key) + ": " + message);
     }
@@ -130,7 +130,7 @@ public final class TensorFile {
      * The value of metadata entry {@code key}, which the file's format (described by
      * {@code format}, e.g. "vecmlp version 1") requires.
      */
-    String requiredMetadata(String key, String format) throws ModelFormatException {
+    public String requiredMetadata(String key, String format) throws ModelFormatException {
         String v = metadata.get(key);
         if (v == null) {
             throw error("metadata: expected a key " + key + " (" + format + "), found none");
@@ -139,7 +139,7 @@ public final class TensorFile {
     }
 
     /** A problem with the file as a whole. */
-    ModelFormatException error(String message) {
+    public ModelFormatException error(String message) {
         return new ModelFormatException(path, null, -1, message);
     }
 }

@@ -13,7 +13,7 @@ import dev.vecmlp.nn.Model;
  * same bits as a run that never stopped: the architecture and parameters, the settings that fix
  * the arithmetic, the epochs completed, the step count (Adam's {@code t}), the optimizer's state
  * slabs, and the early-stopping bookkeeping. {@link Trainer#state()} takes one,
- * {@link Trainer#resume} continues from one, and {@code dev.vecmlp.io.CheckpointFile} stores one.
+ * {@link Trainer#resume} continues from one, and {@link CheckpointFile} stores one.
  *
  * <pre>{@code
  * TrainingState state = trainer.state();                 // after fit, or in a checkpoint sink

@@ -32,6 +32,7 @@ import dev.vecmlp.nn.Activation;
 import dev.vecmlp.nn.Loss;
 import dev.vecmlp.nn.Mlp;
 import dev.vecmlp.nn.Model;
+import dev.vecmlp.train.CheckpointFile;
 import dev.vecmlp.train.Optimizer;
 import dev.vecmlp.train.Schedule;
 import dev.vecmlp.train.Trainer;

@@ -12,7 +12,6 @@ import java.util.concurrent.Callable;
 
 import dev.vecmlp.data.Dataset;
 import dev.vecmlp.data.Scaling;
-import dev.vecmlp.io.CheckpointFile;
 import dev.vecmlp.io.ModelFile;
 import dev.vecmlp.nn.Activation;
 import dev.vecmlp.nn.Loss;
@@ -22,6 +21,7 @@ import dev.vecmlp.nn.NetworkText;
 import dev.vecmlp.plot.Charts;
 import dev.vecmlp.plot.LineChart;
 import dev.vecmlp.plot.Style;
+import dev.vecmlp.train.CheckpointFile;
 import dev.vecmlp.train.EpochStats;
 import dev.vecmlp.train.Evaluation;
 import dev.vecmlp.train.Optimizer;

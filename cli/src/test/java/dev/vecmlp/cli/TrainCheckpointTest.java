@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.vecmlp.cli.CommandLineTest.Run;
-import dev.vecmlp.io.CheckpointFile;
+import dev.vecmlp.train.CheckpointFile;
 import dev.vecmlp.train.TrainingState;
 import picocli.CommandLine;
 

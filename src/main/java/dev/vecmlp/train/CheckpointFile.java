@@ -1,4 +1,4 @@
-package dev.vecmlp.io;
+package dev.vecmlp.train;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -14,14 +14,16 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 import dev.vecmlp.data.Scaling;
+import dev.vecmlp.io.ModelFile;
+import dev.vecmlp.io.ModelFormatException;
+import dev.vecmlp.io.Safetensors;
+import dev.vecmlp.io.Tensor;
+import dev.vecmlp.io.TensorFile;
 import dev.vecmlp.nn.Mlp;
-import dev.vecmlp.train.Optimizer;
-import dev.vecmlp.train.Schedule;
-import dev.vecmlp.train.TrainingState;
 
 /**
  * A training checkpoint in one safetensors file: a {@link TrainingState} with the input scaling,
- * from which {@link dev.vecmlp.train.Trainer#resume} continues to the same bits as a run that
+ * from which {@link Trainer#resume} continues to the same bits as a run that
  * never stopped.
  *
  * <pre>{@code
@@ -63,14 +65,14 @@ import dev.vecmlp.train.TrainingState;
  * {@code checkpoint.*} key must be one this version writes, in range, and consistent with the
  * others; anything else is a {@link ModelFormatException} naming the tensor or key and, where
  * there is one, the byte offset. Whether the state fits the trainer that resumes it (the same
- * settings and row count) is {@link dev.vecmlp.train.Trainer#resume}'s check.
+ * settings and row count) is {@link Trainer#resume}'s check.
  */
 public final class CheckpointFile {
     /** The version of this metadata layout. */
     public static final String VERSION = "1";
 
     private static final String PREFIX = "checkpoint.";
-    static final String VERSION_KEY = PREFIX + "version";
+    private static final String VERSION_KEY = ModelFile.CHECKPOINT_VERSION_KEY;
     private static final String EPOCH = PREFIX + "epoch";
     private static final String EPOCHS = PREFIX + "epochs";
     private static final String STOPPED = PREFIX + "stopped";
@@ -96,8 +98,8 @@ public final class CheckpointFile {
             SCHEDULE, OPTIMIZER, LR, WEIGHT_DECAY, MOMENTUM, NESTEROV, BETA1, BETA2, EPS, PATIENCE, BEST_EPOCH, BEST_LOSS,
             SINCE_BEST);
 
-    private static final String OPTIMIZER_TENSORS = "optimizer.";
-    private static final String BEST_TENSORS = "best.";
+    private static final String OPTIMIZER_TENSORS = ModelFile.CHECKPOINT_OPTIMIZER_PREFIX;
+    private static final String BEST_TENSORS = ModelFile.CHECKPOINT_BEST_PREFIX;
 
     /** An integer in digits, optionally negative, without leading zeros or a negative zero. */
     private static final Pattern INTEGER = Pattern.compile("0|-?[1-9][0-9]*");
@@ -204,7 +206,7 @@ public final class CheckpointFile {
                     + (m.containsKey(ModelFile.LAYERS_KEY) ? "; this is a model file, which holds no training state" : ""));
         }
         if (!version.equals(VERSION)) {
-            throw f.metadataError(VERSION_KEY, "expected \"" + VERSION + "\", found " + Json.describe(version));
+            throw f.metadataError(VERSION_KEY, "expected \"" + VERSION + "\", found " + ModelFormatException.quote(version));
         }
         for (String key : m.keySet()) {
             if (key.startsWith(PREFIX) && !KEYS.contains(key)) {
@@ -212,8 +214,8 @@ public final class CheckpointFile {
                         + "), found an unknown one");
             }
         }
-        Mlp spec = ModelFile.specOf(f);
-        Scaling scaling = ModelFile.scalingOf(f, spec.inputs());
+        Mlp spec = ModelFile.architecture(f);
+        Scaling scaling = ModelFile.scaling(f, spec.inputs());
 
         TrainingState.Settings settings = settingsOf(f);
         int epochsDone = (int) integer(f, EPOCH, 0, settings.epochs());
@@ -284,11 +286,6 @@ public final class CheckpointFile {
         return new Contents(state, scaling, extra);
     }
 
-    /** Whether a tensor name is one of a checkpoint's own: the optimizer state or the best epoch's parameters. */
-    static boolean isTrainingTensor(String name) {
-        return name.startsWith(OPTIMIZER_TENSORS) || name.startsWith(BEST_TENSORS);
-    }
-
     private static boolean isReserved(String key) {
         return ModelFile.isReserved(key) || key.startsWith(PREFIX);
     }
@@ -324,7 +321,7 @@ public final class CheckpointFile {
                 Optimizer betas = setting(f, beta1 >= 0 && beta1 < 1 ? BETA2 : BETA1, () -> plain.betas(beta1, beta2));
                 o = setting(f, EPS, () -> betas.epsilon(eps));
             }
-            default -> throw f.metadataError(OPTIMIZER, "expected sgd or adam, found " + Json.describe(kind));
+            default -> throw f.metadataError(OPTIMIZER, "expected sgd or adam, found " + ModelFormatException.quote(kind));
         }
         float decay = floatValue(f, WEIGHT_DECAY);
         Optimizer undecayed = o;
@@ -343,8 +340,8 @@ public final class CheckpointFile {
         }
         // The written form only: parse also takes spaces, capitals and a cosine without its floor.
         if (!schedule.toString().equals(scheduleText)) {
-            throw f.metadataError(SCHEDULE, "expected the written form " + Json.describe(schedule.toString()) + ", found "
-                    + Json.describe(scheduleText));
+            throw f.metadataError(SCHEDULE, "expected the written form " + ModelFormatException.quote(schedule.toString()) + ", found "
+                    + ModelFormatException.quote(scheduleText));
         }
         int patience = (int) integer(f, PATIENCE, 0, Integer.MAX_VALUE);
         return new TrainingState.Settings(optimizer, batch, epochs, seed, shards, schedule, patience);
@@ -373,7 +370,7 @@ public final class CheckpointFile {
     private static long integer(TensorFile f, String key, long min, long max) throws ModelFormatException {
         String s = required(f, key);
         if (!INTEGER.matcher(s).matches()) {
-            throw f.metadataError(key, "expected an integer in digits, found " + Json.describe(s));
+            throw f.metadataError(key, "expected an integer in digits, found " + ModelFormatException.quote(s));
         }
         String range = "expected an integer from " + min + " to " + max + ", found " + s;
         long v;
@@ -393,7 +390,7 @@ public final class CheckpointFile {
         return switch (s) {
             case "true" -> true;
             case "false" -> false;
-            default -> throw f.metadataError(key, "expected true or false, found " + Json.describe(s));
+            default -> throw f.metadataError(key, "expected true or false, found " + ModelFormatException.quote(s));
         };
     }
 
@@ -401,16 +398,7 @@ public final class CheckpointFile {
         return ModelFile.floatValue(f, key, required(f, key));
     }
 
-    /** A decimal number that is a finite double. */
     private static double doubleValue(TensorFile f, String key) throws ModelFormatException {
-        String s = required(f, key);
-        if (!Json.isNumber(s)) {
-            throw f.metadataError(key, "expected a decimal number, found " + Json.describe(s));
-        }
-        double v = Double.parseDouble(s);
-        if (!Double.isFinite(v)) {
-            throw f.metadataError(key, "expected a number within the double range, found " + Json.describe(s));
-        }
-        return v;
+        return ModelFile.doubleValue(f, key, required(f, key));
     }
 }
