@@ -1,7 +1,13 @@
 package dev.vecmlp.io;
 
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.StringJoiner;
 import java.util.regex.Pattern;
 
 /**
@@ -18,6 +24,9 @@ final class Json {
 
     /** Strings quoted in messages are cut here: a hostile name may be megabytes long. */
     private static final int DESCRIBE_LIMIT = 64;
+
+    /** Chars decoded at a time while the reader checks that its bytes are UTF-8. */
+    private static final int UTF8_CHUNK = 1024;
 
     private Json() {
     }
@@ -117,49 +126,48 @@ final class Json {
         /**
          * Checks that all the bytes are UTF-8 (no overlong forms, surrogates or code points past
          * U+10FFFF), so that strings can be decoded without a replacement character slipping in.
+         * The JDK's decoder judges, reporting rather than replacing; the error names the
+         * malformed bytes and the position of the first.
          */
         void requireUtf8() throws ModelFormatException {
-            int i = pos;
-            while (i < end) {
-                int c = b[i] & 0xFF;
-                int need;
-                int lo = 0x80, hi = 0xBF;
-                if (c < 0x80) {
-                    i++;
-                    continue;
-                } else if (c >= 0xC2 && c <= 0xDF) {
-                    need = 1;
-                } else if (c >= 0xE0 && c <= 0xEF) {
-                    need = 2;
-                    if (c == 0xE0) {
-                        lo = 0xA0;
-                    } else if (c == 0xED) {
-                        hi = 0x9F;
-                    }
-                } else if (c >= 0xF0 && c <= 0xF4) {
-                    need = 3;
-                    if (c == 0xF0) {
-                        lo = 0x90;
-                    } else if (c == 0xF4) {
-                        hi = 0x8F;
-                    }
-                } else {
-                    throw failure.at(base + i, textName + ": expected UTF-8, found byte 0x" + hex(c)
-                            + ", which no UTF-8 sequence starts with");
+            CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT);
+            // Positions in the buffer are indices in b: wrap, unlike slice, keeps them.
+            ByteBuffer in = ByteBuffer.wrap(b, pos, end - pos);
+            // The decoded text is not kept (strings are decoded where they are read), so a small
+            // buffer is emptied and refilled.
+            CharBuffer out = CharBuffer.allocate(UTF8_CHUNK);
+            while (true) {
+                CoderResult result = decoder.decode(in, out.clear(), false);
+                if (result.isError()) {
+                    int at = in.position();
+                    int n = result.length();
+                    throw failure.at(base + at, textName + ": expected valid UTF-8, found "
+                            + (result.isMalformed() ? "malformed" : "unmappable") + (n == 1 ? " byte " : " bytes ")
+                            + hexBytes(at, n) + (at + n < end ? " (followed by 0x" + hex(b[at + n] & 0xFF) + ")"
+                            : " (at the end of " + textName + ")"));
                 }
-                for (int k = 1; k <= need; k++) {
-                    int at = i + k;
-                    int d = at < end ? b[at] & 0xFF : -1;
-                    if (d < lo || d > hi) {
-                        throw failure.at(base + at, textName + ": expected UTF-8, found "
-                                + (d < 0 ? "the end of " + textName : "byte 0x" + hex(d)) + " inside the sequence starting 0x"
-                                + hex(c) + " at byte " + (base + i));
+                if (result.isUnderflow()) {
+                    if (in.hasRemaining()) {
+                        // Told that more input may follow, the decoder waits for the rest of a sequence.
+                        int at = in.position();
+                        throw failure.at(base + at, textName + ": expected valid UTF-8, found the incomplete sequence "
+                                + hexBytes(at, end - at) + " cut off by the end of " + textName);
                     }
-                    lo = 0x80;
-                    hi = 0xBF;
+                    return;
                 }
-                i += need + 1;
+                // Overflow: the chunk is full, and more of the input is still to be checked.
             }
+        }
+
+        /** {@code n} bytes from {@code at}, as "0xE2 0x82". */
+        private String hexBytes(int at, int n) {
+            StringJoiner j = new StringJoiner(" ");
+            for (int i = at; i < at + n; i++) {
+                j.add("0x" + hex(b[i] & 0xFF));
+            }
+            return j.toString();
         }
 
         /** Consumes {@code c} if it is the next token. */

@@ -2,6 +2,7 @@ package dev.vecmlp.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -40,7 +42,8 @@ import dev.vecmlp.train.TrainingState;
 /**
  * Seeded mutations of a valid model file, and of a valid training checkpoint: each must load
  * correctly or fail with a {@link ModelFormatException}; never another exception, an error, or a
- * hang. Each test prints how many cases it ran and how they ended. Rerun a failure with
+ * hang. A mutant whose header jackson-core refuses as JSON ({@link SecondOpinion}) must fail.
+ * Each test prints how many cases it ran and how they ended. Rerun a failure with
  * {@code -Dvecmlp.fuzz.seed=<seed>}; {@code -Dvecmlp.fuzz.cases=<n>} runs {@code n} cases of the
  * model file ({@code ./build fuzz [n]} does, a million by default) and {@code n / 2} of the
  * checkpoint.
@@ -94,8 +97,10 @@ class ModelFileFuzzTest {
         float[] parameters;
         try (Model model = SPEC.init(9L)) {
             parameters = model.parametersToArray();
+            // The metadata in a fixed order: Map.of's order changes from one JVM to the next, and
+            // with it the file's bytes and so every mutant of a seed.
             ModelFile.write(original, model, Scaling.of(Scaling.Kind.STANDARDIZE, new float[] {1, 2, 3},
-                    new float[] {0.5f, 0.25f, 4}), Map.of("acc", "0.9", "note", "\u00e9t\u00e9"));
+                    new float[] {0.5f, 0.25f, 4}), new TreeMap<>(Map.of("acc", "0.9", "note", "\u00e9t\u00e9")));
         }
         fuzz("model file", Files.readAllBytes(original), CASES, MODEL, (p, i, unchanged, where) -> {
             boolean withSpec = i % 2 == 1;
@@ -149,7 +154,8 @@ class ModelFileFuzzTest {
      */
     private void fuzz(String kind, byte[] valid, int cases, Dictionary dictionary, Reader reader) {
         Path p = dir.resolve("mutant.safetensors");
-        long[] outcomes = new long[2];
+        // Loaded, rejected, and (among the rejected) refused as JSON by jackson-core too.
+        long[] outcomes = new long[3];
         long t0 = System.nanoTime();
         // About a millisecond a case; the guard is loose because the build shares its cores,
         // and it is there to turn a hang into a failure.
@@ -164,23 +170,35 @@ class ModelFileFuzzTest {
                 }
                 Files.write(p, mutant);
                 String where = kind + ": seed " + SEED + ", case " + i + ", mutations " + what;
+                byte[] header = SecondOpinion.header(mutant);
+                String jackson = header == null ? null : SecondOpinion.refusal(header);
+                boolean loaded = false;
                 try {
                     reader.read(p, i, Arrays.equals(mutant, valid), where);
-                    outcomes[0]++;
+                    loaded = true;
                 } catch (ModelFormatException e) {
                     assertTrue(e.getMessage().startsWith(p + ":"), where + ": " + e.getMessage());
-                    outcomes[1]++;
                 } catch (Throwable t) {
                     fail(where + ": expected a correct load or a ModelFormatException, found " + t, t);
+                }
+                outcomes[loaded ? 0 : 1]++;
+                if (jackson != null) {
+                    outcomes[2]++;
+                    assertFalse(loaded, where + ": expected a ModelFormatException, as jackson-core refuses the header as"
+                            + " JSON (" + jackson + "), found a correct load");
                 }
             }
         }, kind + ", seed " + SEED + ": the fuzz cases did not finish in time (a hang?)");
         double seconds = (System.nanoTime() - t0) / 1e9;
         System.out.printf(Locale.ROOT, "fuzz %s: %,d cases (seed %d): %,d loaded correctly, %,d rejected with a"
-                        + " ModelFormatException, none ended otherwise; %.1f s, %,.0f cases/s%n", kind, cases, SEED,
-                outcomes[0], outcomes[1], seconds, cases / seconds);
+                        + " ModelFormatException (%,d of them refused as JSON by jackson-core too, which refused"
+                        + " none that loaded), none ended otherwise; %.1f s, %,.0f cases/s%n", kind, cases, SEED,
+                outcomes[0], outcomes[1], outcomes[2], seconds, cases / seconds);
         assertTrue(outcomes[0] > 0 && outcomes[1] > 0, kind + ", seed " + SEED + ": expected both loads and rejections, found "
                 + outcomes[0] + " loads and " + outcomes[1] + " rejections");
+        // Else the second opinion checked nothing: no mutant it refuses, or a header it cannot read.
+        assertTrue(outcomes[2] > 0, kind + ", seed " + SEED
+                + ": expected jackson-core to refuse some headers as JSON, found none");
     }
 
     /** One seeded mutation of {@code b}, described in {@code what}. */

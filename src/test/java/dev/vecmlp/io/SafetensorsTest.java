@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The safetensors container: round trips, every format check, and the atomic write. */
@@ -182,17 +184,31 @@ class SafetensorsTest {
     // UTF-8 and JSON
 
     @ParameterizedTest
-    @ValueSource(strings = {"c328", "c0af", "eda080", "f4908080", "ff", "e282"})
-    void invalidUtf8IsRejectedAtTheByte(String hex) throws IOException {
+    @CsvSource(delimiter = '|', value = {
+        "c328     | malformed byte 0xC3 (followed by 0x28)",
+        "c0af     | malformed byte 0xC0 (followed by 0xAF)",
+        "eda080   | malformed bytes 0xED 0xA0 0x80 (followed by 0x22)",
+        "f4908080 | malformed byte 0xF4 (followed by 0x90)",
+        "ff       | malformed byte 0xFF (followed by 0x22)",
+        "e282     | malformed bytes 0xE2 0x82 (followed by 0x22)"})
+    void invalidUtf8IsRejectedAtTheByte(String hex, String found) throws IOException {
         byte[] bad = java.util.HexFormat.of().parseHex(hex);
         byte[] head = "{\"__metadata__\":{\"k\":\"".getBytes(StandardCharsets.US_ASCII);
         byte[] tail = "\"}}".getBytes(StandardCharsets.US_ASCII);
         byte[] header = ByteBuffer.allocate(head.length + bad.length + tail.length).put(head).put(bad).put(tail).array();
         Path p = put(file(header.length, header, new byte[0]));
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> Safetensors.read(p));
-        assertTrue(e.getMessage().contains("expected UTF-8"), e.getMessage());
-        long offset = e.offset().orElseThrow();
-        assertTrue(offset >= 8 + head.length && offset < 8 + head.length + bad.length + 1, e.getMessage());
+        assertRejected(p, null, 8 + head.length, () -> Safetensors.read(p), "the header: expected valid UTF-8, found " + found);
+    }
+
+    @Test
+    void utf8CutOffByTheEndOfTheHeaderIsRejectedAtItsFirstByte() throws IOException {
+        byte[] head = " ".repeat(20).getBytes(StandardCharsets.US_ASCII);
+        byte[] header = Arrays.copyOf(head, head.length + 2);
+        header[head.length] = (byte) 0xE2;
+        header[head.length + 1] = (byte) 0x82;
+        Path p = put(file(header.length, header, new byte[0]));
+        assertRejected(p, null, 8 + head.length, () -> Safetensors.read(p),
+                "the header: expected valid UTF-8, found the incomplete sequence 0xE2 0x82 cut off by the end of the header");
     }
 
     @Test
