@@ -159,22 +159,12 @@ class ZeroAllocationTest {
         }
     }
 
-    /**
-     * Runs {@code call} in windows of 2,000 calls until a window allocates nothing, or 20 seconds
-     * have passed (C2 compiles in the background, at its own pace), and returns the bytes the
-     * thread allocated in the last window.
-     */
+    /** The bytes a window of 2,000 calls allocates once the JIT is done with them ({@link SteadyState}). */
     private static long steadyStateBytes(Runnable call) {
-        long tid = Thread.currentThread().threadId();
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        long bytes;
-        do {
-            long before = THREADS.getThreadAllocatedBytes(tid);
+        return SteadyState.bytes(() -> {
             for (int i = 0; i < 2_000; i++) {
                 call.run();
             }
-            bytes = THREADS.getThreadAllocatedBytes(tid) - before;
-        } while (bytes != 0 && System.nanoTime() < deadline);
-        return bytes;
+        });
     }
 }

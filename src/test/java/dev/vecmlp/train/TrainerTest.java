@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -20,6 +19,7 @@ import dev.vecmlp.nn.Activation;
 import dev.vecmlp.nn.Loss;
 import dev.vecmlp.nn.Mlp;
 import dev.vecmlp.nn.Model;
+import dev.vecmlp.nn.SteadyState;
 import dev.vecmlp.nn.Workspace;
 
 class TrainerTest {
@@ -346,24 +346,18 @@ class TrainerTest {
 
     @Test
     void aStepAllocatesNothingOnceCompiled() {
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         for (int nThreads : new int[] {1, 2}) {
             for (Optimizer o : List.of(Optimizer.sgd(0.01).momentum(0.9).nesterov(), Optimizer.adam(1e-4))) {
                 try (Dataset d = blobs(64, 11); Model m = NET.init(11);
                      Trainer t = Trainer.builder(m, o).batch(64).threads(nThreads).build()) {
                     int[] order = Evaluator.identity(64);
                     // A step of this small network is a few microseconds, so its kernels reach C2
-                    // only after thousands of steps (until then the Vector API boxes): allow for a
-                    // JIT queue still busy with the tests that ran before.
-                    long deadline = System.nanoTime() + 120_000_000_000L;
-                    long bytes;
-                    do {
-                        long before = threads.getCurrentThreadAllocatedBytes();
+                    // only after thousands of steps (until then the Vector API boxes).
+                    long bytes = SteadyState.bytes(() -> {
                         for (int i = 0; i < 200; i++) {
                             t.trainBatch(d, order, 0, i % 2 == 0 ? 64 : 37);
                         }
-                        bytes = threads.getCurrentThreadAllocatedBytes() - before;
-                    } while (bytes != 0 && System.nanoTime() < deadline);
+                    });
                     assertEquals(0, bytes, o + ", " + nThreads + " thread(s): bytes per 200 steps");
                 }
             }
