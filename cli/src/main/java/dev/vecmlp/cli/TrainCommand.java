@@ -531,7 +531,7 @@ public final class TrainCommand implements Callable<Integer> {
                 valAcc[i] = s.validation().accuracy();
             }
         }
-        LineChart lossChart = LineChart.titled("Loss per epoch").xLabel("epoch").yLabel("mean loss").markers(true)
+        LineChart lossChart = LineChart.titled("Loss per epoch").xLabel("epoch").yLabel("mean loss").integerX(true)
                 .series("training", x, trainLoss);
         if (hasVal) {
             lossChart = lossChart.series("validation", x, valLoss, Style.DASHED);
@@ -543,7 +543,7 @@ public final class TrainCommand implements Callable<Integer> {
             Charts.writePng(file, 1, 640, 420, lossChart);
             return;
         }
-        LineChart accChart = LineChart.titled("Accuracy per epoch").xLabel("epoch").yLabel("accuracy").markers(true)
+        LineChart accChart = LineChart.titled("Accuracy per epoch").xLabel("epoch").yLabel("accuracy").integerX(true)
                 .series("training", x, trainAcc);
         if (hasVal) {
             accChart = accChart.series("validation", x, valAcc, Style.DASHED);

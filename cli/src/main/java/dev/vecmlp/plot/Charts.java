@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Objects;
 
+import org.jfree.chart.JFreeChart;
+
 /**
  * Several {@link LineChart}s in one picture, in a grid filled row by row: loss next to accuracy.
  *
@@ -46,9 +48,9 @@ public final class Charts {
                     + panelHeight + " panels make " + width + "x" + height + " pixels; expected at most "
                     + LineChart.MAX_SIDE + " a side");
         }
-        LineChart.Layout[] layouts = new LineChart.Layout[panels.length];
+        JFreeChart[] charts = new JFreeChart[panels.length];
         for (int i = 0; i < panels.length; i++) {
-            layouts[i] = Objects.requireNonNull(panels[i], "panel " + i).layout(panelWidth, panelHeight);
+            charts[i] = Objects.requireNonNull(panels[i], "panel " + i).chart(panelWidth, panelHeight);
         }
         BufferedImage image = new BufferedImage((int) width, (int) height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
@@ -59,7 +61,7 @@ public final class Charts {
                 Graphics2D cell = (Graphics2D) g.create((i % cols) * panelWidth, (i / cols) * panelHeight, panelWidth,
                         panelHeight);
                 try {
-                    panels[i].draw(new GraphicsCanvas(cell), layouts[i]);
+                    panels[i].draw(charts[i], cell, panelWidth, panelHeight);
                 } finally {
                     cell.dispose();
                 }

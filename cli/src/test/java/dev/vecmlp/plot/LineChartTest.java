@@ -2,31 +2,33 @@ package dev.vecmlp.plot;
 
 import static dev.vecmlp.plot.Pixels.colourAround;
 import static dev.vecmlp.plot.Pixels.count;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 
 import javax.imageio.ImageIO;
 import javax.xml.parsers.DocumentBuilderFactory;
 
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.ValueAxis;
+import org.jfree.chart.ui.RectangleEdge;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
 
-import dev.vecmlp.plot.LineChart.Box;
-import dev.vecmlp.plot.LineChart.Layout;
-import dev.vecmlp.plot.Ticks.Tick;
-
-/** Line charts, checked on their pixels and their layout. */
+/** Line charts, checked on their pixels, their SVG text and their axes. */
 class LineChartTest {
     private static final Color BLUE = new Color(0x0072B2);
     private static final Color VERMILLION = new Color(0xD55E00);
@@ -49,7 +51,7 @@ class LineChartTest {
         return a;
     }
 
-    /** Loss and accuracy curves like a real run's. */
+    /** Loss curves like a real run's. */
     static LineChart trainingLoss() {
         double[] epochs = new double[20], train = new double[20], validation = new double[20];
         for (int i = 0; i < 20; i++) {
@@ -59,6 +61,42 @@ class LineChartTest {
         }
         return LineChart.titled("Loss").xLabel("epoch").yLabel("cross-entropy").series("training", epochs, train)
                 .series("validation", epochs, validation, Style.DASHED);
+    }
+
+    /** A chart drawn into an image, with where its data went: pixel positions of data values. */
+    record Drawn(BufferedImage image, JFreeChart chart, Rectangle2D plot) {
+        static Drawn of(LineChart lineChart, int width, int height) {
+            JFreeChart chart = lineChart.chart(width, height);
+            BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = image.createGraphics();
+            try {
+                return new Drawn(image, chart, lineChart.draw(chart, g, width, height));
+            } finally {
+                g.dispose();
+            }
+        }
+
+        ValueAxis x() {
+            return chart.getXYPlot().getDomainAxis();
+        }
+
+        ValueAxis y() {
+            return chart.getXYPlot().getRangeAxis();
+        }
+
+        double px(double v) {
+            return x().valueToJava2D(v, plot, RectangleEdge.BOTTOM);
+        }
+
+        double py(double v) {
+            return y().valueToJava2D(v, plot, RectangleEdge.LEFT);
+        }
+    }
+
+    private String svg(LineChart chart, int width, int height) throws IOException {
+        Path out = dir.resolve("chart.svg");
+        chart.writeSvg(out, width, height);
+        return Files.readString(out);
     }
 
     @Test
@@ -74,18 +112,20 @@ class LineChartTest {
         for (int i = 0; i < ys.length; i++) {
             ys[i] = i * i;
         }
-        LineChart chart = LineChart.titled("squares").series("x²", xs, ys).series("flat", xs, constant(11, 50));
-        Layout l = chart.layout(640, 440);
-        BufferedImage image = chart.render(640, 440);
+        Drawn d = Drawn.of(LineChart.titled("squares").series("x²", xs, ys).series("flat", xs, constant(11, 50)), 640,
+                440);
         for (double x = 0; x <= 10; x += 0.25) {
-            assertTrue(colourAround(image, l.px(x), l.py(x * x), 2, BLUE), "blue at x = " + x);
-            assertTrue(colourAround(image, l.px(x), l.py(50), 1, VERMILLION), "vermillion at x = " + x);
+            assertTrue(colourAround(d.image(), d.px(x), d.py(x * x), 2, BLUE), "blue at x = " + x);
+            assertTrue(colourAround(d.image(), d.px(x), d.py(50), 1, VERMILLION), "vermillion at x = " + x);
         }
         // Far from both curves: the upper left of the plot area (x = 1, y = 90).
-        assertFalse(colourAround(image, l.px(1), l.py(90), 8, BLUE));
-        assertFalse(colourAround(image, l.px(1), l.py(90), 8, VERMILLION));
-        assertEquals(BufferedImage.TYPE_INT_RGB, image.getType());
-        assertEquals(0xFFFFFF, image.getRGB(2, 2) & 0xFFFFFF, "white background");
+        assertFalse(colourAround(d.image(), d.px(1), d.py(90), 8, BLUE));
+        assertFalse(colourAround(d.image(), d.px(1), d.py(90), 8, VERMILLION));
+        assertEquals(0xFFFFFF, d.image().getRGB(2, 2) & 0xFFFFFF, "white background");
+        // The axes span the data and a small margin, not zero: 0 to 100 plus 4% each side.
+        assertEquals(-4, d.y().getLowerBound(), 1e-9);
+        assertEquals(104, d.y().getUpperBound(), 1e-9);
+        assertTrue(d.plot().getWidth() > 400 && d.plot().getHeight() > 250, "plot area " + d.plot());
     }
 
     @Test
@@ -93,63 +133,59 @@ class LineChartTest {
         double[] ys = constant(11, 1);
         ys[5] = Double.NaN;
         ys[8] = Double.POSITIVE_INFINITY;
-        LineChart chart = LineChart.titled("gaps").markers(false).series("y", range(11), ys)
-                .series("lone", new double[] {2}, new double[] {3});
-        Layout l = chart.layout(640, 440);
-        BufferedImage image = chart.render(640, 440);
-        double y = l.py(1);
-        assertTrue(colourAround(image, l.px(2.5), y, 1, BLUE), "drawn between 2 and 3");
-        assertTrue(colourAround(image, l.px(6.5), y, 1, BLUE), "drawn between 6 and 7");
+        Drawn d = Drawn.of(LineChart.titled("gaps").markers(false).series("y", range(11), ys)
+                .series("lone", new double[] {2}, new double[] {3}), 640, 440);
+        double y = d.py(1);
+        assertTrue(colourAround(d.image(), d.px(2.5), y, 1, BLUE), "drawn between 2 and 3");
+        assertTrue(colourAround(d.image(), d.px(6.5), y, 1, BLUE), "drawn between 6 and 7");
         for (double x : new double[] {4.5, 5, 5.5, 8}) {
-            assertFalse(colourAround(image, l.px(x), y, 2, BLUE), "gap at x = " + x);
+            assertFalse(colourAround(d.image(), d.px(x), y, 2, BLUE), "gap at x = " + x);
         }
-        // Point 9 has no drawn neighbour before it but one after; point 7's only neighbour is 6.
-        assertTrue(colourAround(image, l.px(9.5), y, 1, BLUE));
-        assertTrue(colourAround(image, l.px(2), l.py(3), 1, VERMILLION), "lone point's marker");
+        assertTrue(colourAround(d.image(), d.px(9.5), y, 1, BLUE), "drawn again after the infinity");
+        assertTrue(colourAround(d.image(), d.px(2), d.py(3), 1, VERMILLION), "lone point's marker");
+        // The infinity is left out of the y range rather than stretching it.
+        assertTrue(d.y().getUpperBound() < 4, "y axis up to " + d.y().getUpperBound());
     }
 
     @Test
     void dashedLinesHaveGapsSolidLinesDoNot() {
-        LineChart chart = LineChart.titled("styles").markers(false).series("solid", range(2), constant(2, 1))
-                .series("dashed", range(2), constant(2, 0), Style.DASHED);
-        Layout l = chart.layout(640, 440);
-        BufferedImage image = chart.render(640, 440);
-        int x0 = (int) l.px(0.1), x1 = (int) l.px(0.9);
-        int solidRow = (int) Math.floor(l.py(1)), dashedRow = (int) Math.floor(l.py(0));
-        assertEquals(x1 - x0, count(image, x0, solidRow, x1, solidRow + 1, BLUE));
-        int dashed = count(image, x0, dashedRow, x1, dashedRow + 1, VERMILLION);
-        assertTrue(dashed > 0.5 * (x1 - x0) && dashed < 0.75 * (x1 - x0), "7 on, 4 off: " + dashed + " of " + (x1 - x0));
+        Drawn d = Drawn.of(LineChart.titled("styles").markers(false).series("solid", range(2), constant(2, 1))
+                .series("dashed", range(2), constant(2, 0), Style.DASHED), 640, 440);
+        int x0 = (int) d.px(0.1), x1 = (int) d.px(0.9);
+        int solidRow = (int) Math.floor(d.py(1)), dashedRow = (int) Math.floor(d.py(0));
+        assertEquals(x1 - x0, count(d.image(), x0, solidRow, x1, solidRow + 1, BLUE));
+        int dashed = count(d.image(), x0, dashedRow, x1, dashedRow + 1, VERMILLION);
+        assertTrue(dashed > 0.5 * (x1 - x0) && dashed < 0.9 * (x1 - x0), "7 on, 5 off: " + dashed + " of " + (x1 - x0));
     }
 
     @Test
-    void paletteColoursAreDistinctAndAnExplicitColourTakesNoneOfThem() {
-        LineChart chart = LineChart.titled("").series("a", range(2), range(2))
-                .series("model", range(2), range(2), Style.DASHED, Color.BLACK).series("b", range(2), range(2));
-        List<Color> colours = chart.layout(640, 440).legendItems().stream().map(i -> i.series().colour()).toList();
-        assertEquals(List.of(BLUE, Color.BLACK, VERMILLION), colours);
-        LineChart seven = LineChart.titled("");
-        for (int i = 0; i < 7; i++) {
-            seven.series("s" + i, range(2), range(2));
-        }
-        assertEquals(7, seven.layout(640, 440).legendItems().stream().map(i -> i.series().colour()).distinct().count());
+    void seriesTakePaletteColoursInTurnAndAnExplicitColourTakesNoneOfThem() {
+        BufferedImage image = LineChart.titled("").series("a", range(2), range(2))
+                .series("model", range(2), new double[] {1, 0}, Style.DASHED, Color.BLACK)
+                .series("b", range(2), constant(2, 0.5)).render(640, 440);
+        assertTrue(count(image, 0, 0, 640, 440, BLUE) > 200, "first palette colour");
+        assertTrue(count(image, 0, 0, 640, 440, VERMILLION) > 200, "second palette colour, for the third series");
+        assertEquals(0, count(image, 0, 0, 640, 440, GREEN), "no third palette colour");
     }
 
     @Test
-    void aLog2AxisHasTicksAtPowersOfTwoEvenlySpaced() {
+    void aLog2AxisHasTicksAtPowersOfTwoEvenlySpaced() throws IOException {
         double[] widths = {64, 128, 256, 512, 1024};
         LineChart chart = LineChart.titled("ratio").logX(true).series("batch 32", widths, new double[] {2, 2.1, 2.2, 2.3, 2.4});
-        Layout l = chart.layout(800, 500);
-        List<Tick> ticks = l.x().ticks();
-        assertEquals(List.of("64", "128", "256", "512", "1024"), ticks.stream().map(Tick::label).toList());
-        double step = l.px(128) - l.px(64);
-        assertTrue(step > 50);
-        for (int i = 1; i < ticks.size(); i++) {
-            assertEquals(step, l.px(ticks.get(i).value()) - l.px(ticks.get(i - 1).value()), 1e-9);
+        Drawn d = Drawn.of(chart, 800, 500);
+        assertEquals(7, chart.axisX(128), 1e-12, "the axis is linear in log2(x)");
+        double step = d.px(chart.axisX(128)) - d.px(chart.axisX(64));
+        assertTrue(step > 50, "step " + step);
+        for (int i = 1; i < widths.length; i++) {
+            double x = d.px(chart.axisX(widths[i]));
+            assertEquals(step, x - d.px(chart.axisX(widths[i - 1])), 1e-6);
+            assertTrue(colourAround(d.image(), x, d.py(2 + 0.1 * i), 1, BLUE), "point at " + widths[i]);
         }
-        BufferedImage image = chart.render(800, 500);
-        for (int i = 0; i < widths.length; i++) {
-            assertTrue(colourAround(image, l.px(widths[i]), l.py(2 + 0.1 * i), 1, BLUE), "point at width " + widths[i]);
+        String svg = svg(chart, 800, 500);
+        for (double w : widths) {
+            assertTrue(svg.contains(">" + (int) w + "</text>"), "tick label " + (int) w);
         }
+        assertFalse(svg.contains(">90</text>") || svg.contains(">362</text>"), "no ticks between powers of two");
     }
 
     @Test
@@ -160,67 +196,48 @@ class LineChartTest {
     }
 
     @Test
-    void theLegendStaysOutOfThePlotAreaAndInsideThePicture() {
-        LineChart few = trainingLoss();
-        LineChart many = LineChart.titled("ratio").logX(true);
-        for (int b : new int[] {1, 8, 32, 128, 512}) {
-            many.series("batch " + b, new double[] {64, 1024}, new double[] {2, 3});
-        }
-        many.series("FLOP model", new double[] {64, 1024}, new double[] {2, 2}, Style.DASHED, Color.BLACK);
-        for (LineChart chart : List.of(few, many)) {
-            for (int[] size : new int[][] {{640, 440}, {800, 500}, {400, 300}}) {
-                Layout l = chart.layout(size[0], size[1]);
-                Box legend = l.legend();
-                Box plot = l.plot();
-                boolean overlap = legend.x() < plot.right() && plot.x() < legend.right() && legend.y() < plot.bottom()
-                        && plot.y() < legend.bottom();
-                assertFalse(overlap, l.legendPlace() + " legend at " + size[0] + "x" + size[1]);
-                assertTrue(legend.x() >= 0 && legend.y() >= 0 && legend.right() <= size[0] && legend.bottom() <= size[1],
-                        legend + " in " + size[0] + "x" + size[1]);
-            }
-        }
-        assertEquals(LineChart.LegendPlace.BELOW, few.layout(640, 440).legendPlace());
-        assertEquals(LineChart.LegendPlace.RIGHT, many.layout(800, 500).legendPlace());
+    void integerXPutsTicksOnWholeNumbersOnly() {
+        double[] epochs = {1, 2, 3};
+        LineChart plain = LineChart.titled("").series("a", epochs, epochs);
+        LineChart whole = LineChart.titled("").integerX(true).series("a", epochs, epochs);
+        double plainStep = ((NumberAxis) Drawn.of(plain, 640, 440).x()).getTickUnit().getSize();
+        double wholeStep = ((NumberAxis) Drawn.of(whole, 640, 440).x()).getTickUnit().getSize();
+        assertTrue(plainStep < 1, "a 1-to-3 axis gets fractional ticks by default: " + plainStep);
+        assertEquals(1, wholeStep);
     }
 
     @Test
-    void theLegendShowsEachNamedSeriesInItsColour() {
-        LineChart chart = trainingLoss();
-        Layout l = chart.layout(640, 440);
-        BufferedImage image = chart.render(640, 440);
-        assertEquals(2, l.legendItems().size());
-        LineChart.LegendItem validation = l.legendItems().get(1);
-        assertTrue(colourAround(image, validation.x() + 2, validation.centreY(), 1, VERMILLION));
-        assertEquals(0, LineChart.titled("").series("", range(2), range(2)).layout(640, 440).legendItems().size(),
-                "an unnamed series has no entry");
+    void aSingleValueGetsRoomAroundItRatherThanAnEmptyAxis() {
+        Drawn d = Drawn.of(LineChart.titled("one").series("test", new double[] {3}, new double[] {0.95}), 640, 440);
+        assertEquals(2.7, d.x().getLowerBound(), 1e-9);
+        assertEquals(3.3, d.x().getUpperBound(), 1e-9);
+        assertEquals(0.855, d.y().getLowerBound(), 1e-9);
+        assertTrue(colourAround(d.image(), d.px(3), d.py(0.95), 1, BLUE), "its marker");
     }
 
     @Test
-    void xTickLabelsDoNotOverlapEvenWithWideNumbers() {
-        LineChart chart = LineChart.titled("").series("big", new double[] {0, 123_456}, new double[] {0, 1});
-        for (int width : new int[] {200, 400, 1000}) {
-            Layout l = chart.layout(width, 300);
-            List<Tick> ticks = l.x().ticks();
-            assertTrue(ticks.size() >= 2, width + ": " + ticks);
-            for (int i = 1; i < ticks.size(); i++) {
-                double gap = l.px(ticks.get(i).value()) - l.px(ticks.get(i - 1).value());
-                double halfWidths = (TextMetrics.width(l.fonts().tick(), ticks.get(i).label())
-                        + TextMetrics.width(l.fonts().tick(), ticks.get(i - 1).label())) / 2;
-                assertTrue(gap > halfWidths, width + ": " + ticks);
-            }
-        }
+    void theLegendNamesEachNamedSeriesInItsColourBelowThePlot() throws IOException {
+        LineChart chart = trainingLoss().series("", range(2), range(2));
+        Drawn d = Drawn.of(chart, 640, 440);
+        assertEquals(2, d.chart().getXYPlot().getLegendItems().getItemCount(), "an unnamed series has no entry");
+        // The legend row: below the plot, with both series' colours in it.
+        int top = (int) d.plot().getMaxY() + 30;
+        assertTrue(count(d.image(), 0, top, 640, 440, BLUE) > 10);
+        assertTrue(count(d.image(), 0, top, 640, 440, VERMILLION) > 10);
+        String svg = svg(chart, 640, 440);
+        assertTrue(svg.contains(">training</text>") && svg.contains(">validation</text>"), "legend text");
+        assertEquals(0, count(Drawn.of(LineChart.titled("").series("", range(2), range(2)), 640, 440).image(), 0,
+                440 - 40, 640, 440, BLUE), "no legend at all when no series has a name");
     }
 
     @Test
     void aFixedYRangeIsUsedAsIsAndDataOutsideItAreClipped() {
-        LineChart chart = LineChart.titled("fixed").yRange(0, 1).series("a", range(5), new double[] {0.5, 0.9, 1, 5, 5});
-        Layout l = chart.layout(640, 440);
-        assertEquals(0, l.y().lo());
-        assertEquals(1, l.y().hi());
-        assertEquals(List.of("0.0", "0.2", "0.4", "0.6", "0.8", "1.0"), l.y().ticks().stream().map(Tick::label).toList());
-        BufferedImage image = chart.render(640, 440);
-        assertTrue(colourAround(image, l.px(2), l.py(1), 1, BLUE), "a point on the frame is drawn");
-        assertEquals(0, count(image, 0, 0, 640, (int) l.plot().y() - 8, BLUE), "nothing above the plot area");
+        Drawn d = Drawn.of(LineChart.titled("fixed").yRange(0, 1).series("a", range(5), new double[] {0.5, 0.9, 1, 5, 5}),
+                640, 440);
+        assertEquals(0, d.y().getLowerBound());
+        assertEquals(1, d.y().getUpperBound());
+        assertTrue(colourAround(d.image(), d.px(1), d.py(0.9), 1, BLUE), "a point inside");
+        assertEquals(0, count(d.image(), 0, 0, 640, (int) d.plot().getY() - 1, BLUE), "nothing above the plot area");
     }
 
     @Test
@@ -231,28 +248,35 @@ class LineChartTest {
 
         e = assertThrows(IllegalArgumentException.class,
                 () -> LineChart.titled("Loss").series("training", range(3), range(2)));
-        assertTrue(e.getMessage().contains("series 'training': 3 x values but 2 y values"), e.getMessage());
+        assertTrue(e.getMessage().contains("series 'training': 3 x values but 2 y values; expected one y per x"),
+                e.getMessage());
 
         e = assertThrows(IllegalArgumentException.class,
                 () -> LineChart.titled("Loss").series("training", new double[0], new double[0]));
         assertTrue(e.getMessage().contains("series 'training' has no points"), e.getMessage());
 
         e = assertThrows(IllegalArgumentException.class, () -> LineChart.titled("").yRange(1, 1));
-        assertTrue(e.getMessage().contains("[1.0, 1.0]"), e.getMessage());
+        assertTrue(e.getMessage().contains("expected finite min < max, found [1.0, 1.0]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> LineChart.titled("").yRange(Double.NaN, 1));
+        assertTrue(e.getMessage().contains("found [NaN, 1.0]"), e.getMessage());
 
         LineChart ok = trainingLoss();
-        e = assertThrows(IllegalArgumentException.class, () -> ok.render(90, 60));
-        assertTrue(e.getMessage().contains("too small"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> ok.render(0, 440));
-        assertThrows(IllegalArgumentException.class, () -> ok.render(20_000, 440));
+        e = assertThrows(IllegalArgumentException.class, () -> ok.render(120, 80));
+        assertTrue(e.getMessage().contains("chart 'Loss': 120x80 pixels is too small")
+                && e.getMessage().contains("expected a plot area of at least 40x30, found "), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ok.render(0, 440));
+        assertTrue(e.getMessage().contains("expected a size from 1x1 to 16384x16384 pixels, found 0x440"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ok.render(20_000, 440));
+        assertTrue(e.getMessage().contains("found 20000x440"), e.getMessage());
     }
 
     @Test
-    void tooLongTextIsCutWithAnEllipsisToFitThePicture() {
-        String title = "A title far too long for a small picture, which would otherwise run off both sides";
-        Layout l = LineChart.titled(title).series("a", range(2), range(2)).layout(320, 240);
-        assertTrue(l.title().endsWith("…") && title.startsWith(l.title().substring(0, l.title().length() - 1)));
-        assertTrue(TextMetrics.width(l.fonts().title(), l.title()) <= 320);
+    void aFailedWriteLeavesTheOldFile() throws IOException {
+        Path out = dir.resolve("loss.png");
+        trainingLoss().writePng(out, 640, 440);
+        byte[] before = Files.readAllBytes(out);
+        assertThrows(IllegalArgumentException.class, () -> trainingLoss().writePng(out, 120, 80));
+        assertArrayEquals(before, Files.readAllBytes(out));
     }
 
     @Test
@@ -272,22 +296,32 @@ class LineChartTest {
     }
 
     @Test
-    void writeSvgWritesTheSameChartAsWellFormedSvg() throws Exception {
+    void biggerPicturesHaveBiggerTextAndTheSameLayout() {
+        Drawn small = Drawn.of(trainingLoss(), 640, 440), big = Drawn.of(trainingLoss(), 1280, 880);
+        assertEquals(2 * small.chart().getTitle().getFont().getSize2D(), big.chart().getTitle().getFont().getSize2D(),
+                1e-3);
+        assertEquals(small.plot().getWidth() / 640, big.plot().getWidth() / 1280, 0.02);
+        assertEquals(small.plot().getHeight() / 440, big.plot().getHeight() / 880, 0.02);
+    }
+
+    @Test
+    void writeSvgWritesTheSameChartAsWellFormedSvgWithItsText() throws Exception {
         LineChart chart = trainingLoss().series("a<b & c", range(2), range(2));
         Path out = dir.resolve("loss.svg");
         chart.writeSvg(out, 640, 440);
         Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(out.toFile());
         assertEquals("svg", doc.getDocumentElement().getTagName());
-        assertEquals("640", doc.getDocumentElement().getAttribute("width"));
-        // Three series and three legend swatches.
-        assertEquals(6, doc.getElementsByTagName("polyline").getLength());
+        assertEquals(640, Double.parseDouble(doc.getDocumentElement().getAttribute("width")));
+        assertEquals(440, Double.parseDouble(doc.getDocumentElement().getAttribute("height")));
         String svg = Files.readString(out);
-        assertTrue(svg.contains(">Loss</text>") && svg.contains(">a&lt;b &amp; c</text>"), "escaped text");
-        assertTrue(svg.contains("stroke-dasharray"));
-        Layout l = chart.layout(640, 440);
-        for (Tick t : l.y().ticks()) {
-            assertTrue(svg.contains(">" + t.label() + "</text>"), t.label());
+        for (String text : new String[] {"Loss", "epoch", "cross-entropy", "training", "validation", "a&lt;b &amp; c"}) {
+            assertTrue(svg.contains(">" + text + "</text>"), text);
         }
+        assertTrue(svg.contains("rgb(0,114,178)") && svg.contains("rgb(213,94,0)") && svg.contains("rgb(0,158,115)"),
+                "the three series' colours");
+        assertTrue(svg.contains("stroke-dasharray"), "the dashed validation line");
+        chart.writeSvg(dir.resolve("again.svg"), 640, 440);
+        assertEquals(svg, Files.readString(dir.resolve("again.svg")), "the same chart gives the same file");
     }
 
     @Test
@@ -311,8 +345,13 @@ class LineChartTest {
         Charts.writePng(out, 2, 300, 200, a, b, c);
         assertEquals(600, ImageIO.read(out.toFile()).getWidth());
 
-        assertThrows(IllegalArgumentException.class, () -> Charts.render(2, 300, 200));
-        assertThrows(IllegalArgumentException.class, () -> Charts.render(0, 300, 200, a));
-        assertThrows(IllegalArgumentException.class, () -> Charts.render(3, 9000, 200, a, b, c));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Charts.render(2, 300, 200));
+        assertTrue(e.getMessage().contains("expected at least one panel, found none"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Charts.render(0, 300, 200, a));
+        assertTrue(e.getMessage().contains("expected at least 1 column, found 0"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Charts.render(3, 9000, 200, a, b, c));
+        assertTrue(e.getMessage().contains("make 27000x200 pixels; expected at most 16384 a side"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Charts.render(2, 100, 60, a, b));
+        assertTrue(e.getMessage().contains("chart 'a': 100x60 pixels is too small"), e.getMessage());
     }
 }
