@@ -164,6 +164,9 @@ final class RoundingSimulation {
                 }
             }
         }
+        // ReferenceNetwork's backward pass again, every operation rounded (fl) as the engine's float32
+        // rounds it: a copy on purpose, so that the reference stays plain double arithmetic and a
+        // change to one cannot hide a bug in the other.
         double[] g = new double[p.length];
         double lambda = spec.l2();
         for (int l = last; l >= 0; l--) {

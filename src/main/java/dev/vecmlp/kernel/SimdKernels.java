@@ -218,7 +218,7 @@ final class SimdKernels implements Kernels {
         int j = 0;
         for (; j < full; j += LANES) {
             FloatVector v = FloatVector.fromMemorySegment(SPECIES, z, zB + 4L * j, BO).sub(shift);
-            // e = exp(-|v|) = 2^k (1 + q): see the expm1 note above.
+            // e = exp(-|v|) = 2^k (1 + q) (SimdShape's exp note), written out at each use: SimdShape says why not a helper.
             FloatVector x0 = v.abs().neg();
             FloatVector x = x0.max(-104f);
             FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
@@ -236,7 +236,7 @@ final class SimdKernels implements Kernels {
         if (j < n) {
             VectorMask<Float> m = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, n - j);
             FloatVector v = FloatVector.fromMemorySegment(SPECIES, z, zB + 4L * j, BO, m).sub(shift);
-            // e = exp(-|v|) = 2^k (1 + q): see the expm1 note above.
+            // e = exp(-|v|) = 2^k (1 + q) (SimdShape's exp note), written out at each use: SimdShape says why not a helper.
             FloatVector x0 = v.abs().neg();
             FloatVector x = x0.max(-104f);
             FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);

@@ -75,7 +75,7 @@ final class SimdPointwise {
         int j = 0;
         for (; j < full; j += LANES) {
             FloatVector v = FloatVector.fromMemorySegment(SPECIES, z, zB + 4L * j, BO);
-            // e = exp(-|v|) = 2^k (1 + q): see the expm1 note in SimdKernels.
+            // e = exp(-|v|) = 2^k (1 + q) (SimdShape's exp note), written out at each use: SimdShape says why not a helper.
             FloatVector x0 = v.abs().neg();
             FloatVector x = x0.max(-104f);
             FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
@@ -100,7 +100,7 @@ final class SimdPointwise {
         if (j < n) {
             VectorMask<Float> m = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, n - j);
             FloatVector v = FloatVector.fromMemorySegment(SPECIES, z, zB + 4L * j, BO, m);
-            // e = exp(-|v|) = 2^k (1 + q): see the expm1 note in SimdKernels.
+            // e = exp(-|v|) = 2^k (1 + q) (SimdShape's exp note), written out at each use: SimdShape says why not a helper.
             FloatVector x0 = v.abs().neg();
             FloatVector x = x0.max(-104f);
             FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
@@ -143,7 +143,7 @@ final class SimdPointwise {
         int j = 0;
         for (; j < full; j += LANES) {
             FloatVector v = FloatVector.fromMemorySegment(SPECIES, z, zB + 4L * j, BO);
-            // e = exp(-|v|) = 2^k (1 + q): see the expm1 note in SimdKernels.
+            // e = exp(-|v|) = 2^k (1 + q) (SimdShape's exp note), written out at each use: SimdShape says why not a helper.
             FloatVector x0 = v.abs().neg();
             FloatVector x = x0.max(-104f);
             FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
@@ -162,7 +162,7 @@ final class SimdPointwise {
         if (j < n) {
             VectorMask<Float> m = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, n - j);
             FloatVector v = FloatVector.fromMemorySegment(SPECIES, z, zB + 4L * j, BO, m);
-            // e = exp(-|v|) = 2^k (1 + q): see the expm1 note in SimdKernels.
+            // e = exp(-|v|) = 2^k (1 + q) (SimdShape's exp note), written out at each use: SimdShape says why not a helper.
             FloatVector x0 = v.abs().neg();
             FloatVector x = x0.max(-104f);
             FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
@@ -186,7 +186,7 @@ final class SimdPointwise {
         int j = 0;
         for (; j < full; j += LANES) {
             FloatVector v = FloatVector.fromMemorySegment(SPECIES, z, zB + 4L * j, BO);
-            // y = expm1(-2|v|) = 2^k q + (2^k - 1): see the expm1 note in SimdKernels.
+            // y = expm1(-2|v|) = 2^k q + (2^k - 1) (SimdShape's exp note), written out as exp is above.
             FloatVector x0 = v.abs().mul(-2f);
             FloatVector x = x0.max(-104f);
             FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
@@ -205,7 +205,7 @@ final class SimdPointwise {
         if (j < n) {
             VectorMask<Float> m = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, n - j);
             FloatVector v = FloatVector.fromMemorySegment(SPECIES, z, zB + 4L * j, BO, m);
-            // y = expm1(-2|v|) = 2^k q + (2^k - 1): see the expm1 note in SimdKernels.
+            // y = expm1(-2|v|) = 2^k q + (2^k - 1) (SimdShape's exp note), written out as exp is above.
             FloatVector x0 = v.abs().mul(-2f);
             FloatVector x = x0.max(-104f);
             FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
@@ -263,7 +263,7 @@ final class SimdPointwise {
         for (; j < full; j += LANES) {
             long o = 4L * j;
             FloatVector v = FloatVector.fromMemorySegment(SPECIES, z, zB + o, BO);
-            // e = exp(-|v|) = 2^k (1 + q): see the expm1 note in SimdKernels.
+            // e = exp(-|v|) = 2^k (1 + q) (SimdShape's exp note), written out at each use: SimdShape says why not a helper.
             FloatVector x0 = v.abs().neg();
             FloatVector x = x0.max(-104f);
             FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
@@ -283,7 +283,7 @@ final class SimdPointwise {
             VectorMask<Float> m = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, n - j);
             long o = 4L * j;
             FloatVector v = FloatVector.fromMemorySegment(SPECIES, z, zB + o, BO, m);
-            // e = exp(-|v|) = 2^k (1 + q): see the expm1 note in SimdKernels.
+            // e = exp(-|v|) = 2^k (1 + q) (SimdShape's exp note), written out at each use: SimdShape says why not a helper.
             FloatVector x0 = v.abs().neg();
             FloatVector x = x0.max(-104f);
             FloatVector k = x.fma(LOG2E, ROUNDER).sub(ROUNDER);

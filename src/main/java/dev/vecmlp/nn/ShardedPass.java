@@ -138,12 +138,8 @@ public final class ShardedPass implements AutoCloseable {
 
     /** Sets one-hot targets from {@code batch} class labels in {@code [0, outputs)}, into the shards. */
     public void setLabels(int[] labels, int batch) {
-        Objects.requireNonNull(labels, "labels");
         checkBatch(batch);
-        if (labels.length != batch) {
-            throw new IllegalArgumentException("labels: expected " + batch + " labels for a batch of " + batch
-                    + ", found " + labels.length);
-        }
+        Workspace.checkLabels(labels, batch);
         int n = shardsFor(batch);
         for (int s = 0; s < n; s++) {
             int lo = start(batch, n, s);

@@ -161,13 +161,18 @@ public final class Workspace implements AutoCloseable {
 
     /** Sets one-hot targets from class labels in {@code [0, outputs)}. */
     public void setLabels(int[] labels, int batch) {
-        Objects.requireNonNull(labels, "labels");
         checkBatch(batch);
+        checkLabels(labels, batch);
+        setLabelRows(labels, 0, batch);
+    }
+
+    /** Throws unless {@code labels} holds exactly {@code batch} labels. */
+    static void checkLabels(int[] labels, int batch) {
+        Objects.requireNonNull(labels, "labels");
         if (labels.length != batch) {
             throw new IllegalArgumentException("labels: expected " + batch + " labels for a batch of " + batch
                     + ", found " + labels.length);
         }
-        setLabelRows(labels, 0, batch);
     }
 
     /**
