@@ -13,6 +13,7 @@ import static dev.vecmlp.kernel.SimdShape.E4;
 import static dev.vecmlp.kernel.SimdShape.E5;
 import static dev.vecmlp.kernel.SimdShape.E6;
 import static dev.vecmlp.kernel.SimdShape.E7;
+import static dev.vecmlp.kernel.SimdShape.F;
 import static dev.vecmlp.kernel.SimdShape.IOTA;
 import static dev.vecmlp.kernel.SimdShape.LANES;
 import static dev.vecmlp.kernel.SimdShape.LN2_HI;
@@ -352,7 +353,14 @@ final class SimdPointwise {
         }
     }
 
-    /** {@code y[j] += alpha · x[j]} for {@code j < n}. */
+    /**
+     * {@code y[j] += alpha · x[j]} for {@code j < n}. The tail (fewer than L elements) is scalar
+     * {@link Math#fma}, the same bits as a lane's FMA: called once per row for the bias of a narrow
+     * layer (network A's 10 outputs: all tail), its masked vector form allocated 96 B a call (one
+     * boxed FMA result, from {@code FloatVector.lanewiseTemplate}) in 2 of 4 JMH forks of predict
+     * at batch 256, where C2's last compile of this method left the masked FMA out of line
+     * (24.6 KB a call; JFR allocation samples, JDK 25.0.3).
+     */
     static void axpyRow(int n, float alpha, MemorySegment x, long xB, MemorySegment y, long yB) {
         int full = n - n % LANES;
         int j = 0;
@@ -362,12 +370,9 @@ final class SimdPointwise {
             FloatVector yv = FloatVector.fromMemorySegment(SPECIES, y, yB + o, BO);
             xv.fma(FloatVector.broadcast(SPECIES, alpha), yv).intoMemorySegment(y, yB + o, BO);
         }
-        if (j < n) {
-            VectorMask<Float> m = FloatVector.fromArray(SPECIES, IOTA, 0).compare(LT, n - j);
+        for (; j < n; j++) {
             long o = 4L * j;
-            FloatVector xv = FloatVector.fromMemorySegment(SPECIES, x, xB + o, BO, m);
-            FloatVector yv = FloatVector.fromMemorySegment(SPECIES, y, yB + o, BO, m);
-            xv.fma(FloatVector.broadcast(SPECIES, alpha), yv).intoMemorySegment(y, yB + o, BO, m);
+            y.set(F, yB + o, Math.fma(x.get(F, xB + o), alpha, y.get(F, yB + o)));
         }
     }
 
