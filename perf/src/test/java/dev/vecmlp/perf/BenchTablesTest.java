@@ -11,8 +11,10 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,6 +36,15 @@ class BenchTablesTest {
         String p = String.format(Locale.ROOT, "\"batch\": \"%d\", \"kernels\": \"simd\", \"net\": \"%s\", \"threads\": \"%d\"",
                 batch, net, threads);
         return result("MlpBench.forward", 1, p, forward, "us/op") + "," + result("MlpBench.forwardBackward", 1, p, both, "us/op");
+    }
+
+    /** A result of MlpBench A at {@code batch} run in one fork per row of {@code forks} (its iterations' µs). */
+    private static String forks(String method, int batch, double[]... forks) {
+        String p = String.format(Locale.ROOT, "\"batch\": \"%d\", \"kernels\": \"simd\", \"net\": \"A\", \"threads\": \"1\"", batch);
+        String raw = Arrays.stream(forks).map(Arrays::toString).collect(Collectors.joining(", ", "[", "]"));
+        return result("MlpBench." + method, 1, p, Arrays.stream(forks).flatMapToDouble(Arrays::stream).average().orElseThrow(),
+                "us/op").replace("\"forks\": 1", "\"forks\": " + forks.length)
+                .replace("\"scoreUnit\": \"us/op\"", "\"scoreUnit\": \"us/op\", \"rawData\": " + raw);
     }
 
     private static List<BenchRuns.Run> runs(String... parts) {
@@ -117,6 +128,53 @@ class BenchTablesTest {
                 + " 2.00 from the whole passes"), md);
         assertTrue(md.contains("| `weight_gradient:0` | 512 × 1 × 784 | 8.00 | 401,408 | 100.4 | 100 % | 13 % |"), md);
         assertTrue(md.contains("| `derivative:1` | 1 × 512 | 8.00 | – | – | – | (13 % if added) |"), md);
+    }
+
+    @Test
+    void aSpreadIsTheMedianAndRangeOfItsForkMeans() {
+        BenchTables.Spread odd = new BenchTables.Spread("MlpBench.forwardBackward", "A", 256, 1,
+                List.of(9000.0, 8000.0, 12000.0, 8500.0, 8800.0));
+        assertEquals(8800, odd.median(), 0.0);
+        assertEquals(0.5, odd.range(), 1e-12, "(12,000 − 8,000) / 8,000");
+        assertTrue(!odd.withinTarget());
+        BenchTables.Spread even = new BenchTables.Spread("MlpBench.predict", "A", 256, 1, List.of(104.0, 100.0, 108.0, 102.0));
+        assertEquals(103, even.median(), 1e-12, "the middle two of 100, 102, 104, 108");
+        assertEquals(0.08, even.range(), 1e-12);
+        assertTrue(even.withinTarget());
+        assertTrue(new BenchTables.Spread("MlpBench.forward", "A", 1, 1, List.of(110.0, 100.0)).withinTarget(), "10 % is within");
+        assertTrue(!new BenchTables.Spread("MlpBench.forward", "A", 1, 1, List.of(110.1, 100.0)).withinTarget());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new BenchTables.Spread("MlpBench.forward", "A", 1, 1, List.of(1.0)));
+        assertEquals("spread: expected 2 forks or more, found 1", e.getMessage());
+    }
+
+    @Test
+    void theSpreadSectionHasTheCellsOfSeveralForksAndLeavesTheGridAlone() {
+        List<BenchRuns.Run> runs = runs(mlp("A", 256, 1, 3000, 8000), mlp("A", 32, 1, 400, 1200),
+                forks("forwardBackward", 256, new double[] {9000, 9400}, new double[] {8000, 8000},
+                        new double[] {12500, 11500}, new double[] {8400, 8600}, new double[] {8900, 8700}),
+                forks("predict", 256, new double[] {2000, 2010}, new double[] {2100, 2110}, new double[] {1990, 2010},
+                        new double[] {2050, 2050}, new double[] {2000, 2000}),
+                forks("forward", 32, new double[] {400, 402}, new double[] {450, 452}));
+        BenchTables t = new BenchTables(runs, 100, 200);
+        assertEquals(8000, t.cell("A", 256, 1).both(), 0.0, "the grid's own fork, not the spread's mean");
+        assertEquals(400, t.cell("A", 32, 1).forward(), 0.0);
+        assertEquals(2, t.cells().size());
+        assertEquals(List.of("MlpBench.forwardBackward", "MlpBench.predict", "MlpBench.forward"),
+                t.spread().stream().map(BenchTables.Spread::benchmark).toList(), "the one-fork grid results are not there");
+
+        String md = t.markdown("test", List.of(), null);
+        assertTrue(md.contains("## Spread between fresh JVMs\n\nEach of these ran in 5 fresh JVMs"), md);
+        assertTrue(md.contains("`./vecmlp bench --quick` runs forwardBackward and predict of A at batch 256 in 5 JVMs"), md);
+        assertTrue(md.contains("| forwardBackward | A | 256 | 1 | 9,200, 8,000, 12,000, 8,500, 8,800 | 8,800 | 8,000 | 50.0 % | **no** |"), md);
+        assertTrue(md.contains("| predict | A | 256 | 1 | 2,005, 2,105, 2,000, 2,050, 2,000 | 2,005 | – | 5.3 % | yes |"), md);
+        assertTrue(md.contains("| forward | A | 32 | 1 | 401, 451 | 426 | 400 | 12.5 % | **no** |"), md);
+        assertTrue(md.indexOf("## Targets") < md.indexOf("## Spread") && md.indexOf("## Spread") < md.indexOf("## Every cell"), md);
+        // The grid's one-fork results stand in every other table as before.
+        assertTrue(md.contains("| A | 2 | 512 | 256 | 1 | 3,000 | 8,000 | 5,000 | 1.67 |"), md);
+
+        assertTrue(!new BenchTables(runs(mlp("A", 256, 1, 3000, 8000)), 100, 200).markdown("t", List.of(), null)
+                .contains("Spread"), "one fork per cell: no spread section");
     }
 
     /** The options {@code args} give, through the picocli command as {@code ./vecmlp bench} parses them. */
