@@ -230,8 +230,31 @@ class BenchTablesTest {
 
         // The full grid: 31 networks x 5 batches x 2 thread counts x 2 benchmarks, one JMH run per cell.
         List<BenchReport.Block> full = BenchReport.blocks(options("--peak", "114"));
-        assertEquals(310 + 3, full.size(), "cells and step breakdowns");
-        assertEquals(620, full.stream().filter(b -> b.include().contains("MlpBench")).mapToInt(BenchReport.Block::runs).sum());
+        assertEquals(310 + 3 + 3, full.size(), "cells, the spread's batches and step breakdowns");
+        assertEquals(620, full.stream().filter(b -> b.include().contains("MlpBench") && b.forks() == 1)
+                .mapToInt(BenchReport.Block::runs).sum());
+        // The spread: A's predict, forward and forwardBackward at batches 1, 32, 256, 1 thread, 5 JVMs each.
+        List<BenchReport.Block> spread = full.stream().filter(b -> b.forks() > 1).toList();
+        assertEquals(List.of(1, 32, 256), spread.stream().map(b -> b.batches()[0]).toList());
+        assertEquals(3 * 3 * 5, spread.stream().mapToInt(BenchReport.Block::runs).sum());
+        for (BenchReport.Block b : spread) {
+            assertEquals(5, b.forks());
+            assertArrayEquals(new String[] {"A"}, b.nets());
+            assertArrayEquals(new int[] {1}, b.threads());
+            assertEquals("dev\\.vecmlp\\.perf\\.MlpBench\\.(predict|forward|forwardBackward)$", b.include());
+        }
+        List<BenchReport.Block> quick = BenchReport.blocks(options("--quick", "--peak", "114"))
+                .stream().filter(b -> b.forks() > 1).toList();
+        assertEquals(1, quick.size());
+        assertArrayEquals(new int[] {256}, quick.getFirst().batches());
+        assertEquals("dev\\.vecmlp\\.perf\\.MlpBench\\.(forwardBackward|predict)$", quick.getFirst().include());
+        assertEquals(2 * 5, quick.getFirst().runs());
+        assertEquals(2 * 3, BenchReport.blocks(options("--quick", "--spread-forks", "3")).stream()
+                .mapToInt(b -> b.forks() > 1 ? b.runs() : 0).sum());
+        assertEquals(5, options().spreadForks());
+        assertTrue(BenchReport.blocks(options("--spread-forks", "0")).stream().allMatch(b -> b.forks() == 1), "0: no spread run");
+        assertEquals(36, BenchReport.blocks(options("--quick", "--spread-forks", "0")).stream()
+                .mapToInt(b -> Math.max(1, b.runs())).sum(), "the quick grid as before");
         assertEquals(2, BenchReport.blocks(options("--quick")).stream()
                 .filter(b -> b.include().contains("PeakBench")).count(), "no --peak: the peak measured on 1 and 2 threads");
     }
@@ -263,6 +286,9 @@ class BenchTablesTest {
             {"--cell A:0", "--cell A:0: expected a batch from 1 to 65536, found '0'"},
             {"--cell A:1.5", "--cell A:1.5: expected a batch from 1 to 65536, found '1.5'"},
             {"--threads 1,3", "--threads: expected whole numbers from 1 to 2, found 3"},
+            {"--spread-forks 1", "--spread-forks: expected 0 (no spread run) or 2 to 50 JVMs, found 1"},
+            {"--spread-forks -1", "--spread-forks: expected 0 (no spread run) or 2 to 50 JVMs, found -1"},
+            {"--spread-forks 51", "--spread-forks: expected 0 (no spread run) or 2 to 50 JVMs, found 51"},
             {"--depths 0", "--depths: expected whole numbers from 1 to 64, found 0"},
             {"--widths 64,x", "Invalid value for option '--widths' (LIST): 'x' is not an int"},
             {"--fast", "Unknown option: '--fast'"},
@@ -290,7 +316,7 @@ class BenchTablesTest {
         assertEquals(0, help.exit());
         for (String s : new String[] {"Usage: ./vecmlp bench [--quick]", "DIR/NAME.md (the report)", "about 40 minutes",
             "--quick", "--peak=G[,G2]", "--out=DIR", "--cell=NET:BATCH", "--widths=LIST", "instead of 64,128,256,512,1024",
-            "--depths=LIST", "--batches=LIST", "--threads=LIST", "--from-json=FILE", "--name=NAME", "bench-quick or bench"}) {
+            "--depths=LIST", "--batches=LIST", "--threads=LIST", "--spread-forks=N", "5 fresh JVMs", "--from-json=FILE", "--name=NAME", "bench-quick or bench"}) {
             assertTrue(help.out().contains(s), s + " in\n" + help.out());
         }
     }
