@@ -32,9 +32,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code ./vecmlp bench}: runs {@link MlpBench} (forward and forwardBackward) over a grid of
- * networks, batches and thread counts, {@link StepBench} for the per-step breakdown of chosen
- * cells, and {@link PeakBench} for the machine's peak; writes the JMH results as one JSON file
- * and, computed from that file alone, a markdown report and the ratio chart (PNG and SVG).
+ * networks, batches and thread counts, network A again in several fresh JVMs (the spread between
+ * them), {@link StepBench} for the per-step breakdown of chosen cells, and {@link PeakBench} for
+ * the machine's peak; writes the JMH results as one JSON file and, computed from that file alone,
+ * a markdown report and the ratio chart (PNG and SVG).
  *
  * <pre>
  * ./vecmlp bench --quick                      # about 2 minutes: perf/results/bench-quick.{md,json,png,svg}
@@ -49,7 +50,7 @@ import picocli.CommandLine.Spec;
         usageHelpWidth = 100,
         customSynopsis = {"./vecmlp bench [--quick] [--peak GFLOPS[,GFLOPS2]] [--out DIR] [--cell NET:BATCH]...",
             "                      [--widths LIST] [--depths LIST] [--batches LIST] [--threads LIST]",
-            "                      [--from-json FILE] [--name NAME]"},
+            "                      [--spread-forks N] [--from-json FILE] [--name NAME]"},
         description = {"",
             "Times forward and forward+backward passes with JMH over a grid of networks, batches and",
             "thread counts, and writes DIR/NAME.md (the report), DIR/NAME.json (the raw JMH results),",
@@ -57,7 +58,7 @@ import picocli.CommandLine.Spec;
             "",
             "Without --quick, the full grid: A and B<w>x<d> for widths 64-1024, depths 1-6, batches",
             "1, 8, 32, 128, 256, 1 and 2 threads; breakdowns of A:1, A:256, B64x4:32 (about 40 minutes;",
-            "perf/README.md).",
+            "perf/README.md). Both also time A in 5 fresh JVMs (the spread: --spread-forks).",
             ""})
 public final class BenchReport implements Callable<Integer> {
     /**
@@ -73,6 +74,8 @@ public final class BenchReport implements Callable<Integer> {
      * runs in 4.7 minutes at a load average of 5 to 7 on 2 cores (perf/README.md).
      */
     static final double SECONDS_PER_RUN = 7.9;
+    /** Most JVMs a spread cell may run in. */
+    private static final int MAX_SPREAD_FORKS = 50;
     /** Largest batch of a grid or a breakdown cell. */
     private static final int MAX_BATCH = 1 << 16;
 
@@ -111,6 +114,11 @@ public final class BenchReport implements Callable<Integer> {
             description = "Its thread counts instead of ${DEFAULT-VALUE}")
     int[] threads;
 
+    @Option(names = "--spread-forks", paramLabel = "N", defaultValue = "5",
+            description = "The spread run: A's predict, forward, forwardBackward at batches 1, 32, 256 (with --quick"
+            + " forwardBackward and predict at 256), 1 thread, each in N fresh JVMs; default ${DEFAULT-VALUE}, 0 for none")
+    int spreadForks;
+
     @Option(names = "--from-json", paramLabel = "FILE", description = "No runs: the report again from a JSON file"
             + " an earlier run wrote")
     Path fromJson;
@@ -121,7 +129,7 @@ public final class BenchReport implements Callable<Integer> {
 
     /** What the command line asked for. */
     record Options(boolean quick, double peak1, double peak2, Path out, List<String> cells, Path fromJson, String name,
-                   int[] widths, int[] depths, int[] batches, int[] threads) {
+                   int[] widths, int[] depths, int[] batches, int[] threads, int spreadForks) {
     }
 
     public static void main(String[] args) {
@@ -188,6 +196,11 @@ public final class BenchReport implements Callable<Integer> {
         inRange(depths, "--depths", 1, 64);
         inRange(batches, "--batches", 1, MAX_BATCH);
         inRange(threads, "--threads", 1, 2);
+        if (spreadForks != 0 && (spreadForks < 2 || spreadForks > MAX_SPREAD_FORKS)) {
+            // One fork has no spread; the grid already runs every cell in one.
+            throw usage("--spread-forks: expected 0 (no spread run) or 2 to " + MAX_SPREAD_FORKS + " JVMs, found "
+                    + spreadForks);
+        }
         if (fromJson != null && !Files.isRegularFile(fromJson)) {
             throw usage("--from-json: expected a JSON file an earlier run wrote, found no file at " + fromJson);
         }
@@ -198,7 +211,7 @@ public final class BenchReport implements Callable<Integer> {
             n = file.endsWith(".json") ? file.substring(0, file.length() - 5) : file;
         }
         return new Options(quick, p1, p2, out, cellList, fromJson, n != null ? n : quick ? "bench-quick" : "bench",
-                widths, depths, batches, threads);
+                widths, depths, batches, threads, spreadForks);
     }
 
     /** A cell is NET:BATCH: a network {@link Networks#byName} knows and a whole batch. */
@@ -230,11 +243,16 @@ public final class BenchReport implements Callable<Integer> {
         return new ParameterException(spec.commandLine(), message);
     }
 
-    /** One JMH run: a benchmark over the product of its parameter values. */
-    record Block(String include, String[] nets, int[] batches, int[] threads, String[] steps, int jmhThreads) {
+    /** One JMH run: a benchmark over the product of its parameter values, each in {@code forks} JVMs. */
+    record Block(String include, String[] nets, int[] batches, int[] threads, String[] steps, int jmhThreads, int forks) {
+        Block(String include, String[] nets, int[] batches, int[] threads, String[] steps, int jmhThreads) {
+            this(include, nets, batches, threads, steps, jmhThreads, 1);
+        }
+
+        /** Benchmarks and cells times forks: each is a fresh JVM. */
         int runs() {
-            int methods = include.contains("|") ? 2 : 1;
-            return methods * nets.length * batches.length * threads.length * Math.max(1, steps.length);
+            int methods = (int) include.chars().filter(c -> c == '|').count() + 1;
+            return methods * nets.length * batches.length * threads.length * Math.max(1, steps.length) * forks;
         }
     }
 
@@ -267,6 +285,14 @@ public final class BenchReport implements Callable<Integer> {
                         blocks.add(new Block(mlp, new String[] {net}, new int[] {b}, new int[] {t}, new String[0], 1));
                     }
                 }
+            }
+        }
+        if (o.spreadForks() > 0) {
+            // The same cells again, each in fresh JVMs: how far one fork's figure is from another's.
+            String methods = o.quick() ? "(forwardBackward|predict)" : "(predict|forward|forwardBackward)";
+            for (int b : o.quick() ? new int[] {256} : new int[] {1, 32, 256}) {
+                blocks.add(new Block("dev\\.vecmlp\\.perf\\.MlpBench\\." + methods + "$", new String[] {"A"},
+                        new int[] {b}, new int[] {1}, new String[0], 1, o.spreadForks()));
             }
         }
         for (String cell : o.cells()) {
@@ -329,9 +355,10 @@ public final class BenchReport implements Callable<Integer> {
         Path source = o.fromJson() != null ? o.fromJson() : json;
         List<BenchRuns.Run> results = BenchRuns.parse(Files.readString(source, StandardCharsets.UTF_8), source.toString());
         BenchRuns.Run first = results.getFirst();
-        header.add(BenchTables.f("JDK %s, %d-lane vectors, %d cores; JMH %d × %s measured after warm-up, one fork per cell.",
+        int spreadForks = results.stream().mapToInt(BenchRuns.Run::forks).max().orElse(0);
+        header.add(BenchTables.f("JDK %s, %d-lane vectors, %d cores; JMH %d × %s measured after warm-up, one fork per cell%s.",
                 first.jdk(), PeakBench.lanes(), Runtime.getRuntime().availableProcessors(), first.iterations(),
-                first.iterationTime()));
+                first.iterationTime(), spreadForks > 1 ? BenchTables.f(" (%d in the spread run)", spreadForks) : ""));
         BenchTables tables = new BenchTables(results, o.peak1(), o.peak2());
         List<LineChart> charts = tables.ratioCharts();
         String chartName = null;
@@ -367,7 +394,7 @@ public final class BenchReport implements Callable<Integer> {
         ChainedOptionsBuilder opts = new OptionsBuilder().include(b.include())
                 .warmupIterations(WARMUP).warmupTime(TimeValue.milliseconds(ITERATION_MS))
                 .measurementIterations(MEASURE).measurementTime(TimeValue.milliseconds(ITERATION_MS))
-                .forks(1).threads(b.jmhThreads()).timeUnit(TimeUnit.MICROSECONDS)
+                .forks(b.forks()).threads(b.jmhThreads()).timeUnit(TimeUnit.MICROSECONDS)
                 .resultFormat(ResultFormatType.JSON).result(result.toString());
         if (b.nets().length > 0) {
             opts.param("net", b.nets()).param("batch", strings(b.batches()));

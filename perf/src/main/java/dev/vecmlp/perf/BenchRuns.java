@@ -30,12 +30,24 @@ public final class BenchRuns {
      * @param unit       e.g. {@code us/op}
      * @param iterations measurement iterations
      * @param iterationTime measurement iteration time as JMH writes it, e.g. {@code 200 ms}
+     * @param forkMeans  per fork (fresh JVM), in the order they ran, the mean of its measured
+     *                   iterations in {@code unit}: from JMH's {@code rawData}; empty when the
+     *                   file has none (results written before it was read)
      */
     public record Run(String benchmark, Map<String, String> params, int jmhThreads, double score, double error,
-                      String unit, int iterations, String iterationTime, String jdk) {
+                      String unit, int iterations, String iterationTime, String jdk, List<Double> forkMeans) {
+        public Run {
+            forkMeans = List.copyOf(forkMeans);
+        }
+
         /** A parameter, or {@code fallback} when the benchmark has none of that name. */
         public String param(String name, String fallback) {
             return params.getOrDefault(name, fallback);
+        }
+
+        /** Forks the result has means of: 0 for a file without {@code rawData}. */
+        public int forks() {
+            return forkMeans.size();
         }
     }
 
@@ -67,9 +79,47 @@ public final class BenchRuns {
             runs.add(new Run(benchmark.substring(dot + 1), params, (int) number(r, "threads", at),
                     number(primary, "score", metric), number(primary, "scoreError", metric),
                     string(primary, "scoreUnit", metric), (int) number(r, "measurementIterations", at),
-                    string(r, "measurementTime", at), r.path("jdkVersion").asString("?")));
+                    string(r, "measurementTime", at), r.path("jdkVersion").asString("?"),
+                    forkMeans(primary.get("rawData"), metric + ", rawData")));
         }
         return runs;
+    }
+
+    /**
+     * The mean of each fork's iterations from JMH's {@code rawData} (an array per fork of its
+     * measured iterations' scores), or an empty list when there is none.
+     *
+     * @throws IllegalArgumentException naming the fork and iteration that is not a number, or
+     *                                  a fork that is not an array or has no iterations
+     */
+    private static List<Double> forkMeans(JsonNode rawData, String at) {
+        if (!present(rawData)) {
+            return List.of();
+        }
+        if (!rawData.isArray()) {
+            throw new IllegalArgumentException(at + ": expected an array of forks (each an array of iteration scores),"
+                    + " found " + kind(rawData));
+        }
+        List<Double> means = new ArrayList<>();
+        for (int f = 0; f < rawData.size(); f++) {
+            String fork = at + ", fork " + (f + 1);
+            JsonNode iterations = rawData.get(f);
+            if (!iterations.isArray() || iterations.isEmpty()) {
+                throw new IllegalArgumentException(fork + ": expected an array of iteration scores, found "
+                        + (iterations.isArray() ? "an empty array" : kind(iterations)));
+            }
+            double sum = 0;
+            for (int i = 0; i < iterations.size(); i++) {
+                JsonNode v = iterations.get(i);
+                if (!v.isNumber() || !Double.isFinite(v.doubleValue())) {
+                    throw new IllegalArgumentException(fork + ", iteration " + (i + 1) + ": expected a number, found "
+                            + kind(v));
+                }
+                sum += v.doubleValue();
+            }
+            means.add(sum / iterations.size());
+        }
+        return means;
     }
 
     /**

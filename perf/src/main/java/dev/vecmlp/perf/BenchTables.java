@@ -23,6 +23,8 @@ import dev.vecmlp.plot.Style;
 public final class BenchTables {
     /** The issue's tolerance on the ratio at batch >= 32 and width >= 256. */
     static final double RATIO_TOLERANCE = 0.10;
+    /** The kernel-speed issue's bound on the spread between fresh JVMs: (max − min) / min of the fork means. */
+    static final double SPREAD_TOLERANCE = 0.10;
 
     private final List<BenchRuns.Run> runs;
     private final double peak1;
@@ -139,6 +141,9 @@ public final class BenchTables {
     private static List<Cell> cells(List<BenchRuns.Run> runs) {
         Map<String, BenchRuns.Run> forward = new TreeMap<>(), both = new TreeMap<>();
         for (BenchRuns.Run r : runs) {
+            if (r.forks() > 1) {
+                continue; // a spread cell (spread()): the grid's cells are its own one-fork runs
+            }
             if (r.benchmark().equals("MlpBench.forward")) {
                 forward.put(key(r), r);
             } else if (r.benchmark().equals("MlpBench.forwardBackward")) {
@@ -173,6 +178,56 @@ public final class BenchTables {
     private static String key(BenchRuns.Run r) {
         return r.param("net", "?") + "|" + r.param("batch", "?") + "|" + r.param("threads", "1") + "|"
                 + r.param("kernels", "simd");
+    }
+
+    /**
+     * One benchmark and cell timed in several fresh JVMs (JMH forks).
+     *
+     * @param benchmark  e.g. {@code MlpBench.forwardBackward}
+     * @param forkMeans  µs, each fork's mean over its measured iterations, in the order they ran
+     */
+    public record Spread(String benchmark, String net, int batch, int threads, List<Double> forkMeans) {
+        public Spread {
+            if (forkMeans.size() < 2) {
+                throw new IllegalArgumentException("spread: expected 2 forks or more, found " + forkMeans.size());
+            }
+            forkMeans = List.copyOf(forkMeans);
+        }
+
+        /** The median of the fork means (of the middle two for an even count). */
+        public double median() {
+            double[] sorted = forkMeans.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            int n = sorted.length;
+            return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        }
+
+        /** (max − min) / min of the fork means: how much slower the slowest JVM was than the fastest. */
+        public double range() {
+            double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
+            for (double m : forkMeans) {
+                min = Math.min(min, m);
+                max = Math.max(max, m);
+            }
+            return (max - min) / min;
+        }
+
+        /** Whether the range is within the issue's {@link #SPREAD_TOLERANCE}. */
+        public boolean withinTarget() {
+            return range() <= SPREAD_TOLERANCE;
+        }
+    }
+
+    /** The MlpBench results of more than one fork (the spread run), in the order of the file. */
+    public List<Spread> spread() {
+        List<Spread> out = new ArrayList<>();
+        for (BenchRuns.Run r : runs) {
+            if (r.forks() > 1 && r.benchmark().startsWith("MlpBench.")) {
+                checkUnit(r);
+                out.add(new Spread(r.benchmark(), r.param("net", "?"), Integer.parseInt(r.param("batch", "0")),
+                        Integer.parseInt(r.param("threads", "1")), r.forkMeans()));
+            }
+        }
+        return out;
     }
 
     /** The cell of {@code net}, {@code batch}, {@code threads}, or null. */
@@ -220,6 +275,7 @@ public final class BenchTables {
 
                 """);
         targets(md);
+        spread(md);
         allCells(md);
         threads(md);
         pivots(md, chartFile);
@@ -259,6 +315,42 @@ public final class BenchTables {
         }
         md.append(row("ratio within 10 % of the FLOP model at batch ≥ 32, width ≥ 256 (1 thread)",
                 of == 0 ? "not in this grid" : f("%d of %d cells%s", inside, of, outside), of == 0 ? "–" : yes(inside == of)));
+        md.append('\n');
+    }
+
+    private void spread(StringBuilder md) {
+        List<Spread> spread = spread();
+        if (spread.isEmpty()) {
+            return;
+        }
+        int forks = spread.stream().mapToInt(s -> s.forkMeans().size()).max().orElseThrow();
+        md.append("## Spread between fresh JVMs\n\n");
+        md.append(f("""
+                Each of these ran in %d fresh JVMs (JMH forks) one after the other, with the grid's warm-up and \
+                measurement; a fork's figure is the mean of its measured iterations. C2 compiles the same pass \
+                differently from JVM to JVM, so the range, (max − min) / min of the fork means, is how far one \
+                fork's figure can be from another's with nothing changed: a difference between two one-fork \
+                figures (the grid's) smaller than it says nothing. The issue on kernel speed asks for a range ≤ \
+                %.0f %% for A forwardBackward at batch 256. `./vecmlp bench --quick` runs forwardBackward and predict of A at \
+                batch 256 in %d JVMs with its grid, `./vecmlp bench` predict, forward and forwardBackward at \
+                batches 1, 32 and 256; `--spread-forks N` for N JVMs, 0 for none.
+
+                | benchmark | net | batch | threads | forks, µs (in the order they ran) | median µs | grid's fork µs \
+                | range | ≤ %.0f %% |
+                |---|---|--:|--:|---|--:|--:|--:|---|
+                """, forks, 100 * SPREAD_TOLERANCE, forks, 100 * SPREAD_TOLERANCE));
+        for (Spread s : spread) {
+            List<String> means = s.forkMeans().stream().map(BenchTables::number).toList();
+            Cell c = cell(s.net(), s.batch(), s.threads());
+            String grid = c == null ? "–" : switch (s.benchmark()) {
+                case "MlpBench.forward" -> number(c.forward());
+                case "MlpBench.forwardBackward" -> number(c.both());
+                default -> "–";
+            };
+            md.append(f("| %s | %s | %d | %d | %s | %s | %s | %.1f %% | %s |%n", s.benchmark().substring(9), s.net(),
+                    s.batch(), s.threads(), String.join(", ", means), number(s.median()), grid, 100 * s.range(),
+                    yes(s.withinTarget())));
+        }
         md.append('\n');
     }
 

@@ -37,6 +37,43 @@ class BenchRunsTest {
         assertEquals("?", BenchRuns.parse(ONE.replace("\"jdkVersion\": \"25.0.3\",", ""), "x.json").getFirst().jdk());
     }
 
+    /** {@link #ONE} with JMH's rawData: one array per fork of its measured iterations' scores. */
+    private static String withRawData(String rawData) {
+        return ONE.replace("\"scoreUnit\": \"us/op\"", "\"scoreUnit\": \"us/op\", \"rawData\": " + rawData);
+    }
+
+    @Test
+    void eachForksMeanComesFromItsIterationsInTheOrderTheyRan() {
+        BenchRuns.Run r = BenchRuns.parse(withRawData("[[100, 110, 120], [300.5, 299.5], [1e2]]"), "x.json").getFirst();
+        assertEquals(List.of(110.0, 300.0, 100.0), r.forkMeans());
+        assertEquals(3, r.forks());
+        assertEquals(List.of(), BenchRuns.parse(ONE, "x.json").getFirst().forkMeans(), "a file without rawData");
+        assertEquals(List.of(), BenchRuns.parse(withRawData("null"), "x.json").getFirst().forkMeans());
+        assertEquals(List.of(), BenchRuns.parse(withRawData("[]"), "x.json").getFirst().forkMeans(), "no forks");
+    }
+
+    @Test
+    void malformedRawDataIsRejectedNamingTheForkAndIteration() {
+        String at = "x.json, result 0, primaryMetric, rawData";
+        String[][] cases = {
+            {"{\"1\": [1]}", at + ": expected an array of forks (each an array of iteration scores), found an object"},
+            {"[1, 2]", at + ", fork 1: expected an array of iteration scores, found the value 1"},
+            {"\"NaN\"", at + ": expected an array of forks (each an array of iteration scores), found the string \"NaN\""},
+            {"[[1, 2], 3]", at + ", fork 2: expected an array of iteration scores, found the value 3"},
+            {"[[1], []]", at + ", fork 2: expected an array of iteration scores, found an empty array"},
+            {"[[1, 2], [3, null]]", at + ", fork 2, iteration 2: expected a number, found nothing (or null)"},
+            {"[[\"1.5\"]]", at + ", fork 1, iteration 1: expected a number, found the string \"1.5\""},
+            {"[[\"NaN\", 2]]", at + ", fork 1, iteration 1: expected a number, found the string \"NaN\""},
+            {"[[1e999]]", at + ", fork 1, iteration 1: expected a number, found the value"},
+            {"[[[1]]]", at + ", fork 1, iteration 1: expected a number, found an array"},
+        };
+        for (String[] c : cases) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> BenchRuns.parse(withRawData(c[0]), "x.json"), c[0]);
+            assertTrue(e.getMessage().startsWith(c[1]), c[0] + ": " + e.getMessage());
+        }
+    }
+
     @Test
     void joinedFilesAreOneArrayOfTheirResults() {
         String joined = BenchRuns.join(List.of(ONE, " [] ", ONE.replace("forward", "forwardBackward")));
@@ -55,6 +92,7 @@ class BenchRunsTest {
         String saved = Files.readString(Path.of("results", "bench.json"), StandardCharsets.UTF_8);
         List<BenchRuns.Run> runs = BenchRuns.parse(saved, "bench.json");
         assertEquals(296, runs.size());
+        assertTrue(runs.stream().allMatch(r -> r.forks() == 1), "JMH's own rawData: one fork per result in that run");
         assertEquals(runs, BenchRuns.parse(BenchRuns.join(List.of(saved)), "joined"));
     }
 

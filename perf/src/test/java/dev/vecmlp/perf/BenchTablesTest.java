@@ -11,8 +11,10 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,6 +36,15 @@ class BenchTablesTest {
         String p = String.format(Locale.ROOT, "\"batch\": \"%d\", \"kernels\": \"simd\", \"net\": \"%s\", \"threads\": \"%d\"",
                 batch, net, threads);
         return result("MlpBench.forward", 1, p, forward, "us/op") + "," + result("MlpBench.forwardBackward", 1, p, both, "us/op");
+    }
+
+    /** A result of MlpBench A at {@code batch} run in one fork per row of {@code forks} (its iterations' µs). */
+    private static String forks(String method, int batch, double[]... forks) {
+        String p = String.format(Locale.ROOT, "\"batch\": \"%d\", \"kernels\": \"simd\", \"net\": \"A\", \"threads\": \"1\"", batch);
+        String raw = Arrays.stream(forks).map(Arrays::toString).collect(Collectors.joining(", ", "[", "]"));
+        return result("MlpBench." + method, 1, p, Arrays.stream(forks).flatMapToDouble(Arrays::stream).average().orElseThrow(),
+                "us/op").replace("\"forks\": 1", "\"forks\": " + forks.length)
+                .replace("\"scoreUnit\": \"us/op\"", "\"scoreUnit\": \"us/op\", \"rawData\": " + raw);
     }
 
     private static List<BenchRuns.Run> runs(String... parts) {
@@ -119,6 +130,53 @@ class BenchTablesTest {
         assertTrue(md.contains("| `derivative:1` | 1 × 512 | 8.00 | – | – | – | (13 % if added) |"), md);
     }
 
+    @Test
+    void aSpreadIsTheMedianAndRangeOfItsForkMeans() {
+        BenchTables.Spread odd = new BenchTables.Spread("MlpBench.forwardBackward", "A", 256, 1,
+                List.of(9000.0, 8000.0, 12000.0, 8500.0, 8800.0));
+        assertEquals(8800, odd.median(), 0.0);
+        assertEquals(0.5, odd.range(), 1e-12, "(12,000 − 8,000) / 8,000");
+        assertTrue(!odd.withinTarget());
+        BenchTables.Spread even = new BenchTables.Spread("MlpBench.predict", "A", 256, 1, List.of(104.0, 100.0, 108.0, 102.0));
+        assertEquals(103, even.median(), 1e-12, "the middle two of 100, 102, 104, 108");
+        assertEquals(0.08, even.range(), 1e-12);
+        assertTrue(even.withinTarget());
+        assertTrue(new BenchTables.Spread("MlpBench.forward", "A", 1, 1, List.of(110.0, 100.0)).withinTarget(), "10 % is within");
+        assertTrue(!new BenchTables.Spread("MlpBench.forward", "A", 1, 1, List.of(110.1, 100.0)).withinTarget());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new BenchTables.Spread("MlpBench.forward", "A", 1, 1, List.of(1.0)));
+        assertEquals("spread: expected 2 forks or more, found 1", e.getMessage());
+    }
+
+    @Test
+    void theSpreadSectionHasTheCellsOfSeveralForksAndLeavesTheGridAlone() {
+        List<BenchRuns.Run> runs = runs(mlp("A", 256, 1, 3000, 8000), mlp("A", 32, 1, 400, 1200),
+                forks("forwardBackward", 256, new double[] {9000, 9400}, new double[] {8000, 8000},
+                        new double[] {12500, 11500}, new double[] {8400, 8600}, new double[] {8900, 8700}),
+                forks("predict", 256, new double[] {2000, 2010}, new double[] {2100, 2110}, new double[] {1990, 2010},
+                        new double[] {2050, 2050}, new double[] {2000, 2000}),
+                forks("forward", 32, new double[] {400, 402}, new double[] {450, 452}));
+        BenchTables t = new BenchTables(runs, 100, 200);
+        assertEquals(8000, t.cell("A", 256, 1).both(), 0.0, "the grid's own fork, not the spread's mean");
+        assertEquals(400, t.cell("A", 32, 1).forward(), 0.0);
+        assertEquals(2, t.cells().size());
+        assertEquals(List.of("MlpBench.forwardBackward", "MlpBench.predict", "MlpBench.forward"),
+                t.spread().stream().map(BenchTables.Spread::benchmark).toList(), "the one-fork grid results are not there");
+
+        String md = t.markdown("test", List.of(), null);
+        assertTrue(md.contains("## Spread between fresh JVMs\n\nEach of these ran in 5 fresh JVMs"), md);
+        assertTrue(md.contains("`./vecmlp bench --quick` runs forwardBackward and predict of A at batch 256 in 5 JVMs"), md);
+        assertTrue(md.contains("| forwardBackward | A | 256 | 1 | 9,200, 8,000, 12,000, 8,500, 8,800 | 8,800 | 8,000 | 50.0 % | **no** |"), md);
+        assertTrue(md.contains("| predict | A | 256 | 1 | 2,005, 2,105, 2,000, 2,050, 2,000 | 2,005 | – | 5.3 % | yes |"), md);
+        assertTrue(md.contains("| forward | A | 32 | 1 | 401, 451 | 426 | 400 | 12.5 % | **no** |"), md);
+        assertTrue(md.indexOf("## Targets") < md.indexOf("## Spread") && md.indexOf("## Spread") < md.indexOf("## Every cell"), md);
+        // The grid's one-fork results stand in every other table as before.
+        assertTrue(md.contains("| A | 2 | 512 | 256 | 1 | 3,000 | 8,000 | 5,000 | 1.67 |"), md);
+
+        assertTrue(!new BenchTables(runs(mlp("A", 256, 1, 3000, 8000)), 100, 200).markdown("t", List.of(), null)
+                .contains("Spread"), "one fork per cell: no spread section");
+    }
+
     /** The options {@code args} give, through the picocli command as {@code ./vecmlp bench} parses them. */
     private static BenchReport.Options options(String... args) {
         BenchReport command = new BenchReport();
@@ -172,8 +230,31 @@ class BenchTablesTest {
 
         // The full grid: 31 networks x 5 batches x 2 thread counts x 2 benchmarks, one JMH run per cell.
         List<BenchReport.Block> full = BenchReport.blocks(options("--peak", "114"));
-        assertEquals(310 + 3, full.size(), "cells and step breakdowns");
-        assertEquals(620, full.stream().filter(b -> b.include().contains("MlpBench")).mapToInt(BenchReport.Block::runs).sum());
+        assertEquals(310 + 3 + 3, full.size(), "cells, the spread's batches and step breakdowns");
+        assertEquals(620, full.stream().filter(b -> b.include().contains("MlpBench") && b.forks() == 1)
+                .mapToInt(BenchReport.Block::runs).sum());
+        // The spread: A's predict, forward and forwardBackward at batches 1, 32, 256, 1 thread, 5 JVMs each.
+        List<BenchReport.Block> spread = full.stream().filter(b -> b.forks() > 1).toList();
+        assertEquals(List.of(1, 32, 256), spread.stream().map(b -> b.batches()[0]).toList());
+        assertEquals(3 * 3 * 5, spread.stream().mapToInt(BenchReport.Block::runs).sum());
+        for (BenchReport.Block b : spread) {
+            assertEquals(5, b.forks());
+            assertArrayEquals(new String[] {"A"}, b.nets());
+            assertArrayEquals(new int[] {1}, b.threads());
+            assertEquals("dev\\.vecmlp\\.perf\\.MlpBench\\.(predict|forward|forwardBackward)$", b.include());
+        }
+        List<BenchReport.Block> quick = BenchReport.blocks(options("--quick", "--peak", "114"))
+                .stream().filter(b -> b.forks() > 1).toList();
+        assertEquals(1, quick.size());
+        assertArrayEquals(new int[] {256}, quick.getFirst().batches());
+        assertEquals("dev\\.vecmlp\\.perf\\.MlpBench\\.(forwardBackward|predict)$", quick.getFirst().include());
+        assertEquals(2 * 5, quick.getFirst().runs());
+        assertEquals(2 * 3, BenchReport.blocks(options("--quick", "--spread-forks", "3")).stream()
+                .mapToInt(b -> b.forks() > 1 ? b.runs() : 0).sum());
+        assertEquals(5, options().spreadForks());
+        assertTrue(BenchReport.blocks(options("--spread-forks", "0")).stream().allMatch(b -> b.forks() == 1), "0: no spread run");
+        assertEquals(36, BenchReport.blocks(options("--quick", "--spread-forks", "0")).stream()
+                .mapToInt(b -> Math.max(1, b.runs())).sum(), "the quick grid as before");
         assertEquals(2, BenchReport.blocks(options("--quick")).stream()
                 .filter(b -> b.include().contains("PeakBench")).count(), "no --peak: the peak measured on 1 and 2 threads");
     }
@@ -205,6 +286,9 @@ class BenchTablesTest {
             {"--cell A:0", "--cell A:0: expected a batch from 1 to 65536, found '0'"},
             {"--cell A:1.5", "--cell A:1.5: expected a batch from 1 to 65536, found '1.5'"},
             {"--threads 1,3", "--threads: expected whole numbers from 1 to 2, found 3"},
+            {"--spread-forks 1", "--spread-forks: expected 0 (no spread run) or 2 to 50 JVMs, found 1"},
+            {"--spread-forks -1", "--spread-forks: expected 0 (no spread run) or 2 to 50 JVMs, found -1"},
+            {"--spread-forks 51", "--spread-forks: expected 0 (no spread run) or 2 to 50 JVMs, found 51"},
             {"--depths 0", "--depths: expected whole numbers from 1 to 64, found 0"},
             {"--widths 64,x", "Invalid value for option '--widths' (LIST): 'x' is not an int"},
             {"--fast", "Unknown option: '--fast'"},
@@ -232,7 +316,7 @@ class BenchTablesTest {
         assertEquals(0, help.exit());
         for (String s : new String[] {"Usage: ./vecmlp bench [--quick]", "DIR/NAME.md (the report)", "about 40 minutes",
             "--quick", "--peak=G[,G2]", "--out=DIR", "--cell=NET:BATCH", "--widths=LIST", "instead of 64,128,256,512,1024",
-            "--depths=LIST", "--batches=LIST", "--threads=LIST", "--from-json=FILE", "--name=NAME", "bench-quick or bench"}) {
+            "--depths=LIST", "--batches=LIST", "--threads=LIST", "--spread-forks=N", "5 fresh JVMs", "--from-json=FILE", "--name=NAME", "bench-quick or bench"}) {
             assertTrue(help.out().contains(s), s + " in\n" + help.out());
         }
     }
