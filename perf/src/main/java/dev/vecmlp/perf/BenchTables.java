@@ -286,7 +286,7 @@ public final class BenchTables {
     }
 
     private void targets(StringBuilder md) {
-        md.append("## Targets of issue 5\n\n| target | measured | met |\n|---|---|---|\n");
+        md.append("## The ratio's targets\n\n| target | measured | met |\n|---|---|---|\n");
         int[][] limits = {{256, 1, 8500}, {256, 2, 4700}, {32, 1, 1100}, {1, 1, 110}};
         for (int[] t : limits) {
             Cell c = cell("A", t[0], t[1]);
@@ -330,7 +330,7 @@ public final class BenchTables {
                 measurement; a fork's figure is the mean of its measured iterations. C2 compiles the same pass \
                 differently from JVM to JVM, so the range, (max − min) / min of the fork means, is how far one \
                 fork's figure can be from another's with nothing changed: a difference between two one-fork \
-                figures (the grid's) smaller than it says nothing. The issue on kernel speed asks for a range ≤ \
+                figures (the grid's) smaller than it says nothing. The project's target is a range ≤ \
                 %.0f %% for A forwardBackward at batch 256. `./vecmlp bench --quick` runs forwardBackward and predict of A at \
                 batch 256 in %d JVMs with its grid, `./vecmlp bench` predict, forward and forwardBackward at \
                 batches 1, 32 and 256; `--spread-forks N` for N JVMs, 0 for none.
