@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
+import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -407,6 +408,11 @@ public final class BenchReport implements Callable<Integer> {
         }
         if (b.include().contains("PeakBench")) {
             opts.timeUnit(TimeUnit.NANOSECONDS);
+        }
+        if (b.forks() > 1) {
+            // The spread run: whether a JVM's compiled code allocates can differ from fork to fork
+            // (a batch-256 predict allocated 24.6 KB a call in some JVMs and nothing in others).
+            opts.addProfiler(GCProfiler.class);
         }
         new Runner(opts.build()).run();
     }

@@ -33,11 +33,15 @@ public final class BenchRuns {
      * @param forkMeans  per fork (fresh JVM), in the order they ran, the mean of its measured
      *                   iterations in {@code unit}: from JMH's {@code rawData}; empty when the
      *                   file has none (results written before it was read)
+     * @param forkBytes  per fork, the bytes allocated per operation (JMH's gc profiler,
+     *                   {@code gc.alloc.rate.norm}); empty when the run was not profiled
      */
     public record Run(String benchmark, Map<String, String> params, int jmhThreads, double score, double error,
-                      String unit, int iterations, String iterationTime, String jdk, List<Double> forkMeans) {
+                      String unit, int iterations, String iterationTime, String jdk, List<Double> forkMeans,
+                      List<Double> forkBytes) {
         public Run {
             forkMeans = List.copyOf(forkMeans);
+            forkBytes = List.copyOf(forkBytes);
         }
 
         /** A parameter, or {@code fallback} when the benchmark has none of that name. */
@@ -50,6 +54,9 @@ public final class BenchRuns {
             return forkMeans.size();
         }
     }
+
+    /** JMH's gc profiler's figure of bytes allocated per operation. */
+    static final String ALLOCATION = "gc.alloc.rate.norm";
 
     /** Jackson's defaults: strict JSON, and nothing after the top-level value. */
     private static final JsonMapper JSON = JsonMapper.shared();
@@ -80,7 +87,9 @@ public final class BenchRuns {
                     number(primary, "score", metric), number(primary, "scoreError", metric),
                     string(primary, "scoreUnit", metric), (int) number(r, "measurementIterations", at),
                     string(r, "measurementTime", at), r.path("jdkVersion").asString("?"),
-                    forkMeans(primary.get("rawData"), metric + ", rawData")));
+                    forkMeans(primary.get("rawData"), metric + ", rawData"),
+                    forkMeans(r.path("secondaryMetrics").path(ALLOCATION).get("rawData"),
+                            at + ", secondaryMetrics, " + ALLOCATION + ", rawData")));
         }
         return runs;
     }

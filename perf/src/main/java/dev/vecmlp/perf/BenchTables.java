@@ -185,13 +185,26 @@ public final class BenchTables {
      *
      * @param benchmark  e.g. {@code MlpBench.forwardBackward}
      * @param forkMeans  µs, each fork's mean over its measured iterations, in the order they ran
+     * @param forkBytes  bytes allocated per call in each fork, in the same order; empty when the
+     *                   run was not profiled
      */
-    public record Spread(String benchmark, String net, int batch, int threads, List<Double> forkMeans) {
+    public record Spread(String benchmark, String net, int batch, int threads, List<Double> forkMeans,
+                         List<Double> forkBytes) {
         public Spread {
             if (forkMeans.size() < 2) {
                 throw new IllegalArgumentException("spread: expected 2 forks or more, found " + forkMeans.size());
             }
+            if (!forkBytes.isEmpty() && forkBytes.size() != forkMeans.size()) {
+                throw new IllegalArgumentException("spread: expected bytes per call for each of the " + forkMeans.size()
+                        + " forks or none, found " + forkBytes.size());
+            }
             forkMeans = List.copyOf(forkMeans);
+            forkBytes = List.copyOf(forkBytes);
+        }
+
+        /** A spread without allocation figures. */
+        public Spread(String benchmark, String net, int batch, int threads, List<Double> forkMeans) {
+            this(benchmark, net, batch, threads, forkMeans, List.of());
         }
 
         /** The median of the fork means (of the middle two for an even count). */
@@ -224,7 +237,7 @@ public final class BenchTables {
             if (r.forks() > 1 && r.benchmark().startsWith("MlpBench.")) {
                 checkUnit(r);
                 out.add(new Spread(r.benchmark(), r.param("net", "?"), Integer.parseInt(r.param("batch", "0")),
-                        Integer.parseInt(r.param("threads", "1")), r.forkMeans()));
+                        Integer.parseInt(r.param("threads", "1")), r.forkMeans(), r.forkBytes()));
             }
         }
         return out;
@@ -333,11 +346,15 @@ public final class BenchTables {
                 figures (the grid's) smaller than it says nothing. The project's target is a range ≤ \
                 %.0f %% for A forwardBackward at batch 256. `./vecmlp bench --quick` runs forwardBackward and predict of A at \
                 batch 256 in %d JVMs with its grid, `./vecmlp bench` predict, forward and forwardBackward at \
-                batches 1, 32 and 256; `--spread-forks N` for N JVMs, 0 for none.
+                batches 1, 32 and 256; `--spread-forks N` for N JVMs, 0 for none. The last column is the \
+                bytes each JVM allocated per call (JMH's gc profiler): the kernels allocate nothing once C2 has \
+                compiled them, and JMH's own bookkeeping, spread over an iteration's calls, comes to tens or a \
+                few hundred bytes at these sizes: a JVM with thousands, or far above the others, compiled \
+                something that boxes.
 
                 | benchmark | net | batch | threads | forks, µs (in the order they ran) | median µs | grid's fork µs \
-                | range | ≤ %.0f %% |
-                |---|---|--:|--:|---|--:|--:|--:|---|
+                | range | ≤ %.0f %% | bytes per call, by fork |
+                |---|---|--:|--:|---|--:|--:|--:|---|---|
                 """, forks, 100 * SPREAD_TOLERANCE, forks, 100 * SPREAD_TOLERANCE));
         for (Spread s : spread) {
             List<String> means = s.forkMeans().stream().map(BenchTables::number).toList();
@@ -347,9 +364,11 @@ public final class BenchTables {
                 case "MlpBench.forwardBackward" -> number(c.both());
                 default -> "–";
             };
-            md.append(f("| %s | %s | %d | %d | %s | %s | %s | %.1f %% | %s |%n", s.benchmark().substring(9), s.net(),
+            String bytes = s.forkBytes().isEmpty() ? "–"
+                    : String.join(", ", s.forkBytes().stream().map(BenchTables::number).toList());
+            md.append(f("| %s | %s | %d | %d | %s | %s | %s | %.1f %% | %s | %s |%n", s.benchmark().substring(9), s.net(),
                     s.batch(), s.threads(), String.join(", ", means), number(s.median()), grid, 100 * s.range(),
-                    yes(s.withinTarget())));
+                    yes(s.withinTarget()), bytes));
         }
         md.append('\n');
     }

@@ -53,6 +53,18 @@ class BenchRunsTest {
     }
 
     @Test
+    void theBytesPerCallOfEachForkComeFromTheGcProfilersRawData() {
+        String profiled = ONE.replace("\"primaryMetric\"", "\"secondaryMetrics\": {\"gc.alloc.rate.norm\": {\"score\": 8.0,"
+                + " \"scoreUnit\": \"B/op\", \"rawData\": [[0, 2], [24600, 24598]]}}, \"primaryMetric\"");
+        assertEquals(List.of(1.0, 24599.0), BenchRuns.parse(profiled, "x.json").getFirst().forkBytes());
+        assertEquals(List.of(), BenchRuns.parse(ONE, "x.json").getFirst().forkBytes(), "not profiled");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BenchRuns.parse(
+                profiled.replace("[[0, 2], [24600, 24598]]", "[[0, \"x\"]]"), "x.json"));
+        assertEquals("x.json, result 0, secondaryMetrics, gc.alloc.rate.norm, rawData, fork 1, iteration 2: expected a number,"
+                + " found the string \"x\"", e.getMessage());
+    }
+
+    @Test
     void malformedRawDataIsRejectedNamingTheForkAndIteration() {
         String at = "x.json, result 0, primaryMetric, rawData";
         String[][] cases = {

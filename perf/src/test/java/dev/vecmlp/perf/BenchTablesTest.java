@@ -166,15 +166,29 @@ class BenchTablesTest {
         String md = t.markdown("test", List.of(), null);
         assertTrue(md.contains("## Spread between fresh JVMs\n\nEach of these ran in 5 fresh JVMs"), md);
         assertTrue(md.contains("`./vecmlp bench --quick` runs forwardBackward and predict of A at batch 256 in 5 JVMs"), md);
-        assertTrue(md.contains("| forwardBackward | A | 256 | 1 | 9,200, 8,000, 12,000, 8,500, 8,800 | 8,800 | 8,000 | 50.0 % | **no** |"), md);
-        assertTrue(md.contains("| predict | A | 256 | 1 | 2,005, 2,105, 2,000, 2,050, 2,000 | 2,005 | – | 5.3 % | yes |"), md);
-        assertTrue(md.contains("| forward | A | 32 | 1 | 401, 451 | 426 | 400 | 12.5 % | **no** |"), md);
+        assertTrue(md.contains("| forwardBackward | A | 256 | 1 | 9,200, 8,000, 12,000, 8,500, 8,800 | 8,800 | 8,000 | 50.0 % | **no** | – |"), md);
+        assertTrue(md.contains("| predict | A | 256 | 1 | 2,005, 2,105, 2,000, 2,050, 2,000 | 2,005 | – | 5.3 % | yes | – |"), md);
+        assertTrue(md.contains("| forward | A | 32 | 1 | 401, 451 | 426 | 400 | 12.5 % | **no** | – |"), md);
         assertTrue(md.indexOf("## Targets") < md.indexOf("## Spread") && md.indexOf("## Spread") < md.indexOf("## Every cell"), md);
         // The grid's one-fork results stand in every other table as before.
         assertTrue(md.contains("| A | 2 | 512 | 256 | 1 | 3,000 | 8,000 | 5,000 | 1.67 |"), md);
 
         assertTrue(!new BenchTables(runs(mlp("A", 256, 1, 3000, 8000)), 100, 200).markdown("t", List.of(), null)
                 .contains("Spread"), "one fork per cell: no spread section");
+    }
+
+    @Test
+    void theSpreadSectionShowsTheBytesEachJvmAllocatedPerCall() {
+        String profiled = forks("predict", 256, new double[] {3000, 3000}, new double[] {3100, 3100})
+                .replace("\"secondaryMetrics\": {}", "\"secondaryMetrics\": {\"gc.alloc.rate.norm\": {\"score\": 12300, "
+                        + "\"scoreUnit\": \"B/op\", \"rawData\": [[21.0, 21.4], [24597.0, 24599.0]]}}");
+        BenchTables t = new BenchTables(runs(mlp("A", 32, 1, 400, 1200), profiled), 100, 200);
+        assertEquals(List.of(21.2, 24598.0), t.spread().getFirst().forkBytes());
+        String md = t.markdown("test", List.of(), null);
+        assertTrue(md.contains("| predict | A | 256 | 1 | 3,000, 3,100 | 3,050 | – | 3.3 % | yes | 21.2, 24,598 |"), md);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new BenchTables.Spread("MlpBench.forward", "A", 1, 1, List.of(1.0, 2.0), List.of(3.0)));
+        assertEquals("spread: expected bytes per call for each of the 2 forks or none, found 1", e.getMessage());
     }
 
     /** The options {@code args} give, through the picocli command as {@code ./vecmlp bench} parses them. */
