@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
  * a markdown report and the ratio chart (PNG and SVG).
  *
  * <pre>
- * ./vecmlp bench --quick                      # about 2 minutes: perf/results/bench-quick.{md,json,png,svg}
+ * ./vecmlp bench --quick                      # about 3.5 minutes: perf/results/bench-quick.{md,json,png,svg}
  * ./vecmlp bench                              # the full grid: see perf/README.md for its run time
  * ./vecmlp bench --from-json perf/results/bench.json --peak 114,225   # the report again, no runs
  * </pre>
@@ -58,7 +58,7 @@ import picocli.CommandLine.Spec;
             "DIR/NAME-ratio.png and .svg (measured and predicted backward/forward ratio against width).",
             "",
             "Without --quick, the full grid: A and B<w>x<d> for widths 64-1024, depths 1-6, batches",
-            "1, 8, 32, 128, 256, 1 and 2 threads; breakdowns of A:1, A:256, B64x4:32 (about 40 minutes;",
+            "1, 8, 32, 128, 256, 1 and 2 threads; breakdowns of A:1, A:256, B64x4:32 (about an hour;",
             "perf/README.md). Both also time A in 5 fresh JVMs (the spread: --spread-forks).",
             ""})
 public final class BenchReport implements Callable<Integer> {
@@ -71,10 +71,11 @@ public final class BenchReport implements Callable<Integer> {
     static final int MEASURE = 5;
     static final int ITERATION_MS = 200;
     /**
-     * Seconds a JMH run took in the quick grid, fork start and {@link JitWarmUp} included: 36
-     * runs in 4.7 minutes at a load average of 5 to 7 on 2 cores (perf/README.md).
+     * Seconds a JMH run took in the quick grid, fork start and {@link JitWarmUp} included, on a
+     * quiet machine: 44 runs in 3.4 minutes at a load average of 0.9 to 1.4 on 2 cores
+     * (2026-12-06; 7.9 s a run at a load of 5 to 7, perf/README.md).
      */
-    static final double SECONDS_PER_RUN = 7.9;
+    static final double SECONDS_PER_RUN = 4.7;
     /** Most JVMs a spread cell may run in. */
     private static final int MAX_SPREAD_FORKS = 50;
     /** Largest batch of a grid or a breakdown cell. */

@@ -328,7 +328,7 @@ class BenchTablesTest {
 
         Bench help = bench("--help", "--from-json", dir.resolve("none.json").toString());
         assertEquals(0, help.exit());
-        for (String s : new String[] {"Usage: ./vecmlp bench [--quick]", "DIR/NAME.md (the report)", "about 40 minutes",
+        for (String s : new String[] {"Usage: ./vecmlp bench [--quick]", "DIR/NAME.md (the report)", "about an hour",
             "--quick", "--peak=G[,G2]", "--out=DIR", "--cell=NET:BATCH", "--widths=LIST", "instead of 64,128,256,512,1024",
             "--depths=LIST", "--batches=LIST", "--threads=LIST", "--spread-forks=N", "5 fresh JVMs", "--from-json=FILE", "--name=NAME", "bench-quick or bench"}) {
             assertTrue(help.out().contains(s), s + " in\n" + help.out());
