@@ -102,20 +102,16 @@ public final class WarmUp {
      */
     public static boolean untilCompilerQuiet(Runnable round, long minMillis, long quietMillis, long limitMillis) {
         Objects.requireNonNull(round, "round");
-        long start = System.nanoTime(), quietSince = start;
-        long compiled = compilationMillis();
+        long start = System.nanoTime();
+        Quiet quiet = new Quiet(start);
         while (true) {
             round.run();
-            long now = System.nanoTime(), c = compilationMillis();
-            if (c != compiled) {
-                compiled = c;
-                quietSince = now;
-            }
+            long now = System.nanoTime(), quietNanos = quiet.nanos(now);
             if (now - start >= minMillis * 1_000_000L) {
-                if (compiled < 0) {
+                if (compilationMillis() < 0) {
                     return false;
                 }
-                if (now - quietSince >= quietMillis * 1_000_000L) {
+                if (quietNanos >= quietMillis * 1_000_000L) {
                     return true;
                 }
             }
@@ -135,9 +131,10 @@ public final class WarmUp {
         private int clean;
         private long before;
         private long began;
-        private long compiled = compilationMillis();
-        private long quietSince = System.nanoTime();
+        private final Quiet quiet = new Quiet(System.nanoTime());
         private long fastest = Long.MAX_VALUE;
+        /** Without the counters: when a round last beat the fastest by {@value #FASTER_PERCENT} %. */
+        private long fasterSince = System.nanoTime();
 
         /** A watch by the whole rule: clean rounds and {@value #CLEAN_QUIET_MILLIS} ms of quiet. */
         public Watch() {
@@ -175,26 +172,23 @@ public final class WarmUp {
             if (!counted) {
                 return settledByTime(now);
             }
-            long after = allocatedBytes(), c = compilationMillis();
-            if (c != compiled) {
-                compiled = c;
-                quietSince = now;
-            }
+            long after = allocatedBytes(), quietFor = quiet.nanos(now);
             if (before >= 0 && after >= 0) {
                 clean = after == before ? clean + 1 : 0;
-                return clean >= CLEAN_ROUNDS && now - quietSince >= quietNanos;
+                return clean >= CLEAN_ROUNDS && quietFor >= quietNanos;
             }
-            return now - quietSince >= QUIET_MILLIS * 1_000_000L;
+            return quietFor >= QUIET_MILLIS * 1_000_000L;
         }
 
+        /** Without the counters, a round much faster than the fastest is what a compilation ending looks like. */
         private boolean settledByTime(long now) {
             long round = now - began;
             if (round < fastest - fastest / 100 * FASTER_PERCENT) {
-                quietSince = now;
+                fasterSince = now;
             }
             fastest = Math.min(fastest, round);
             clean++;
-            return clean >= CLEAN_ROUNDS && now - quietSince >= QUIET_MILLIS * 1_000_000L;
+            return clean >= CLEAN_ROUNDS && now - fasterSince >= QUIET_MILLIS * 1_000_000L;
         }
     }
 
@@ -206,6 +200,29 @@ public final class WarmUp {
     /** The JVM's total compilation time in ms, or -1 where it is not counted. */
     private static long compilationMillis() {
         return COUNTERS != null ? COUNTERS.compilationMillis() : -1;
+    }
+
+    /**
+     * How long no compilation has ended in the JVM: the clock of the rules here that read the
+     * JIT's counters (and of the allocation tests' {@code SteadyState}). Allocates nothing.
+     */
+    static final class Quiet {
+        private long compiled = compilationMillis();
+        private long since;
+
+        Quiet(long now) {
+            since = now;
+        }
+
+        /** Nanoseconds since the last compilation ended (or since it was made), as of {@code now}. */
+        long nanos(long now) {
+            long c = compilationMillis();
+            if (c != compiled) {
+                compiled = c;
+                since = now;
+            }
+            return now - since;
+        }
     }
 
     /** The two counters the rule reads. */

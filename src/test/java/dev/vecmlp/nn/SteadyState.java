@@ -1,6 +1,5 @@
 package dev.vecmlp.nn;
 
-import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 
 /**
@@ -23,7 +22,6 @@ public final class SteadyState {
 
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
 
     private SteadyState() {
     }
@@ -34,18 +32,14 @@ public final class SteadyState {
      * passed; returns the bytes the last window allocated (0 when it settled).
      */
     public static long bytes(Runnable window) {
-        long start = System.nanoTime(), quietSince = start;
-        long compiled = JIT.getTotalCompilationTime();
+        long start = System.nanoTime();
+        WarmUp.Quiet quiet = new WarmUp.Quiet(start);
         while (true) {
             long before = THREADS.getCurrentThreadAllocatedBytes();
             window.run();
             long bytes = THREADS.getCurrentThreadAllocatedBytes() - before;
-            long now = System.nanoTime(), c = JIT.getTotalCompilationTime();
-            if (c != compiled) {
-                compiled = c;
-                quietSince = now;
-            }
-            if (bytes == 0 || now - quietSince >= QUIET_MILLIS * 1_000_000L || now - start >= LIMIT_MILLIS * 1_000_000L) {
+            long now = System.nanoTime();
+            if (bytes == 0 || quiet.nanos(now) >= QUIET_MILLIS * 1_000_000L || now - start >= LIMIT_MILLIS * 1_000_000L) {
                 return bytes;
             }
         }

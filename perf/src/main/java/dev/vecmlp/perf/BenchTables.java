@@ -202,11 +202,6 @@ public final class BenchTables {
             forkBytes = List.copyOf(forkBytes);
         }
 
-        /** A spread without allocation figures. */
-        public Spread(String benchmark, String net, int batch, int threads, List<Double> forkMeans) {
-            this(benchmark, net, batch, threads, forkMeans, List.of());
-        }
-
         /** The median of the fork means (of the middle two for an even count). */
         public double median() {
             double[] sorted = forkMeans.stream().mapToDouble(Double::doubleValue).sorted().toArray();

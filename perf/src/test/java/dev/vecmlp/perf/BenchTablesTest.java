@@ -133,18 +133,18 @@ class BenchTablesTest {
     @Test
     void aSpreadIsTheMedianAndRangeOfItsForkMeans() {
         BenchTables.Spread odd = new BenchTables.Spread("MlpBench.forwardBackward", "A", 256, 1,
-                List.of(9000.0, 8000.0, 12000.0, 8500.0, 8800.0));
+                List.of(9000.0, 8000.0, 12000.0, 8500.0, 8800.0), List.of());
         assertEquals(8800, odd.median(), 0.0);
         assertEquals(0.5, odd.range(), 1e-12, "(12,000 − 8,000) / 8,000");
         assertTrue(!odd.withinTarget());
-        BenchTables.Spread even = new BenchTables.Spread("MlpBench.predict", "A", 256, 1, List.of(104.0, 100.0, 108.0, 102.0));
+        BenchTables.Spread even = new BenchTables.Spread("MlpBench.predict", "A", 256, 1, List.of(104.0, 100.0, 108.0, 102.0), List.of());
         assertEquals(103, even.median(), 1e-12, "the middle two of 100, 102, 104, 108");
         assertEquals(0.08, even.range(), 1e-12);
         assertTrue(even.withinTarget());
-        assertTrue(new BenchTables.Spread("MlpBench.forward", "A", 1, 1, List.of(110.0, 100.0)).withinTarget(), "10 % is within");
-        assertTrue(!new BenchTables.Spread("MlpBench.forward", "A", 1, 1, List.of(110.1, 100.0)).withinTarget());
+        assertTrue(new BenchTables.Spread("MlpBench.forward", "A", 1, 1, List.of(110.0, 100.0), List.of()).withinTarget(), "10 % is within");
+        assertTrue(!new BenchTables.Spread("MlpBench.forward", "A", 1, 1, List.of(110.1, 100.0), List.of()).withinTarget());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new BenchTables.Spread("MlpBench.forward", "A", 1, 1, List.of(1.0)));
+                () -> new BenchTables.Spread("MlpBench.forward", "A", 1, 1, List.of(1.0), List.of()));
         assertEquals("spread: expected 2 forks or more, found 1", e.getMessage());
     }
 
