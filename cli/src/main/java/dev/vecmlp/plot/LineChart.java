@@ -187,6 +187,14 @@ public final class LineChart {
         return this;
     }
 
+    /**
+     * The palette's colour {@code i} (counted from 0, wrapping): the colour the i-th series
+     * without a colour of its own gets, so a second series can be drawn in the same colour.
+     */
+    public static Color paletteColour(int i) {
+        return PALETTE[Math.floorMod(i, PALETTE.length)];
+    }
+
     /** A solid series in the next palette colour; see {@link #series(String, double[], double[], Style, Color)}. */
     public LineChart series(String name, double[] xs, double[] ys) {
         return series(name, xs, ys, Style.SOLID);

@@ -9,8 +9,13 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
@@ -22,6 +27,8 @@ import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
+import dev.vecmlp.nn.Activation;
+import dev.vecmlp.nn.Layer;
 import dev.vecmlp.plot.Charts;
 import dev.vecmlp.plot.LineChart;
 import picocli.CommandLine;
@@ -39,7 +46,7 @@ import picocli.CommandLine.Spec;
  * a markdown report and the ratio chart (PNG and SVG).
  *
  * <pre>
- * ./vecmlp bench --quick                      # about 3.5 minutes: perf/results/bench-quick.{md,json,png,svg}
+ * ./vecmlp bench --quick                      # about a minute: perf/results/bench-quick.{md,json,png,svg}
  * ./vecmlp bench                              # the full grid: see perf/README.md for its run time
  * ./vecmlp bench --from-json perf/results/bench.json --peak 114,225   # the report again, no runs
  * </pre>
@@ -53,27 +60,50 @@ import picocli.CommandLine.Spec;
             "                      [--widths LIST] [--depths LIST] [--batches LIST] [--threads LIST]",
             "                      [--spread-forks N] [--from-json FILE] [--name NAME]"},
         description = {"",
-            "Times forward and forward+backward passes with JMH over a grid of networks, batches and",
-            "thread counts, and writes DIR/NAME.md (the report), DIR/NAME.json (the raw JMH results),",
-            "DIR/NAME-ratio.png and .svg (measured and predicted backward/forward ratio against width).",
+            "Times forward and forward+backward passes in turn with JMH over a grid of networks,",
+            "batches and thread counts, calibrates the cost model on this machine, and writes",
+            "DIR/NAME.md (the report: measured ratio, FLOP model, cost model and what each pass is",
+            "made of), DIR/NAME.json (the raw JMH results), DIR/NAME-ratio.png and .svg (the ratios",
+            "against width) and DIR/NAME-steps.png (each backward step against its forward step).",
             "",
             "Without --quick, the full grid: A and B<w>x<d> for widths 64-1024, depths 1-6, batches",
-            "1, 8, 32, 128, 256, 1 and 2 threads; breakdowns of A:1, A:256, B64x4:32 (about an hour;",
-            "perf/README.md). Both also time A in 5 fresh JVMs (the spread: --spread-forks).",
+            "1, 8, 32, 128, 256, 1 and 2 threads, one JVM per network; breakdowns of A:1, A:256,",
+            "B64x4:32; A in 5 fresh JVMs (the spread: --spread-forks); about 20 minutes.",
+            "--quick: one JVM, about a minute.",
             ""})
 public final class BenchReport implements Callable<Integer> {
     /**
-     * JMH iterations: {@link JitWarmUp} first runs each benchmark until the JIT is quiet, then
-     * JMH warms up for 3 iterations of 200 ms and measures 5 of 200 ms, one fork per benchmark
-     * and cell.
+     * JMH iterations of a run in JVMs of its own (the spread run): {@link JitWarmUp} first runs
+     * each benchmark until the JIT is quiet, then JMH warms up for 3 iterations of 200 ms and
+     * measures 5 of 200 ms.
      */
     static final int WARMUP = 3;
     static final int MEASURE = 5;
     static final int ITERATION_MS = 200;
     /**
-     * Seconds a JMH run took in the quick grid, fork start and {@link JitWarmUp} included, on a
-     * quiet machine: 44 runs in 3.4 minutes at a load average of 0.9 to 1.4 on 2 cores
-     * (2026-12-06; 7.9 s a run at a load of 5 to 7, perf/README.md).
+     * JMH iterations in a shared fork ({@link SharedFork}): the JVM's first benchmark runs until
+     * the JIT is quiet ({@link JitWarmUp}), later ones until nothing has compiled for 200 ms;
+     * then 2 warm-up and 10 measured iterations of 50 ms. Ten short iterations give the same
+     * time a tighter error than five long ones (JMH's 99.9 % half-width is 1.5 standard
+     * deviations of an iteration with 10, 3.9 with 5), and one slow iteration weighs less.
+     */
+    static final int SHARED_WARMUP = 2;
+    static final int SHARED_MEASURE = 10;
+    static final int SHARED_ITERATION_MS = 50;
+    /**
+     * The calibration's steps and probes are measured more briefly, 1 warm-up and 5 measured
+     * iterations of 50 ms: a step alone on a warm JVM varied by about 1 % from one iteration to
+     * the next, where a whole pass varied by 5 to 30 %.
+     */
+    static final int BRIEF_WARMUP = 1;
+    static final int BRIEF_MEASURE = 5;
+    /** Seconds a shared fork takes to start and compile its kernels, and a JMH run in it after that. */
+    static final double SECONDS_PER_SHARED_JVM = 3;
+    static final double SECONDS_PER_SHARED_RUN = 1.0;
+    /**
+     * Seconds a JMH run in JVMs of its own (the spread run) takes, fork start and
+     * {@link JitWarmUp} included, on a quiet machine: 44 runs in 3.4 minutes at a load average
+     * of 0.9 to 1.4 on 2 cores (2026-12-06; 7.9 s a run at a load of 5 to 7, perf/README.md).
      */
     static final double SECONDS_PER_RUN = 4.7;
     /** Most JVMs a spread cell may run in. */
@@ -85,7 +115,7 @@ public final class BenchReport implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--quick", description = "A at batches 1, 32, 256 and B64, B256, B1024 (depth 4) at batches 1 and"
-            + " 256 on 1 thread, A at batch 256 on 2 threads; the breakdown of A at batch 1")
+            + " 256 on 1 thread, A at batch 256 on 2 threads, in one JVM; no breakdown or spread unless asked for")
     boolean quick;
 
     @Option(names = "--peak", paramLabel = "G[,G2]", split = ",", hideParamSyntax = true,
@@ -116,10 +146,10 @@ public final class BenchReport implements Callable<Integer> {
             description = "Its thread counts instead of ${DEFAULT-VALUE}")
     int[] threads;
 
-    @Option(names = "--spread-forks", paramLabel = "N", defaultValue = "5",
+    @Option(names = "--spread-forks", paramLabel = "N",
             description = "The spread run: A's predict, forward, forwardBackward at batches 1, 32, 256 (with --quick"
-            + " forwardBackward and predict at 256), 1 thread, each in N fresh JVMs; default ${DEFAULT-VALUE}, 0 for none")
-    int spreadForks;
+            + " forwardBackward and predict at 256), 1 thread, each in N fresh JVMs; default 5, with --quick 0 (none)")
+    Integer spreadForks;
 
     @Option(names = "--from-json", paramLabel = "FILE", description = "No runs: the report again from a JSON file"
             + " an earlier run wrote")
@@ -190,7 +220,8 @@ public final class BenchReport implements Callable<Integer> {
             p1 = peak[0];
             p2 = peak.length == 2 ? peak[1] : 2 * p1;
         }
-        List<String> cellList = cells == null ? quick ? List.of("A:1") : List.of("A:1", "A:256", "B64x4:32") : cells;
+        // The quick grid has no breakdown unless asked for: it must fit in a minute.
+        List<String> cellList = cells == null ? quick ? List.of() : List.of("A:1", "A:256", "B64x4:32") : cells;
         for (String cell : cellList) {
             checkCell(cell);
         }
@@ -198,10 +229,12 @@ public final class BenchReport implements Callable<Integer> {
         inRange(depths, "--depths", 1, 64);
         inRange(batches, "--batches", 1, MAX_BATCH);
         inRange(threads, "--threads", 1, 2);
-        if (spreadForks != 0 && (spreadForks < 2 || spreadForks > MAX_SPREAD_FORKS)) {
+        // --quick is the one-minute look: the spread run alone takes longer, so it runs only when asked for.
+        int forks = spreadForks != null ? spreadForks : quick ? 0 : 5;
+        if (forks != 0 && (forks < 2 || forks > MAX_SPREAD_FORKS)) {
             // One fork has no spread; the grid already runs every cell in one.
             throw usage("--spread-forks: expected 0 (no spread run) or 2 to " + MAX_SPREAD_FORKS + " JVMs, found "
-                    + spreadForks);
+                    + forks);
         }
         if (fromJson != null && !Files.isRegularFile(fromJson)) {
             throw usage("--from-json: expected a JSON file an earlier run wrote, found no file at " + fromJson);
@@ -213,7 +246,7 @@ public final class BenchReport implements Callable<Integer> {
             n = file.endsWith(".json") ? file.substring(0, file.length() - 5) : file;
         }
         return new Options(quick, p1, p2, out, cellList, fromJson, n != null ? n : quick ? "bench-quick" : "bench",
-                widths, depths, batches, threads, spreadForks);
+                widths, depths, batches, threads, forks);
     }
 
     /** A cell is NET:BATCH: a network {@link Networks#byName} knows and a whole batch. */
@@ -245,34 +278,104 @@ public final class BenchReport implements Callable<Integer> {
         return new ParameterException(spec.commandLine(), message);
     }
 
-    /** One JMH run: a benchmark over the product of its parameter values, each in {@code forks} JVMs. */
-    record Block(String include, String[] nets, int[] batches, int[] threads, String[] steps, int jmhThreads, int forks) {
-        Block(String include, String[] nets, int[] batches, int[] threads, String[] steps, int jmhThreads) {
-            this(include, nets, batches, threads, steps, jmhThreads, 1);
+    /**
+     * One JMH run: a benchmark over the product of its parameter values, in a shared fork or
+     * each in {@code forks} JVMs of its own.
+     *
+     * @param params parameter name to values, in JMH's order
+     * @param brief  the calibration's shorter measurement in a shared fork ({@link #BRIEF_MEASURE})
+     */
+    record Block(String include, Map<String, List<String>> params, int jmhThreads, int forks, boolean brief) {
+        Block {
+            params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
         }
 
-        /** Benchmarks and cells times forks: each is a fresh JVM. */
+        Block(String include, Map<String, List<String>> params, int jmhThreads, int forks) {
+            this(include, params, jmhThreads, forks, false);
+        }
+
+        /** MlpBench's forward and forwardBackward of one cell, timed in turn ({@link MlpBench#pair}). */
+        static Block cell(String net, int batch, int threads) {
+            return new Block(MLP, Map.of("net", List.of(net), "batch", List.of(Integer.toString(batch)), "threads",
+                    List.of(Integer.toString(threads)), "kernels", List.of("simd")), 1, 1);
+        }
+
+        /** StepBench over {@code steps} of a network at a batch. */
+        static Block steps(String net, int batch, List<String> steps) {
+            return new Block("dev\\.vecmlp\\.perf\\.StepBench\\.run$", Map.of("net", List.of(net), "batch",
+                    List.of(Integer.toString(batch)), "step", steps), 1, 1);
+        }
+
+        /** The same block measured briefly ({@link #BRIEF_MEASURE}), on {@code jmhThreads} threads at once. */
+        Block brief(int jmhThreads) {
+            return new Block(include, params, jmhThreads, forks, true);
+        }
+
+        /** The values of a parameter, empty when the block has none. */
+        List<String> param(String name) {
+            return params.getOrDefault(name, List.of());
+        }
+
+        /** Benchmarks times parameter sets times forks: each a JMH run of its own (a fresh JVM when forked). */
         int runs() {
-            int methods = (int) include.chars().filter(c -> c == '|').count() + 1;
-            return methods * nets.length * batches.length * threads.length * Math.max(1, steps.length) * forks;
+            int n = (int) include.chars().filter(c -> c == '|').count() + 1;
+            for (List<String> v : params.values()) {
+                n *= v.size();
+            }
+            return n * forks;
+        }
+
+        /** The block as one command-line argument of {@link SharedFork}: tab-separated fields. */
+        String encode() {
+            StringBuilder b = new StringBuilder(include).append('\t').append(jmhThreads).append('\t').append(forks)
+                    .append('\t').append(brief);
+            params.forEach((k, v) -> b.append('\t').append(k).append('=').append(String.join(",", v)));
+            return b.toString();
+        }
+
+        static Block decode(String text) {
+            String[] f = text.split("\t");
+            Map<String, List<String>> params = new LinkedHashMap<>();
+            for (int i = 4; i < f.length; i++) {
+                int eq = f[i].indexOf('=');
+                params.put(f[i].substring(0, eq), List.of(f[i].substring(eq + 1).split(",")));
+            }
+            return new Block(f[0], params, Integer.parseInt(f[1]), Integer.parseInt(f[2]), Boolean.parseBoolean(f[3]));
         }
     }
 
-    static List<Block> blocks(Options o) {
-        List<Block> blocks = new ArrayList<>();
-        // One JMH run per cell, so that its forward and forwardBackward run one after the other:
-        // on a shared machine the load changes from minute to minute, and the ratio is theirs.
-        String mlp = "dev\\.vecmlp\\.perf\\.MlpBench\\.(forward|forwardBackward)$";
+    /** MlpBench's two passes timed in turn, the grid's benchmark. */
+    static final String MLP = "dev\\.vecmlp\\.perf\\.MlpBench\\.pair$";
+
+    /**
+     * What runs in one go: the blocks of one shared fork ({@link SharedFork}: one fresh JVM for
+     * all of them), or one block in JMH forks of its own (the spread run).
+     */
+    record Job(String label, List<Block> blocks, boolean shared) {
+        Job {
+            blocks = List.copyOf(blocks);
+        }
+
+        int runs() {
+            return blocks.stream().mapToInt(Block::runs).sum();
+        }
+    }
+
+    /**
+     * The runs: first the calibration JVM (the overhead network's passes, {@link CostBench}'s
+     * bandwidth probes, and {@link PeakBench} on 1 and 2 threads unless --peak), then one JVM per
+     * network ({@link CalibrationBench} at every rows per shard its cells run, its cells, each
+     * cell's two passes in turn, and the step breakdowns asked for on it), then the spread run in
+     * JMH forks. {@code --quick} runs all but the spread in one JVM.
+     */
+    static List<Job> jobs(Options o) {
+        Map<String, List<int[]>> grid = new LinkedHashMap<>();
         if (o.quick()) {
-            for (int b : new int[] {1, 32, 256}) {
-                blocks.add(new Block(mlp, new String[] {"A"}, new int[] {b}, new int[] {1}, new String[0], 1));
-            }
-            blocks.add(new Block(mlp, new String[] {"A"}, new int[] {256}, new int[] {2}, new String[0], 1));
+            grid.put("A", new ArrayList<>(List.of(new int[] {1, 1}, new int[] {32, 1}, new int[] {256, 1},
+                    new int[] {256, 2})));
             for (int w : new int[] {64, 256, 1024}) {
-                for (int b : new int[] {1, 256}) {
-                    blocks.add(new Block(mlp, new String[] {Networks.b(w, Networks.B_DEFAULT_DEPTH)}, new int[] {b},
-                            new int[] {1}, new String[0], 1));
-                }
+                grid.put(Networks.b(w, Networks.B_DEFAULT_DEPTH), new ArrayList<>(List.of(new int[] {1, 1},
+                        new int[] {256, 1})));
             }
         } else {
             List<String> nets = new ArrayList<>(List.of("A"));
@@ -282,33 +385,118 @@ public final class BenchReport implements Callable<Integer> {
                 }
             }
             for (String net : nets) {
+                List<int[]> cells = new ArrayList<>();
                 for (int b : o.batches()) {
                     for (int t : o.threads()) {
-                        blocks.add(new Block(mlp, new String[] {net}, new int[] {b}, new int[] {t}, new String[0], 1));
+                        cells.add(new int[] {b, t});
                     }
                 }
+                grid.put(net, cells);
+            }
+        }
+        Map<String, List<Integer>> breakdowns = new LinkedHashMap<>();
+        for (String cell : o.cells()) {
+            int colon = cell.indexOf(':');
+            breakdowns.computeIfAbsent(cell.substring(0, colon), k -> new ArrayList<>())
+                    .add(Integer.parseInt(cell.substring(colon + 1)));
+        }
+        List<Job> jobs = new ArrayList<>();
+        jobs.add(calibration(o, grid));
+        if (o.quick()) {
+            // The one-minute look: one JVM for all of it, warmed once. Its networks share the
+            // compiled code, as they never do in the full grid's JVM per network.
+            List<Block> all = new ArrayList<>(jobs.removeFirst().blocks());
+            all.addAll(calibrationBench("quick", grid.values().stream().flatMap(List::stream).toList()));
+            for (Map.Entry<String, List<int[]>> e : grid.entrySet()) {
+                for (int[] bt : e.getValue()) {
+                    all.add(Block.cell(e.getKey(), bt[0], bt[1]));
+                }
+                addBreakdowns(all, e.getKey(), breakdowns.remove(e.getKey()));
+            }
+            breakdowns.forEach((net, batches) -> addBreakdowns(all, net, batches));
+            jobs.add(new Job("the quick grid", all, true));
+        } else {
+            for (Map.Entry<String, List<int[]>> e : grid.entrySet()) {
+                // The calibration first, on the JVM's compiled code, then the cells it predicts.
+                List<Block> blocks = new ArrayList<>(calibrationBench(e.getKey(), e.getValue()));
+                for (int[] bt : e.getValue()) {
+                    blocks.add(Block.cell(e.getKey(), bt[0], bt[1]));
+                }
+                addBreakdowns(blocks, e.getKey(), breakdowns.remove(e.getKey()));
+                jobs.add(new Job(e.getKey(), blocks, true));
+            }
+            for (Map.Entry<String, List<Integer>> e : breakdowns.entrySet()) {
+                // A breakdown of a network the grid does not run: a JVM of its own.
+                List<Block> blocks = new ArrayList<>();
+                addBreakdowns(blocks, e.getKey(), e.getValue());
+                jobs.add(new Job(e.getKey() + " steps", blocks, true));
             }
         }
         if (o.spreadForks() > 0) {
             // The same cells again, each in fresh JVMs: how far one fork's figure is from another's.
             String methods = o.quick() ? "(forwardBackward|predict)" : "(predict|forward|forwardBackward)";
             for (int b : o.quick() ? new int[] {256} : new int[] {1, 32, 256}) {
-                blocks.add(new Block("dev\\.vecmlp\\.perf\\.MlpBench\\." + methods + "$", new String[] {"A"},
-                        new int[] {b}, new int[] {1}, new String[0], 1, o.spreadForks()));
+                Block spread = new Block("dev\\.vecmlp\\.perf\\.MlpBench\\." + methods + "$", Map.of("net", List.of("A"),
+                        "batch", List.of(Integer.toString(b)), "threads", List.of("1"), "kernels", List.of("simd")), 1,
+                        o.spreadForks());
+                jobs.add(new Job("spread A:" + b, List.of(spread), false));
             }
         }
-        for (String cell : o.cells()) {
-            int colon = cell.indexOf(':');
-            String net = cell.substring(0, colon);
-            List<String> steps = StepBench.steps(Networks.byName(net));
-            blocks.add(new Block("dev\\.vecmlp\\.perf\\.StepBench\\.run$", new String[] {net},
-                    new int[] {Integer.parseInt(cell.substring(colon + 1))}, new int[] {1}, steps.toArray(new String[0]), 1));
+        return jobs;
+    }
+
+    private static void addBreakdowns(List<Block> blocks, String net, List<Integer> batches) {
+        if (batches != null) {
+            for (int b : batches) {
+                blocks.add(Block.steps(net, b, StepBench.steps(Networks.byName(net))));
+            }
         }
+    }
+
+    /**
+     * The calibration JVM: the overhead network's passes (1 thread, and 2 threads at 1 and 2
+     * shards when a cell runs on 2), the read and write bandwidth from L1-sized to DRAM-sized
+     * buffers, and the peak. The rest of the calibration runs in each network's JVM.
+     */
+    private static Job calibration(Options o, Map<String, List<int[]>> grid) {
+        boolean twoThreads = grid.values().stream().flatMap(List::stream).anyMatch(bt -> bt[1] > 1);
+        List<Block> blocks = new ArrayList<>();
+        blocks.add(Block.cell(CostModel.OVERHEAD_NET, 1, 1));
+        if (twoThreads) {
+            // What handing 1 shard and 2 shards to the pool costs, on a network that does no work.
+            blocks.add(Block.cell(CostModel.OVERHEAD_NET, 1, 2));
+            blocks.add(Block.cell(CostModel.OVERHEAD_NET, 2, 2));
+        }
+        List<String> probes = new ArrayList<>();
+        for (String kind : new String[] {"read:", "write:"}) {
+            for (long bytes : CostBench.BUFFER_BYTES) {
+                probes.add(kind + bytes);
+            }
+        }
+        blocks.add(new Block("dev\\.vecmlp\\.perf\\.CostBench\\.run$", Map.of("probe", probes), 1, 1).brief(1));
         if (Double.isNaN(o.peak1())) {
-            blocks.add(new Block("dev\\.vecmlp\\.perf\\.PeakBench\\.fma$", new String[0], new int[0], new int[0],
-                    new String[0], 1));
-            blocks.add(new Block("dev\\.vecmlp\\.perf\\.PeakBench\\.fma$", new String[0], new int[0], new int[0],
-                    new String[0], 2));
+            blocks.add(new Block("dev\\.vecmlp\\.perf\\.PeakBench\\.fma$", Map.of(), 1, 1));
+            blocks.add(new Block("dev\\.vecmlp\\.perf\\.PeakBench\\.fma$", Map.of(), 2, 1));
+        }
+        return new Job("calibration", blocks, true);
+    }
+
+    /**
+     * The cost model's calibration in the JVM labelled {@code jvm}, at every rows per shard its
+     * cells run: on 1 thread for the cells that run one shard, on 2 at once for the others.
+     */
+    private static List<Block> calibrationBench(String jvm, List<int[]> cells) {
+        TreeSet<Integer> one = new TreeSet<>(), two = new TreeSet<>();
+        for (int[] bt : cells) {
+            (CostModel.shards(bt[0], bt[1]) > 1 ? two : one).add(CostModel.shardRows(bt[0], bt[1]));
+        }
+        List<Block> blocks = new ArrayList<>();
+        for (int threads = 1; threads <= 2; threads++) {
+            List<String> rows = (threads == 1 ? one : two).stream().map(String::valueOf).toList();
+            if (!rows.isEmpty()) {
+                blocks.add(new Block("dev\\.vecmlp\\.perf\\.CalibrationBench\\.run$", Map.of("rows", rows, "jvm",
+                        List.of(jvm)), threads, 1).brief(threads));
+            }
         }
         return blocks;
     }
@@ -318,27 +506,31 @@ public final class BenchReport implements Callable<Integer> {
         Path json = o.out().resolve(o.name() + ".json");
         List<String> header = new ArrayList<>();
         if (o.fromJson() == null) {
-            List<Block> blocks = blocks(o);
-            int runs = 0;
-            for (Block b : blocks) {
-                runs += Math.max(1, b.runs());
-            }
-            System.out.printf("vecmlp bench: %d JMH runs, about %.0f minutes%n", runs, runs * SECONDS_PER_RUN / 60);
+            List<Job> jobs = jobs(o);
+            int runs = jobs.stream().mapToInt(Job::runs).sum();
+            System.out.printf("vecmlp bench: %d JMH runs in %d JVMs, about %.0f minutes%n", runs,
+                    jobs.stream().mapToInt(j -> j.shared() ? 1 : j.runs()).sum(), estimateSeconds(jobs) / 60);
             double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
             long start = System.nanoTime();
             List<String> parts = new ArrayList<>();
-            for (int i = 0; i < blocks.size(); i++) {
-                Path part = o.out().resolve(o.name() + ".part.json");
-                System.out.printf("vecmlp bench: JMH run %d of %d%n", i + 1, blocks.size());
-                jmh(blocks.get(i), part);
+            Path part = o.out().resolve(o.name() + ".part.json");
+            for (int i = 0; i < jobs.size(); i++) {
+                Job job = jobs.get(i);
+                System.out.printf("vecmlp bench: %d of %d, %s: %d JMH runs%s%n", i + 1, jobs.size(), job.label(),
+                        job.runs(), job.shared() ? " in one JVM" : " in JVMs of their own");
+                if (job.shared()) {
+                    shared(job, part);
+                } else {
+                    jmh(job.blocks().getFirst(), part, job.blocks().getFirst().forks());
+                }
                 parts.add(Files.readString(part, StandardCharsets.UTF_8));
                 Files.delete(part);
             }
             Files.writeString(json, BenchRuns.join(parts), StandardCharsets.UTF_8);
             double minutes = (System.nanoTime() - start) / 60e9;
-            header.add(BenchTables.f("Made by `./vecmlp bench%s` on %s; %d JMH runs in %.1f minutes (%.1f s a run).",
-                    o.quick() ? " --quick" : "", Instant.now().truncatedTo(ChronoUnit.SECONDS), runs, minutes,
-                    minutes * 60 / runs));
+            header.add(BenchTables.f("Made by `./vecmlp bench%s` on %s; %d JMH runs in %d JVMs in %.1f minutes.",
+                    o.quick() ? " --quick" : "", Instant.now().truncatedTo(ChronoUnit.SECONDS), runs,
+                    jobs.stream().mapToInt(j -> j.shared() ? 1 : j.runs()).sum(), minutes));
             // Other work on the machine slows every figure; the load average says how much there was.
             header.add(BenchTables.f("Load average (1 min) %.1f before the runs, %.1f after, on %d cores.", loadBefore,
                     ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
@@ -358,9 +550,10 @@ public final class BenchReport implements Callable<Integer> {
         List<BenchRuns.Run> results = BenchRuns.parse(Files.readString(source, StandardCharsets.UTF_8), source.toString());
         BenchRuns.Run first = results.getFirst();
         int spreadForks = results.stream().mapToInt(BenchRuns.Run::forks).max().orElse(0);
-        header.add(BenchTables.f("JDK %s, %d-lane vectors, %d cores; JMH %d × %s measured after warm-up, one fork per cell%s.",
+        header.add(BenchTables.f("JDK %s, %d-lane vectors, %d cores; a cell's forward and forward+backward timed in turn"
+                + " (JMH %d × %s measured), the cells of a network in one JVM warmed over all of them once%s.",
                 first.jdk(), PeakBench.lanes(), Runtime.getRuntime().availableProcessors(), first.iterations(),
-                first.iterationTime(), spreadForks > 1 ? BenchTables.f(" (%d in the spread run)", spreadForks) : ""));
+                first.iterationTime(), spreadForks > 1 ? BenchTables.f(" (the spread run: %d JVMs a cell)", spreadForks) : ""));
         BenchTables tables = new BenchTables(results, o.peak1(), o.peak2());
         List<LineChart> charts = tables.ratioCharts();
         String chartName = null;
@@ -371,13 +564,21 @@ public final class BenchReport implements Callable<Integer> {
             charts.get(Math.min(charts.size() - 1, depthFourIndex(tables))).writeSvg(o.out().resolve(o.name() + "-ratio.svg"),
                     640, 440);
         }
+        List<LineChart> steps = tables.stepCharts();
+        String stepsName = null;
+        if (!steps.isEmpty()) {
+            stepsName = o.name() + "-steps.png";
+            Charts.writePng(o.out().resolve(stepsName), Math.min(3, steps.size()), 640, 440,
+                    steps.toArray(new LineChart[0]));
+        }
         boolean quick = o.quick() || o.name().contains("quick");
         String md = tables.markdown("Backward against forward: " + (quick ? "the quick grid" : "the grid"), header,
-                chartName);
+                chartName, stepsName);
         Path report = o.out().resolve(o.name() + ".md");
         Files.writeString(report, md, StandardCharsets.UTF_8);
         System.out.println("vecmlp bench: wrote " + report + (o.fromJson() == null ? ", " + json.getFileName() : "")
-                + (chartName != null ? ", " + chartName + " and " + o.name() + "-ratio.svg" : ""));
+                + (chartName != null ? ", " + chartName + " and " + o.name() + "-ratio.svg" : "")
+                + (stepsName != null ? ", " + stepsName : ""));
     }
 
     /** The run's notes beside its JSON file: {@code NAME.json} → {@code NAME.run.txt}. */
@@ -392,33 +593,53 @@ public final class BenchReport implements Callable<Integer> {
                 .map(BenchTables.Cell::depth).distinct().filter(d -> d < Networks.B_DEFAULT_DEPTH).count();
     }
 
-    private static void jmh(Block b, Path result) throws RunnerException {
+    /** Runs a shared job's blocks in one fresh JVM ({@link SharedFork}), its results to {@code result}. */
+    private static void shared(Job job, Path result) throws IOException {
+        Process p = new ProcessBuilder(SharedFork.command(result, job.blocks())).inheritIO().start();
+        try {
+            int exit = p.waitFor();
+            if (exit != 0) {
+                throw new IOException("the JVM of " + job.label() + " exited with " + exit + " (its output is above)");
+            }
+        } catch (InterruptedException e) {
+            p.destroy();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while " + job.label() + " ran", e);
+        }
+    }
+
+    /** Seconds the jobs should take on a quiet machine: a JVM start per shared job, then its runs. */
+    static double estimateSeconds(List<Job> jobs) {
+        double s = 0;
+        for (Job j : jobs) {
+            s += j.shared() ? SECONDS_PER_SHARED_JVM + j.runs() * SECONDS_PER_SHARED_RUN : j.runs() * SECONDS_PER_RUN;
+        }
+        return s;
+    }
+
+    /**
+     * One JMH run of a block: {@code forks} 0 runs it in this JVM, with the shared fork's
+     * shorter iterations ({@link #SHARED_WARMUP} x {@link #SHARED_ITERATION_MS} ms warm-up,
+     * {@link #SHARED_MEASURE} measured), else in that many fresh JVMs with the forked runs'.
+     */
+    static void jmh(Block b, Path result, int forks) throws RunnerException {
+        boolean shared = forks == 0;
         ChainedOptionsBuilder opts = new OptionsBuilder().include(b.include())
-                .warmupIterations(WARMUP).warmupTime(TimeValue.milliseconds(ITERATION_MS))
-                .measurementIterations(MEASURE).measurementTime(TimeValue.milliseconds(ITERATION_MS))
-                .forks(b.forks()).threads(b.jmhThreads()).timeUnit(TimeUnit.MICROSECONDS)
+                .warmupIterations(shared ? b.brief() ? BRIEF_WARMUP : SHARED_WARMUP : WARMUP)
+                .warmupTime(TimeValue.milliseconds(shared ? SHARED_ITERATION_MS : ITERATION_MS))
+                .measurementIterations(shared ? b.brief() ? BRIEF_MEASURE : SHARED_MEASURE : MEASURE)
+                .measurementTime(TimeValue.milliseconds(shared ? SHARED_ITERATION_MS : ITERATION_MS))
+                .forks(forks).threads(b.jmhThreads()).timeUnit(TimeUnit.MICROSECONDS)
                 .resultFormat(ResultFormatType.JSON).result(result.toString());
-        if (b.nets().length > 0) {
-            opts.param("net", b.nets()).param("batch", strings(b.batches()));
-        }
-        if (b.include().contains("MlpBench")) {
-            opts.param("threads", strings(b.threads())).param("kernels", "simd");
-        }
-        if (b.steps().length > 0) {
-            opts.param("step", b.steps());
-        }
+        b.params().forEach((k, v) -> opts.param(k, v.toArray(new String[0])));
         if (b.include().contains("PeakBench")) {
             opts.timeUnit(TimeUnit.NANOSECONDS);
         }
-        if (b.forks() > 1) {
+        if (forks > 1) {
             // The spread run: whether a JVM's compiled code allocates can differ from fork to fork
             // (a batch-256 predict allocated 24.6 KB a call in some JVMs and nothing in others).
             opts.addProfiler(GCProfiler.class);
         }
         new Runner(opts.build()).run();
-    }
-
-    private static String[] strings(int[] values) {
-        return Arrays.stream(values).mapToObj(Integer::toString).toArray(String[]::new);
     }
 }

@@ -35,13 +35,19 @@ public final class BenchRuns {
      *                   file has none (results written before it was read)
      * @param forkBytes  per fork, the bytes allocated per operation (JMH's gc profiler,
      *                   {@code gc.alloc.rate.norm}); empty when the run was not profiled
+     * @param secondary  per secondary metric of an {@code AuxCounters} state ({@link MlpBench#pair}'s
+     *                   {@code forwardMicros} and {@code bothMicros}, {@link CalibrationBench}'s ops),
+     *                   its measured iterations' values, all forks in turn (JMH adds an
+     *                   iteration's value up over its threads); the gc profiler's are not here
+     *                   (see {@code forkBytes})
      */
     public record Run(String benchmark, Map<String, String> params, int jmhThreads, double score, double error,
                       String unit, int iterations, String iterationTime, String jdk, List<Double> forkMeans,
-                      List<Double> forkBytes) {
+                      List<Double> forkBytes, Map<String, List<Double>> secondary) {
         public Run {
             forkMeans = List.copyOf(forkMeans);
             forkBytes = List.copyOf(forkBytes);
+            secondary = Map.copyOf(secondary);
         }
 
         /** A parameter, or {@code fallback} when the benchmark has none of that name. */
@@ -57,6 +63,8 @@ public final class BenchRuns {
 
     /** JMH's gc profiler's figure of bytes allocated per operation. */
     static final String ALLOCATION = "gc.alloc.rate.norm";
+    /** {@link MlpBench#pair}'s secondary metrics. */
+    static final List<String> SPLIT = List.of("forwardMicros", "bothMicros");
 
     /** Jackson's defaults: strict JSON, and nothing after the top-level value. */
     private static final JsonMapper JSON = JsonMapper.shared();
@@ -83,13 +91,23 @@ public final class BenchRuns {
             }
             String metric = at + ", primaryMetric";
             JsonNode primary = object(r.get("primaryMetric"), metric);
+            Map<String, List<Double>> secondary = new LinkedHashMap<>();
+            JsonNode metrics = r.path("secondaryMetrics");
+            if (metrics.isObject()) {
+                metrics.forEachEntry((name, m) -> {
+                    JsonNode raw = m.get("rawData");
+                    if (!name.startsWith("gc.") && present(raw)) {
+                        secondary.put(name, iterations(raw, at + ", secondaryMetrics, " + name + ", rawData"));
+                    }
+                });
+            }
             runs.add(new Run(benchmark.substring(dot + 1), params, (int) number(r, "threads", at),
                     number(primary, "score", metric), number(primary, "scoreError", metric),
                     string(primary, "scoreUnit", metric), (int) number(r, "measurementIterations", at),
                     string(r, "measurementTime", at), r.path("jdkVersion").asString("?"),
                     forkMeans(primary.get("rawData"), metric + ", rawData"),
                     forkMeans(r.path("secondaryMetrics").path(ALLOCATION).get("rawData"),
-                            at + ", secondaryMetrics, " + ALLOCATION + ", rawData")));
+                            at + ", secondaryMetrics, " + ALLOCATION + ", rawData"), secondary));
         }
         return runs;
     }
@@ -105,11 +123,32 @@ public final class BenchRuns {
         if (!present(rawData)) {
             return List.of();
         }
+        List<Double> means = new ArrayList<>();
+        for (List<Double> fork : forks(rawData, at)) {
+            means.add(fork.stream().mapToDouble(Double::doubleValue).average().orElseThrow());
+        }
+        return means;
+    }
+
+    /** Every measured iteration's score of every fork, the forks in turn. */
+    private static List<Double> iterations(JsonNode rawData, String at) {
+        List<Double> all = new ArrayList<>();
+        forks(rawData, at).forEach(all::addAll);
+        return all;
+    }
+
+    /**
+     * JMH's {@code rawData}: per fork, its measured iterations' scores.
+     *
+     * @throws IllegalArgumentException naming the fork and iteration that is not a number, or
+     *                                  a fork that is not an array or has no iterations
+     */
+    private static List<List<Double>> forks(JsonNode rawData, String at) {
         if (!rawData.isArray()) {
             throw new IllegalArgumentException(at + ": expected an array of forks (each an array of iteration scores),"
                     + " found " + kind(rawData));
         }
-        List<Double> means = new ArrayList<>();
+        List<List<Double>> forks = new ArrayList<>();
         for (int f = 0; f < rawData.size(); f++) {
             String fork = at + ", fork " + (f + 1);
             JsonNode iterations = rawData.get(f);
@@ -117,18 +156,18 @@ public final class BenchRuns {
                 throw new IllegalArgumentException(fork + ": expected an array of iteration scores, found "
                         + (iterations.isArray() ? "an empty array" : kind(iterations)));
             }
-            double sum = 0;
+            List<Double> values = new ArrayList<>();
             for (int i = 0; i < iterations.size(); i++) {
                 JsonNode v = iterations.get(i);
                 if (!v.isNumber() || !Double.isFinite(v.doubleValue())) {
                     throw new IllegalArgumentException(fork + ", iteration " + (i + 1) + ": expected a number, found "
                             + kind(v));
                 }
-                sum += v.doubleValue();
+                values.add(v.doubleValue());
             }
-            means.add(sum / iterations.size());
+            forks.add(values);
         }
-        return means;
+        return forks;
     }
 
     /**

@@ -9,6 +9,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
+import org.apache.commons.math3.distribution.TDistribution;
+
+import dev.vecmlp.nn.Activation;
 import dev.vecmlp.nn.Layer;
 import dev.vecmlp.nn.Mlp;
 import dev.vecmlp.plot.LineChart;
@@ -25,12 +28,25 @@ public final class BenchTables {
     static final double RATIO_TOLERANCE = 0.10;
     /** The kernel-speed issue's bound on the spread between fresh JVMs: (max − min) / min of the fork means. */
     static final double SPREAD_TOLERANCE = 0.10;
+    /** The cost model's target: its ratio within 15 % of the measured one ... */
+    static final double COST_TOLERANCE = 0.15;
+    /** ... in at least 90 % of the cells it did not calibrate on. */
+    static final double COST_TARGET_SHARE = 0.90;
+    /** A cell whose JMH error (99.9 % half-width) exceeds 10 % of its score is marked. */
+    static final double NOISY = 0.10;
 
     private final List<BenchRuns.Run> runs;
     private final double peak1;
     private final double peak2;
     private final String peakSource;
     private final List<Cell> cells;
+    /**
+     * The cost model calibrated on these results, or null when they hold no calibration: the
+     * calibration of the first JVM that calibrated (the report shows its figures).
+     */
+    private final CostModel cost;
+    /** By JVM label (a network's name, or the quick grid's), the model calibrated in that JVM. */
+    private final Map<String, CostModel> models = new TreeMap<>();
 
     /**
      * One cell of the grid.
@@ -77,6 +93,16 @@ public final class BenchTables {
         public int depth() {
             return spec().depth() - 1;
         }
+
+        /** The larger of the two runs' JMH errors, as a fraction of their scores. */
+        public double relativeError() {
+            return Math.max(forwardError / forward, bothError / both);
+        }
+
+        /** Whether a JMH error exceeds {@link #NOISY} (NaN errors, from too few iterations, do not). */
+        public boolean noisy() {
+            return relativeError() > NOISY;
+        }
     }
 
     /**
@@ -109,6 +135,42 @@ public final class BenchTables {
             throw new IllegalArgumentException("JMH results: expected MlpBench forward and forwardBackward results for at"
                     + " least one cell, found none");
         }
+        for (String jvm : CostModel.calibratedJvms(this.runs)) {
+            CostModel.Calibration cal = CostModel.calibration(this.runs, jvm);
+            if (cal != null) {
+                models.put(jvm, new CostModel(cal));
+            }
+        }
+        List<String> jvms = CostModel.calibratedJvms(this.runs).stream().filter(models::containsKey).toList();
+        this.cost = jvms.isEmpty() ? null : models.get(jvms.getFirst());
+    }
+
+    /** The JVMs with a calibration, by label. */
+    public Map<String, CostModel> models() {
+        return models;
+    }
+
+    /** The cost model calibrated on these results, or null when they hold no calibration. */
+    public CostModel costModel() {
+        return cost;
+    }
+
+    /**
+     * The cost model's passes for a cell, from the calibration of the cell's own JVM (the JVM
+     * of its network), else from the first; null without a calibration.
+     */
+    public CostModel.Prediction predicted(Cell c) {
+        return cost == null ? null : models.getOrDefault(c.net(), cost).predict(c.spec(), c.batch(), c.threads());
+    }
+
+    /** Whether a cell validates the cost model: every cell but the calibration network's. */
+    public boolean validates(Cell c) {
+        return cost != null && !CostModel.CALIBRATION_NETS.contains(c.net());
+    }
+
+    /** Whether the cost model's ratio is within {@link #COST_TOLERANCE} of the measured one. */
+    public boolean costWithin(Cell c) {
+        return Math.abs(predicted(c).ratio() / c.ratio() - 1) <= COST_TOLERANCE;
     }
 
     public List<Cell> cells() {
@@ -151,6 +213,15 @@ public final class BenchTables {
             }
         }
         List<Cell> out = new ArrayList<>();
+        for (BenchRuns.Run r : runs) {
+            if (r.forks() <= 1 && r.benchmark().equals("MlpBench.pair") && r.secondary().keySet().containsAll(BenchRuns.SPLIT)) {
+                // The two passes timed in turn: each iteration's means, their mean and JMH's kind of error.
+                List<Double> f = r.secondary().get("forwardMicros"), b = r.secondary().get("bothMicros");
+                out.add(new Cell(r.param("net", "?"), Integer.parseInt(r.param("batch", "0")),
+                        Integer.parseInt(r.param("threads", "1")), mean(f), halfWidth(f), mean(b), halfWidth(b)));
+                forward.remove(key(r));
+            }
+        }
         for (Map.Entry<String, BenchRuns.Run> e : forward.entrySet()) {
             BenchRuns.Run b = both.get(e.getKey());
             if (b == null) {
@@ -166,6 +237,27 @@ public final class BenchTables {
                 .thenComparingInt(Cell::depth).thenComparing(Cell::net).thenComparingInt(Cell::batch)
                 .thenComparingInt(Cell::threads));
         return out;
+    }
+
+    static double mean(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+    }
+
+    /**
+     * The 99.9 % half-width of the mean, as JMH gives it for a score: Student's t at 0.9995 with
+     * n − 1 degrees of freedom times the standard error; NaN for fewer than 2 values.
+     */
+    static double halfWidth(List<Double> values) {
+        int n = values.size();
+        if (n < 2) {
+            return Double.NaN;
+        }
+        double m = mean(values), ss = 0;
+        for (double v : values) {
+            ss += (v - m) * (v - m);
+        }
+        double t = new TDistribution(n - 1).inverseCumulativeProbability(0.9995);
+        return t * Math.sqrt(ss / (n - 1)) / Math.sqrt(n);
     }
 
     private static void checkUnit(BenchRuns.Run r) {
@@ -249,7 +341,7 @@ public final class BenchTables {
     }
 
     /** The markdown report. {@code header} lines go under the title (how and when it was run). */
-    public String markdown(String title, List<String> header, String chartFile) {
+    public String markdown(String title, List<String> header, String chartFile, String stepsChartFile) {
         StringBuilder md = new StringBuilder();
         md.append("# ").append(title).append("\n\n");
         for (String h : header) {
@@ -283,10 +375,23 @@ public final class BenchTables {
 
                 """);
         targets(md);
+        costModel(md);
         spread(md);
         allCells(md);
         threads(md);
         pivots(md, chartFile);
+        if (stepsChartFile != null && !stepCells().isEmpty()) {
+            md.append("## Each backward step against its forward step\n\n");
+            md.append("""
+                    Per layer, the time of its forward step (the dense product with bias and activation) and of its \
+                    backward steps (weight gradient, bias gradient, input gradient: the layer's share of the backward \
+                    pass), each timed alone; dashed, twice the forward step (the lecture's rule for one layer) and the \
+                    cost model's backward steps. The first layer has no input gradient, so its backward is about one \
+                    forward: that is where (2L − 1)/L comes from.
+
+                    """);
+            md.append("![each backward step against its forward step](").append(stepsChartFile).append(")\n\n");
+        }
         for (String[] cell : stepCells()) {
             steps(md, cell[0], Integer.parseInt(cell[1]));
         }
@@ -324,6 +429,163 @@ public final class BenchTables {
         md.append(row("ratio within 10 % of the FLOP model at batch ≥ 32, width ≥ 256 (1 thread)",
                 of == 0 ? "not in this grid" : f("%d of %d cells%s", inside, of, outside), of == 0 ? "–" : yes(inside == of)));
         md.append('\n');
+    }
+
+    /**
+     * The cost model: what it is, what it was calibrated on (the figures measured in this run),
+     * how well it predicts the cells it was not calibrated on, and the cells outside its
+     * tolerance with what went wrong.
+     */
+    private void costModel(StringBuilder md) {
+        md.append("## The cost model\n\n");
+        if (cost == null) {
+            md.append("These results hold no calibration (StepBench steps of ").append(CostModel.CALIBRATION_NET)
+                    .append(" and CostBench's probes; a file written before the cost model existed, or a run that did"
+                            + " not calibrate), so the report has the FLOP model only.\n\n");
+            return;
+        }
+        double[] overheads = cost.overheads();
+        md.append(f("""
+                Beside the FLOP model, a model from figures measured on this machine in this run. A step costs \
+                compute + memory + pointwise + overhead: **compute**, its multiply-adds at the speed its product \
+                form reached on a calibration network at the same rows per shard and thread count (square products \
+                of 64, 256 and 1024, interpolated in log size), timed alone, its operands warm in the cache that \
+                holds the step (the input gradient with tanh's derivative fused into it, as in the pass); **memory**, what its reads and writes cost more in the pass, where they come back \
+                from the level that holds the whole pass (the probed bandwidths at the two sizes); \
+                **pointwise**, activation, loss and bias gradient per element at their measured speeds (and what \
+                a derivative costs more than tanh's); \
+                **overhead**, %.2f µs a forward step call and %.2f µs a backward one (the passes of %s at batch 1, a \
+                network too small to do any work). On 2 threads a pass runs on shards of ⌈batch / 2⌉ rows at the \
+                speeds measured with both cores busy, plus a hand-out to the pool, and the backward pass adds the \
+                shard gradients' sum. A pass is the sum of its steps; the ratio is backward / forward. The terms say \
+                what a pass's time is made of: the *dominant* term of each pass is in the table of every cell.
+
+                **Calibration** (never a predicted cell's own pass): the steps of %s (256 inputs, two tanh layers of \
+                256, 10 outputs: square 256 x 256 and narrow 256 x 10 products) and the square products of %s and %s \
+                timed alone at every rows per shard the grid runs (on 1 thread, and on 2 threads at once for the \
+                shards of 2-thread cells), the passes of %s, and CostBench's probes. Cells of these networks are left \
+                out of the validation; every other cell is a prediction.
+
+                """, overheads[0], overheads[1], CostModel.OVERHEAD_NET, CostModel.CALIBRATION_NET, CostModel.SMALL_NET,
+                CostModel.WIDE_NET, CostModel.OVERHEAD_NET));
+        CostModel.Calibration cal = cost.calibration();
+        List<Integer> sizes = cost.squareSizes();
+        md.append("| threads | rows |");
+        for (CostModel.Form form : CostModel.Form.values()) {
+            for (int w : sizes) {
+                md.append(f(" %s %d |", form, w));
+            }
+            md.append(f(" %s narrow |", form));
+        }
+        md.append("\n|--:|--:|").append("--:|".repeat(3 * (sizes.size() + 1))).append('\n');
+        cal.steps().forEach((threads, byRows) -> {
+            for (int rows : byRows.keySet()) {
+                md.append(f("| %d | %d |", threads, rows));
+                for (CostModel.Form form : CostModel.Form.values()) {
+                    for (int w : sizes) {
+                        md.append(f(" %.1f |", gflops(cost.speed(form, false, w, threads, rows))));
+                    }
+                    md.append(f(" %.1f |", gflops(cost.speed(form, true, 256, threads, rows))));
+                }
+                md.append('\n');
+            }
+        });
+        md.append("\nThe products' speeds in GFLOP/s per thread by square size (NT: the forward product; TN: the weight"
+                + " gradient, an outer product at 1 row; NN: the input gradient with tanh's derivative fused; narrow:"
+                + " 256 x 10), each step's time less its activation and the overhead.\n\n");
+        md.append("| threads | rows | tanh | tanh′ | ReLU | ReLU′ | identity | identity′ | loss | bias gradient |\n"
+                + "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+        cal.steps().forEach((threads, byRows) -> {
+            for (int rows : byRows.keySet()) {
+                md.append(f("| %d | %d |", threads, rows));
+                for (Activation a : new Activation[] {Activation.TANH, Activation.RELU, Activation.LINEAR}) {
+                    md.append(f(" %.3f | %.3f |", 1e3 * cost.perElement("activate", a, threads, rows),
+                            1e3 * cost.perElement("derivative", a, threads, rows)));
+                }
+                md.append(f(" %.3f | %.3f |%n", 1e3 * cost.lossPerElement(threads, rows),
+                        1e3 * cost.biasPerElement(threads, rows)));
+            }
+        });
+        md.append("\nThe pointwise work in ns per element: activations (′: their derivatives) alone over rows x 256 values,"
+                + " the loss (softmax cross-entropy) per output and the bias gradient per column and row.\n");
+        md.append("\n| buffer, again and again | read GB/s | write GB/s |\n|--:|--:|--:|\n");
+        cal.read().forEach((bytes, perMicro) -> md.append(f("| %s | %.1f | %s |%n", size(bytes), perMicro / 1e3,
+                cal.write().containsKey(bytes) ? f("%.1f", cal.write().get(bytes) / 1e3) : "–")));
+        cal.handOut().forEach((shards, hand) -> md.append(f("%nHanding %d shard%s to the 2-thread pool and waiting (a"
+                + " 2-thread pass of %s less its shard on 1 thread): %.2f µs forward, %.2f µs backward.%n", shards,
+                shards == 1 ? "" : "s", CostModel.OVERHEAD_NET, hand[0], hand[1])));
+        if (models.size() > 1) {
+            // The same calibration in every network's JVM: how far its figures are from one JVM to the next.
+            List<Double> nt = new ArrayList<>(), tn = new ArrayList<>(), nn = new ArrayList<>();
+            for (CostModel m : models.values()) {
+                nt.add(gflops(m.speed(CostModel.Form.NT, false, 256, 1, 256)));
+                tn.add(gflops(m.speed(CostModel.Form.TN, false, 256, 1, 256)));
+                nn.add(gflops(m.speed(CostModel.Form.NN, false, 256, 1, 256)));
+            }
+            md.append(f("%nEvery network's JVM calibrated on its own compiled code, and a cell is predicted from its own"
+                    + " JVM's calibration; the figures above are the first JVM's. Across the %d JVMs, the 256 x 256 products"
+                    + " at 256 rows ran NT %.0f–%.0f, TN %.0f–%.0f, NN %.0f–%.0f GFLOP/s: the same kernels on the same"
+                    + " shapes, compiled by C2 in different JVMs.%n", models.size(), min(nt), max(nt), min(tn), max(tn),
+                    min(nn), max(nn)));
+        }
+        md.append('\n');
+        List<Cell> checked = cells.stream().filter(this::validates).toList();
+        List<Cell> outside = checked.stream().filter(c -> !costWithin(c)).toList();
+        int inside = checked.size() - outside.size();
+        md.append(f("**Validation:** the cost model's ratio is within %.0f %% of the measured one in %d of %d cells (%.0f %%;"
+                + " target ≥ %.0f %%: %s). The FLOP model's is within %.0f %% in %d of them.%n%n", 100 * COST_TOLERANCE,
+                inside, checked.size(), checked.isEmpty() ? 0.0 : 100.0 * inside / checked.size(), 100 * COST_TARGET_SHARE,
+                yes(!checked.isEmpty() && inside >= COST_TARGET_SHARE * checked.size()), 100 * COST_TOLERANCE,
+                checked.stream().filter(c -> Math.abs(c.predicted() / c.ratio() - 1) <= COST_TOLERANCE).count()));
+        if (!outside.isEmpty()) {
+            md.append("""
+                    The cells outside, with which pass the model missed (predicted ÷ measured µs) and what it says \
+                    each pass is made of:
+
+                    | net | batch | threads | measured | cost model | FLOP model | forward pred/meas | backward pred/meas \
+                    | forward: dominant | backward: dominant | JMH error |
+                    |---|--:|--:|--:|--:|--:|--:|--:|---|---|--:|
+                    """);
+            for (Cell c : outside) {
+                CostModel.Prediction p = predicted(c);
+                md.append(f("| %s | %d | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %s | %s |%n", c.net(), c.batch(),
+                        c.threads(), c.ratio(), p.ratio(), c.predicted(), p.forward().micros() / c.forward(),
+                        p.backward().micros() / c.backward(), dominant(p.forward()), dominant(p.backward()),
+                        errorText(c)));
+            }
+            md.append('\n');
+        }
+    }
+
+    /** A pass's dominant term and its share: "compute 81 %". */
+    private static String dominant(CostModel.PassCost p) {
+        return f("%s %.0f %%", p.dominant().label(), 100 * p.dominantShare());
+    }
+
+    /** A cell's JMH error as a percentage, marked when above {@link #NOISY}. */
+    private static String errorText(Cell c) {
+        double e = c.relativeError();
+        if (Double.isNaN(e)) {
+            return "–";
+        }
+        return c.noisy() ? f("**%.1f %%**", 100 * e) : f("%.1f %%", 100 * e);
+    }
+
+    private static double min(List<Double> v) {
+        return v.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+    }
+
+    private static double max(List<Double> v) {
+        return v.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+    }
+
+    /** GFLOP/s of a speed in MACs per µs. */
+    private static double gflops(double macsPerMicro) {
+        return 2 * macsPerMicro / 1e3;
+    }
+
+    private static String size(long bytes) {
+        return bytes >= 1 << 20 ? f("%d MB", bytes >> 20) : f("%d KB", bytes >> 10);
     }
 
     private void spread(StringBuilder md) {
@@ -370,16 +632,28 @@ public final class BenchTables {
 
     private void allCells(StringBuilder md) {
         md.append("## Every cell\n\n");
-        md.append("| net | depth | width | batch | threads | forward µs | fwd+bwd µs | backward µs | ratio | predicted "
-                + "| measured/predicted | fwd GFLOP/s | bwd GFLOP/s | fwd % peak | bwd % peak |\n");
-        md.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+        md.append(f("""
+                *FLOP* and *cost* are the two models' ratios; *cost ÷ meas.* is the cost model's over the measured \
+                (**bold** outside %.0f %%, *calibration* on the cells it was calibrated on); the dominant terms are \
+                the cost model's; *error* is the larger JMH error of the cell's two runs (**bold** above %.0f %%).
+
+                """, 100 * COST_TOLERANCE, 100 * NOISY));
+        md.append("| net | depth | width | batch | threads | forward µs | fwd+bwd µs | backward µs | ratio | FLOP "
+                + "| meas. ÷ FLOP | cost | cost ÷ meas. | forward: dominant | backward: dominant | error | fwd GFLOP/s "
+                + "| bwd GFLOP/s | fwd % peak | bwd % peak |\n");
+        md.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|--:|--:|--:|--:|--:|\n");
         for (Cell c : cells) {
             double p = peak(c.threads());
-            md.append(f("| %s | %d | %d | %d | %d | %s | %s | %s | %.2f | %.2f | %.2f | %.1f | %.1f | %.0f %% | %.0f %% |%n",
-                    c.net(), c.depth(), c.width(), c.batch(), c.threads(), micros(c.forward(), c.forwardError()),
-                    micros(c.both(), c.bothError()), number(c.backward()), c.ratio(), c.predicted(),
-                    c.ratio() / c.predicted(), c.forwardGflops(), c.backwardGflops(), 100 * c.forwardGflops() / p,
-                    100 * c.backwardGflops() / p));
+            CostModel.Prediction m = predicted(c);
+            String costRatio = m == null ? "–" : f("%.2f", m.ratio());
+            String costFit = m == null ? "–" : !validates(c) ? "*calibration*"
+                    : costWithin(c) ? f("%.2f", m.ratio() / c.ratio()) : f("**%.2f**", m.ratio() / c.ratio());
+            md.append(f("| %s | %d | %d | %d | %d | %s | %s | %s | %.2f | %.2f | %.2f | %s | %s | %s | %s | %s | %.1f"
+                    + " | %.1f | %.0f %% | %.0f %% |%n", c.net(), c.depth(), c.width(), c.batch(), c.threads(),
+                    micros(c.forward(), c.forwardError()), micros(c.both(), c.bothError()), number(c.backward()),
+                    c.ratio(), c.predicted(), c.ratio() / c.predicted(), costRatio, costFit,
+                    m == null ? "–" : dominant(m.forward()), m == null ? "–" : dominant(m.backward()), errorText(c),
+                    c.forwardGflops(), c.backwardGflops(), 100 * c.forwardGflops() / p, 100 * c.backwardGflops() / p));
         }
         md.append('\n');
     }
@@ -419,8 +693,8 @@ public final class BenchTables {
             md.append("![measured and predicted ratio against width](").append(chartFile).append(")\n\n");
         }
         for (int d : depths) {
-            md.append(f("Depth %d (%d weight layers): measured ratio, 1 thread; the FLOP model's in the last column.%n%n",
-                    d, d + 1));
+            md.append(f("Depth %d (%d weight layers): measured ratio, 1 thread%s; the FLOP model's in the last column.%n%n",
+                    d, d + 1, cost == null ? "" : " (the cost model's in brackets)"));
             md.append("| width |");
             for (int b : batches) {
                 md.append(" batch ").append(b).append(" |");
@@ -435,7 +709,8 @@ public final class BenchTables {
                     if (c == null && d == Networks.B_DEFAULT_DEPTH) {
                         c = cell("B" + w, b, 1);
                     }
-                    line.append(c == null ? " – |" : f(" %.2f |", c.ratio()));
+                    line.append(c == null ? " – |" : cost == null ? f(" %.2f |", c.ratio())
+                            : f(" %.2f (%.2f) |", c.ratio(), predicted(c).ratio()));
                     any = c != null ? c : any;
                 }
                 if (any != null) {
@@ -472,15 +747,22 @@ public final class BenchTables {
             TreeMap<Integer, Double> model = new TreeMap<>();
             LineChart chart = LineChart.titled(f("B family, depth %d: backward / forward", d.getKey()))
                     .xLabel("hidden width").yLabel("backward time / forward time").logX(true);
+            int colour = 0;
             for (Map.Entry<Integer, TreeMap<Integer, Cell>> b : d.getValue().entrySet()) {
-                double[] xs = new double[b.getValue().size()], ys = new double[xs.length];
+                double[] xs = new double[b.getValue().size()], ys = new double[xs.length], costs = new double[xs.length];
                 int i = 0;
                 for (Cell c : b.getValue().values()) {
                     xs[i] = c.width();
+                    costs[i] = cost == null ? Double.NaN : predicted(c).ratio();
                     ys[i++] = c.ratio();
                     model.put(c.width(), c.predicted());
                 }
                 chart.series("batch " + b.getKey(), xs, ys);
+                if (cost != null) {
+                    // The cost model dashed, in its batch's colour (a series with its own colour takes none from the palette).
+                    chart.series("cost model, batch " + b.getKey(), xs, costs, Style.DASHED, LineChart.paletteColour(colour));
+                }
+                colour++;
             }
             if (model.size() < 2) {
                 continue;
@@ -497,12 +779,77 @@ public final class BenchTables {
         return charts;
     }
 
+    /**
+     * Per breakdown cell, one chart: against the layer, the µs of its forward step, of its
+     * backward steps (weight, bias and input gradient), twice the forward step dashed, and the
+     * cost model's backward steps dashed (when the results hold a calibration).
+     */
+    public List<LineChart> stepCharts() {
+        List<LineChart> charts = new ArrayList<>();
+        for (String[] cell : stepCells()) {
+            String net = cell[0];
+            int batch = Integer.parseInt(cell[1]);
+            Map<String, Double> byStep = new TreeMap<>();
+            for (BenchRuns.Run r : runs) {
+                if (r.benchmark().equals("StepBench.run") && r.param("net", "").equals(net)
+                        && r.param("batch", "").equals(cell[1])) {
+                    byStep.put(r.param("step", "?"), r.score());
+                }
+            }
+            Mlp spec = Networks.byName(net);
+            Map<String, Double> modelled = new TreeMap<>();
+            if (cost != null) {
+                for (CostModel.StepCost sc : models.getOrDefault(net, cost).predict(spec, batch, 1).backward().steps()) {
+                    modelled.put(sc.step(), sc.micros());
+                }
+            }
+            int layers = spec.depth();
+            double[] xs = new double[layers], fwd = new double[layers], bwd = new double[layers], twice = new double[layers],
+                    model = new double[layers];
+            boolean complete = true;
+            for (int l = 0; l < layers; l++) {
+                xs[l] = l;
+                Double f = byStep.get("dense:" + l);
+                double b = 0, m = 0;
+                for (String kind : new String[] {"weight_gradient:", "bias_gradient:", "input_gradient:"}) {
+                    if (kind.equals("input_gradient:") && l == 0) {
+                        continue;
+                    }
+                    Double v = byStep.get(kind + l);
+                    complete &= v != null;
+                    b += v == null ? 0 : v;
+                    m += modelled.getOrDefault(kind + l, 0.0);
+                }
+                complete &= f != null;
+                fwd[l] = f == null ? 0 : f;
+                twice[l] = 2 * fwd[l];
+                bwd[l] = b;
+                model[l] = m;
+            }
+            if (!complete) {
+                continue;
+            }
+            LineChart chart = LineChart.titled(f("%s, batch %d: each layer's steps", net, batch)).xLabel("layer")
+                    .yLabel("µs, each step timed alone").integerX(true);
+            chart.series("forward step", xs, fwd);
+            chart.series("backward steps", xs, bwd);
+            chart.series("2 × forward", xs, twice, Style.DASHED, Color.BLACK);
+            if (cost != null) {
+                chart.series("cost model, backward", xs, model, Style.DASHED, LineChart.paletteColour(1));
+            }
+            charts.add(chart);
+        }
+        return charts;
+    }
+
     /** The (net, batch) pairs with StepBench results, in the order met. */
     private List<String[]> stepCells() {
         List<String[]> out = new ArrayList<>();
         TreeSet<String> seen = new TreeSet<>();
         for (BenchRuns.Run r : runs) {
-            if (r.benchmark().equals("StepBench.run") && seen.add(r.param("net", "?") + ":" + r.param("batch", "?"))) {
+            // The calibration networks' steps are the cost model's, in its section.
+            if (r.benchmark().equals("StepBench.run") && !CostModel.CALIBRATION_NETS.contains(r.param("net", "?"))
+                    && seen.add(r.param("net", "?") + ":" + r.param("batch", "?"))) {
                 out.add(new String[] {r.param("net", "?"), r.param("batch", "0")});
             }
         }
@@ -525,9 +872,21 @@ public final class BenchTables {
                 in the real run and timed alone here (`Kernels.multiplyDerivative`), so it is not added to the \
                 backward sum. Shapes are rows × inner × columns of the product.
 
-                | step | shape | µs | MACs | GFLOP/s | % of peak | share of its pass |
-                |---|---|--:|--:|--:|--:|--:|
+                The last two columns are the cost model's time for the step and the term that dominates it.
+
+                | step | shape | µs | MACs | GFLOP/s | % of peak | share of its pass | cost model µs | its term |
+                |---|---|--:|--:|--:|--:|--:|--:|---|
                 """);
+        Map<String, CostModel.StepCost> modelled = new TreeMap<>();
+        if (cost != null) {
+            CostModel.Prediction p = models.getOrDefault(net, cost).predict(spec, batch, 1);
+            for (CostModel.StepCost sc : p.forward().steps()) {
+                modelled.put(sc.step(), sc);
+            }
+            for (CostModel.StepCost sc : p.backward().steps()) {
+                modelled.put(sc.step(), sc);
+            }
+        }
         double fwdSum = 0, bwdSum = 0;
         for (String s : StepBench.steps(spec)) {
             BenchRuns.Run r = byStep.get(s);
@@ -560,10 +919,12 @@ public final class BenchTables {
             boolean forwardStep = kind.equals("dense") || kind.equals("loss");
             double pass = forwardStep ? fwdSum : bwdSum;
             double gf = macs == 0 ? Double.NaN : 2.0 * macs / (r.score() * 1e3);
-            md.append(f("| `%s` | %s | %s | %s | %s | %s | %s |%n", s, shape, micros(r.score(), r.error()),
+            CostModel.StepCost sc = modelled.get(s);
+            md.append(f("| `%s` | %s | %s | %s | %s | %s | %s | %s | %s |%n", s, shape, micros(r.score(), r.error()),
                     macs == 0 ? "–" : f("%,d", macs), macs == 0 ? "–" : f("%.1f", gf),
                     macs == 0 ? "–" : f("%.0f %%", 100 * gf / peak1),
-                    kind.equals("derivative") ? f("(%.0f %% if added)", 100 * r.score() / pass) : f("%.0f %%", 100 * r.score() / pass)));
+                    kind.equals("derivative") ? f("(%.0f %% if added)", 100 * r.score() / pass) : f("%.0f %%", 100 * r.score() / pass),
+                    sc == null ? "–" : number(sc.micros()), sc == null ? "–" : sc.dominant().label()));
         }
         Cell c = cell(net, batch, 1);
         md.append(f("%nSum of the forward steps %s µs, of the backward steps %s µs: ratio %.2f from the steps", number(fwdSum),
@@ -572,7 +933,13 @@ public final class BenchTables {
             md.append(f(", %.2f from the whole passes (forward %s µs, backward %s µs)", c.ratio(), number(c.forward()),
                     number(c.backward())));
         }
-        md.append(f("; the FLOP model says %.2f.%n%n", FlopModel.predictedRatio(spec)));
+        md.append(f("; the FLOP model says %.2f", FlopModel.predictedRatio(spec)));
+        if (cost != null) {
+            CostModel.Prediction p = models.getOrDefault(net, cost).predict(spec, batch, 1);
+            md.append(f(", the cost model %.2f (forward %s µs, backward %s µs)", p.ratio(), number(p.forward().micros()),
+                    number(p.backward().micros())));
+        }
+        md.append(".\n\n");
     }
 
     private static String micros(double v, double err) {

@@ -14,17 +14,30 @@ import dev.vecmlp.nn.WarmUp;
  * for at least {@link #MIN_MILLIS} ms, then until the JVM's total compilation time has not grown
  * for {@link #QUIET_MILLIS} ms (on a loaded machine one C2 compilation can take several hundred
  * ms), at most {@link #LIMIT_MILLIS} ms.
+ *
+ * <p>In a {@link SharedFork} (one JVM for a network's cells) only the JVM's first benchmark gets
+ * those times; later ones, whose kernels are compiled already and need at most a few new
+ * compilations for a new batch size, stop after {@link #SHARED_MIN_MILLIS} ms once nothing has
+ * compiled for {@link #SHARED_QUIET_MILLIS} ms.
  */
 final class JitWarmUp {
     static final long MIN_MILLIS = 500;
     static final long QUIET_MILLIS = 500;
     static final long LIMIT_MILLIS = 30_000;
+    static final long SHARED_MIN_MILLIS = 50;
+    static final long SHARED_QUIET_MILLIS = 100;
+
+    /** Whether a benchmark of this JVM has warmed up before (only a shared fork runs several). */
+    private static boolean warmedBefore;
 
     private JitWarmUp() {
     }
 
     /** Runs {@code op} until the JIT is quiet; returns false if the time limit came first. */
-    static boolean until(Runnable op) {
-        return WarmUp.untilCompilerQuiet(op, MIN_MILLIS, QUIET_MILLIS, LIMIT_MILLIS);
+    static synchronized boolean until(Runnable op) {
+        boolean later = warmedBefore && SharedFork.inSharedFork();
+        warmedBefore = true;
+        return later ? WarmUp.untilCompilerQuiet(op, SHARED_MIN_MILLIS, SHARED_QUIET_MILLIS, LIMIT_MILLIS)
+                : WarmUp.untilCompilerQuiet(op, MIN_MILLIS, QUIET_MILLIS, LIMIT_MILLIS);
     }
 }

@@ -3,6 +3,7 @@ package dev.vecmlp.perf;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -32,7 +33,8 @@ import dev.vecmlp.nn.Workspace;
  * loss), {@code forward} (with the loss), {@code forwardBackward} (every parameter gradient, none
  * for the input) and {@code trainStep} (forwardBackward plus a plain SGD update over the
  * parameter slab). The backward/forward ratio of the lecture's cost model is
- * (forwardBackward − forward) / forward from one run.
+ * (forwardBackward − forward) / forward; {@link #pair} times the two in turn, which is how
+ * {@code ./vecmlp bench} measures it.
  *
  * <p>{@code threads = 1} runs the model's own single-thread pass. {@code threads = 2} runs the
  * Trainer's data-parallel path on a 2-thread {@link WorkerPool}: the batch in 2 shards
@@ -72,6 +74,22 @@ public class MlpBench {
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) {
+        prepare();
+        String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+        JitWarmUp.until(switch (method) {
+            case "predict" -> this::predict;
+            case "forward" -> this::forward;
+            case "forwardBackward" -> this::forwardBackward;
+            case "pair" -> () -> {
+                forward();
+                forwardBackward();
+            };
+            default -> this::trainStep;
+        });
+    }
+
+    /** Everything of {@link #setUp} but the warm-up: the model, its workspaces, the pool, the data. */
+    void prepare() {
         Mlp spec = Networks.byName(net);
         Kernels k = kernels.equals("scalar") ? KernelProvider.scalar() : KernelProvider.simd();
         if (threads != 1 && threads != 2) {
@@ -102,13 +120,6 @@ public class MlpBench {
             sharded.setInputs(input, batch);
             sharded.setLabels(labels, batch);
         }
-        String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
-        JitWarmUp.until(switch (method) {
-            case "predict" -> this::predict;
-            case "forward" -> this::forward;
-            case "forwardBackward" -> this::forwardBackward;
-            default -> this::trainStep;
-        });
     }
 
     @TearDown(Level.Trial)
@@ -136,6 +147,57 @@ public class MlpBench {
     @Benchmark
     public double forwardBackward() {
         return sharded != null ? sharded.forwardBackward(batch) : model.forwardBackward(ws, batch);
+    }
+
+    /**
+     * The two passes of a cell timed call by call in turn ({@link Split}): a forward pass, then a
+     * forward and backward pass, again and again. Run one after the other as two benchmarks,
+     * they were a second or more apart, and this machine's speed changes from one second to the
+     * next (PeakBench's FMA loop went from 1.71 to 2.36 ns an iteration and stayed there, in one
+     * run of 100 ms iterations): the ratio of two figures taken in different phases measured the
+     * machine, not the passes. Taken in turn, both see the same phase. The primary score is the
+     * time of the pair; the report reads the split.
+     */
+    @Benchmark
+    public double pair(Split split) {
+        long t0 = System.nanoTime();
+        double a = forward();
+        long t1 = System.nanoTime();
+        double b = forwardBackward();
+        long t2 = System.nanoTime();
+        split.forwardNanos += t1 - t0;
+        split.bothNanos += t2 - t1;
+        split.calls++;
+        return a + b;
+    }
+
+    /**
+     * {@link #pair}'s split of each iteration: µs of a forward pass and of a forward and
+     * backward pass, means over the iteration's calls. JMH writes each iteration's figures into
+     * the result file (secondary metrics {@code forwardMicros} and {@code bothMicros}, raw data
+     * per iteration), where {@link BenchRuns} reads them.
+     */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Split {
+        long forwardNanos;
+        long bothNanos;
+        long calls;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            forwardNanos = 0;
+            bothNanos = 0;
+            calls = 0;
+        }
+
+        public double forwardMicros() {
+            return calls == 0 ? 0 : forwardNanos / 1e3 / calls;
+        }
+
+        public double bothMicros() {
+            return calls == 0 ? 0 : bothNanos / 1e3 / calls;
+        }
     }
 
     /** forwardBackward, then W -= 1e-3·W̄ over the whole slab (padding included, which stays 0). */

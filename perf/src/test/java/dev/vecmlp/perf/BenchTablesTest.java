@@ -2,6 +2,7 @@ package dev.vecmlp.perf;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,7 +66,7 @@ class BenchTablesTest {
         assertEquals(512, a.width());
         assertEquals(2, a.depth());
 
-        String md = t.markdown("test", List.of("made by a test"), null);
+        String md = t.markdown("test", List.of("made by a test"), null, null);
         assertTrue(md.contains("| A forward+backward, batch 256, 1 thread ≤ 8,500 µs | 8,000 µs | yes |"), md);
         assertTrue(md.contains("| A forward+backward, batch 256, 2 threads ≤ 4,700 µs | 4,300 µs | yes |"), md);
         assertTrue(md.contains("| A forward+backward, batch 32, 1 thread ≤ 1,100 µs | 1,200 µs | **no** |"), md);
@@ -91,12 +92,57 @@ class BenchTablesTest {
         BenchTables t = new BenchTables(runs(parts.toArray(new String[0])), 100, 200);
         assertEquals(8, t.cells().size());
         assertEquals(2, t.ratioCharts().size(), "depths 2 and 4");
-        String md = t.markdown("test", List.of(), "chart.png");
+        String md = t.markdown("test", List.of(), "chart.png", null);
         assertTrue(md.contains("![measured and predicted ratio against width](chart.png)"), md);
         assertTrue(md.contains("Depth 4 (5 weight layers)"), md);
         // B256x4: (4·256² − 256² + 2·2560) / (4·256² + 2560) = 1.75.
         String predicted = String.format(Locale.ROOT, "%.2f", FlopModel.predictedRatio(Networks.byName("B256x4")));
         assertTrue(md.contains("| 256 | 3.00 | 1.50 | " + predicted + " |"), md);
+    }
+
+    /** MlpBench.pair of a cell: its iterations' forward and forward+backward µs. */
+    private static String pair(String net, int batch, int threads, double forward, double both) {
+        return CostModelTest.result("MlpBench.pair", 1, String.format(Locale.ROOT,
+                "\"batch\": \"%d\", \"kernels\": \"simd\", \"net\": \"%s\", \"threads\": \"%d\"", batch, net,
+                threads), java.util.Map.of("forwardMicros", forward, "bothMicros", both));
+    }
+
+    @Test
+    void theCostModelSectionValidatesOnEveryCellButTheCalibrationsAndNamesTheCellsOutside() {
+        List<String> parts = new ArrayList<>(List.of(CostModelTest.overheadNet(), CostModelTest.calibration(1, 1),
+                CostModelTest.calibration(32, 1)));
+        parts.addAll(CostModelTest.probes(i -> 1e5));
+        CostModel model = CostModelTest.model(i -> 1e5);
+        // Cells measured exactly as the model predicts them, but B256x4 at batch 1, whose backward took twice as long.
+        for (String net : new String[] {"B64x4", "B256x4", "B256x2", "A"}) {
+            for (int b : new int[] {1, 32}) {
+                CostModel.Prediction p = model.predict(Networks.byName(net), b, 1);
+                double backward = p.backward().micros() * (net.equals("B256x4") && b == 1 ? 2 : 1);
+                parts.add(pair(net, b, 1, p.forward().micros(), p.forward().micros() + backward));
+            }
+        }
+        BenchTables t = new BenchTables(runs(parts.toArray(new String[0])), 100, 200);
+        assertNotNull(t.costModel());
+        BenchTables.Cell cell = t.cell("B64x4", 32, 1);
+        assertEquals(model.predict(Networks.byName("B64x4"), 32, 1).ratio(), cell.ratio(), 1e-9, "the pair's split is the cell");
+        assertTrue(!t.validates(t.cell("B256x2", 1, 1)) && !t.validates(t.cell("B16x1", 1, 1)), "calibration networks");
+        String md = t.markdown("t", List.of(), null, null);
+        // 6 cells predicted (B64x4, B256x4 and A at 2 batches), 5 within 15 %.
+        assertTrue(md.contains("**Validation:** the cost model's ratio is within 15 % of the measured one in 5 of 6 cells"
+                + " (83 %; target ≥ 90 %: **no**)"), md);
+        assertTrue(md.contains("| B256x4 | 1 | 1 |"), "the cell outside is named: " + md);
+        assertTrue(md.contains("| *calibration* |"), md);
+        assertTrue(md.contains("| threads | rows | NT 64 | NT 256 | NT 1024 | NT narrow |"), md);
+        assertTrue(md.contains("| 1 | 32 | 0.2 | 0.2 | 0.2 | 0.2 |"), "100 MACs a µs: 0.2 GFLOP/s " + md);
+    }
+
+    @Test
+    void resultsWithoutACalibrationHaveTheFlopModelOnly() {
+        BenchTables t = new BenchTables(runs(mlp("A", 256, 1, 3000, 8000)), 100, 200);
+        assertEquals(null, t.costModel());
+        String md = t.markdown("t", List.of(), null, null);
+        assertTrue(md.contains("These results hold no calibration"), md);
+        assertTrue(md.contains("| A | 2 | 512 | 256 | 1 | 3,000 | 8,000 | 5,000 | 1.67 | 1.40 | 1.19 | – | – | – | – |"), md);
     }
 
     @Test
@@ -108,9 +154,9 @@ class BenchTablesTest {
         BenchTables t = new BenchTables(runs, Double.NaN, Double.NaN);
         assertEquals(100, t.peak(1), 1e-9);
         assertEquals(180, t.peak(2), 1e-9, "two threads side by side");
-        assertTrue(!t.markdown("t", List.of(), null).contains("The peak is below"), "A at batch 1: 35 GFLOP/s forward");
+        assertTrue(!t.markdown("t", List.of(), null, null).contains("The peak is below"), "A at batch 1: 35 GFLOP/s forward");
         // A peak below the grid's own rates: said in bold, not hidden in columns above 100 %.
-        String md = new BenchTables(runs, 10, 20).markdown("t", List.of(), null);
+        String md = new BenchTables(runs, 10, 20).markdown("t", List.of(), null, null);
         assertTrue(md.contains("**The peak is below what the grid reached on 1 thread (45 GFLOP/s)"), md);
         assertThrows(IllegalArgumentException.class, () -> new BenchTables(runs(mlp("A", 1, 1, 30, 80)), Double.NaN, Double.NaN));
     }
@@ -122,7 +168,7 @@ class BenchTablesTest {
             parts.add(result("StepBench.run", 1, "\"batch\": \"1\", \"net\": \"A\", \"step\": \"" + s + "\"",
                     s.startsWith("dense") || s.startsWith("loss") ? 10 : 8, "us/op"));
         }
-        String md = new BenchTables(runs(parts.toArray(new String[0])), 100, 200).markdown("t", List.of(), null);
+        String md = new BenchTables(runs(parts.toArray(new String[0])), 100, 200).markdown("t", List.of(), null, null);
         // Forward: 3 dense + loss = 40 µs. Backward: 3 weight + 3 bias + 2 input gradients = 64 µs; derivatives apart.
         assertTrue(md.contains("Sum of the forward steps 40.0 µs, of the backward steps 64.0 µs: ratio 1.60 from the steps,"
                 + " 2.00 from the whole passes"), md);
@@ -163,7 +209,7 @@ class BenchTablesTest {
         assertEquals(List.of("MlpBench.forwardBackward", "MlpBench.predict", "MlpBench.forward"),
                 t.spread().stream().map(BenchTables.Spread::benchmark).toList(), "the one-fork grid results are not there");
 
-        String md = t.markdown("test", List.of(), null);
+        String md = t.markdown("test", List.of(), null, null);
         assertTrue(md.contains("## Spread between fresh JVMs\n\nEach of these ran in 5 fresh JVMs"), md);
         assertTrue(md.contains("`./vecmlp bench --quick` runs forwardBackward and predict of A at batch 256 in 5 JVMs"), md);
         assertTrue(md.contains("| forwardBackward | A | 256 | 1 | 9,200, 8,000, 12,000, 8,500, 8,800 | 8,800 | 8,000 | 50.0 % | **no** | – |"), md);
@@ -173,7 +219,7 @@ class BenchTablesTest {
         // The grid's one-fork results stand in every other table as before.
         assertTrue(md.contains("| A | 2 | 512 | 256 | 1 | 3,000 | 8,000 | 5,000 | 1.67 |"), md);
 
-        assertTrue(!new BenchTables(runs(mlp("A", 256, 1, 3000, 8000)), 100, 200).markdown("t", List.of(), null)
+        assertTrue(!new BenchTables(runs(mlp("A", 256, 1, 3000, 8000)), 100, 200).markdown("t", List.of(), null, null)
                 .contains("Spread"), "one fork per cell: no spread section");
     }
 
@@ -184,7 +230,7 @@ class BenchTablesTest {
                         + "\"scoreUnit\": \"B/op\", \"rawData\": [[21.0, 21.4], [24597.0, 24599.0]]}}");
         BenchTables t = new BenchTables(runs(mlp("A", 32, 1, 400, 1200), profiled), 100, 200);
         assertEquals(List.of(21.2, 24598.0), t.spread().getFirst().forkBytes());
-        String md = t.markdown("test", List.of(), null);
+        String md = t.markdown("test", List.of(), null, null);
         assertTrue(md.contains("| predict | A | 256 | 1 | 3,000, 3,100 | 3,050 | – | 3.3 % | yes | 21.2, 24,598 |"), md);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new BenchTables.Spread("MlpBench.forward", "A", 1, 1, List.of(1.0, 2.0), List.of(3.0)));
@@ -231,7 +277,7 @@ class BenchTablesTest {
         assertArrayEquals(new int[] {1, 2, 3, 4, 5, 6}, d.depths());
         assertArrayEquals(new int[] {1, 8, 32, 128, 256}, d.batches());
         assertArrayEquals(new int[] {1, 2}, d.threads());
-        assertEquals(List.of("A:1"), options("--quick").cells());
+        assertEquals(List.of(), options("--quick").cells(), "the quick grid: no breakdown unless asked for");
 
         BenchReport.Options g = options("--widths", "64,1024", "--depths", "4", "--batches", "1,256", "--threads", "1",
                 "--out", "x", "--name", "mine");
@@ -242,35 +288,70 @@ class BenchTablesTest {
         assertEquals(Path.of("x"), g.out());
         assertEquals("mine", g.name());
 
-        // The full grid: 31 networks x 5 batches x 2 thread counts x 2 benchmarks, one JMH run per cell.
-        List<BenchReport.Block> full = BenchReport.blocks(options("--peak", "114"));
-        assertEquals(310 + 3 + 3, full.size(), "cells, the spread's batches and step breakdowns");
-        assertEquals(620, full.stream().filter(b -> b.include().contains("MlpBench") && b.forks() == 1)
+        // The full grid: 31 networks x 5 batches x 2 thread counts, the two passes of a cell in turn, one JVM per network.
+        List<BenchReport.Job> full = BenchReport.jobs(options("--peak", "114"));
+        List<BenchReport.Job> nets = full.stream().filter(j -> j.shared() && !j.label().equals("calibration")).toList();
+        assertEquals(31, nets.size(), "one JVM per network");
+        assertEquals(310, nets.stream().flatMap(j -> j.blocks().stream()).filter(b -> b.include().equals(BenchReport.MLP))
                 .mapToInt(BenchReport.Block::runs).sum());
+        for (BenchReport.Job j : nets) {
+            for (BenchReport.Block b : j.blocks()) {
+                if (b.include().contains("CalibrationBench")) {
+                    assertEquals(List.of(j.label()), b.param("jvm"), "its calibration is labelled with its network");
+                } else {
+                    assertEquals(List.of(j.label()), b.param("net"), "a JVM runs only its own network");
+                }
+            }
+        }
+        // The breakdowns A:1, A:256, B64x4:32 run in their networks' JVMs.
+        assertEquals(List.of("1", "256"), nets.getFirst().blocks().stream().filter(b -> b.include().contains("StepBench"))
+                .map(b -> b.param("batch").getFirst()).toList());
+        // Each network's JVM calibrates first: every rows per shard of its cells (batches 1, 8, 32, 128, 256 on 1
+        // thread, 1 included for batch 1 on 2; 4, 16, 64, 128 on 2 threads at once).
+        List<BenchReport.Block> cal = nets.getFirst().blocks().stream().filter(b -> b.include().contains("CalibrationBench"))
+                .toList();
+        assertEquals(List.of("1", "8", "32", "128", "256"), cal.get(0).param("rows"));
+        assertEquals(List.of("A"), cal.get(0).param("jvm"));
+        assertEquals(1, cal.get(0).jmhThreads());
+        assertEquals(List.of("4", "16", "64", "128"), cal.get(1).param("rows"));
+        assertEquals(2, cal.get(1).jmhThreads());
+        // The calibration JVM: the overhead network on 1 thread and at 1 and 2 shards on 2, the bandwidth probes.
+        BenchReport.Job first = full.getFirst();
+        assertEquals("calibration", first.label());
+        assertEquals(List.of("1/1", "1/2", "2/2"), first.blocks().stream().filter(b -> b.include().equals(BenchReport.MLP))
+                .map(b -> b.param("batch").getFirst() + "/" + b.param("threads").getFirst()).toList());
+        List<String> probes = first.blocks().stream().filter(b -> b.include().contains("CostBench")).findFirst().orElseThrow()
+                .param("probe");
+        assertEquals(16, probes.size());
+        assertTrue(probes.containsAll(List.of("read:16384", "write:268435456")), probes.toString());
+        assertTrue(first.blocks().stream().noneMatch(b -> b.include().contains("PeakBench")), "--peak given: no PeakBench");
         // The spread: A's predict, forward and forwardBackward at batches 1, 32, 256, 1 thread, 5 JVMs each.
-        List<BenchReport.Block> spread = full.stream().filter(b -> b.forks() > 1).toList();
-        assertEquals(List.of(1, 32, 256), spread.stream().map(b -> b.batches()[0]).toList());
+        List<BenchReport.Block> spread = full.stream().filter(j -> !j.shared()).map(j -> j.blocks().getFirst()).toList();
+        assertEquals(List.of("1", "32", "256"), spread.stream().map(b -> b.param("batch").getFirst()).toList());
         assertEquals(3 * 3 * 5, spread.stream().mapToInt(BenchReport.Block::runs).sum());
         for (BenchReport.Block b : spread) {
             assertEquals(5, b.forks());
-            assertArrayEquals(new String[] {"A"}, b.nets());
-            assertArrayEquals(new int[] {1}, b.threads());
+            assertEquals(List.of("A"), b.param("net"));
+            assertEquals(List.of("1"), b.param("threads"));
             assertEquals("dev\\.vecmlp\\.perf\\.MlpBench\\.(predict|forward|forwardBackward)$", b.include());
         }
-        List<BenchReport.Block> quick = BenchReport.blocks(options("--quick", "--peak", "114"))
-                .stream().filter(b -> b.forks() > 1).toList();
-        assertEquals(1, quick.size());
-        assertArrayEquals(new int[] {256}, quick.getFirst().batches());
-        assertEquals("dev\\.vecmlp\\.perf\\.MlpBench\\.(forwardBackward|predict)$", quick.getFirst().include());
-        assertEquals(2 * 5, quick.getFirst().runs());
-        assertEquals(2 * 3, BenchReport.blocks(options("--quick", "--spread-forks", "3")).stream()
-                .mapToInt(b -> b.forks() > 1 ? b.runs() : 0).sum());
         assertEquals(5, options().spreadForks());
-        assertTrue(BenchReport.blocks(options("--spread-forks", "0")).stream().allMatch(b -> b.forks() == 1), "0: no spread run");
-        assertEquals(36, BenchReport.blocks(options("--quick", "--spread-forks", "0")).stream()
-                .mapToInt(b -> Math.max(1, b.runs())).sum(), "the quick grid as before");
-        assertEquals(2, BenchReport.blocks(options("--quick")).stream()
+        assertTrue(BenchReport.jobs(options("--quick")).stream().allMatch(BenchReport.Job::shared),
+                "--quick: no spread run unless asked for");
+        List<BenchReport.Job> quick = BenchReport.jobs(options("--quick", "--spread-forks", "3"));
+        assertEquals(2 * 3, quick.stream().filter(j -> !j.shared()).mapToInt(BenchReport.Job::runs).sum());
+        assertEquals(10, BenchReport.jobs(options("--quick")).stream()
+                .mapToInt(j -> (int) j.blocks().stream().filter(b -> b.include().equals(BenchReport.MLP)
+                        && !b.param("net").equals(List.of(CostModel.OVERHEAD_NET)))
+                        .mapToInt(BenchReport.Block::runs).sum()).sum(), "the quick grid as before: 10 cells");
+        assertEquals(2, BenchReport.jobs(options("--quick")).getFirst().blocks().stream()
                 .filter(b -> b.include().contains("PeakBench")).count(), "no --peak: the peak measured on 1 and 2 threads");
+        // A block survives the trip to a shared fork's command line.
+        BenchReport.Block b = BenchReport.Block.steps("A", 32, List.of("dense:0", "loss:2"));
+        BenchReport.Block back = BenchReport.Block.decode(b.encode());
+        assertEquals(b.include(), back.include());
+        assertEquals(b.params(), back.params());
+        assertEquals(b.forks(), back.forks());
     }
 
     @Test
@@ -328,7 +409,7 @@ class BenchTablesTest {
 
         Bench help = bench("--help", "--from-json", dir.resolve("none.json").toString());
         assertEquals(0, help.exit());
-        for (String s : new String[] {"Usage: ./vecmlp bench [--quick]", "DIR/NAME.md (the report)", "about an hour",
+        for (String s : new String[] {"Usage: ./vecmlp bench [--quick]", "DIR/NAME.md (the report:", "about 20 minutes",
             "--quick", "--peak=G[,G2]", "--out=DIR", "--cell=NET:BATCH", "--widths=LIST", "instead of 64,128,256,512,1024",
             "--depths=LIST", "--batches=LIST", "--threads=LIST", "--spread-forks=N", "5 fresh JVMs", "--from-json=FILE", "--name=NAME", "bench-quick or bench"}) {
             assertTrue(help.out().contains(s), s + " in\n" + help.out());
