@@ -83,12 +83,13 @@ public final class BenchReport implements Callable<Integer> {
     /**
      * JMH iterations in a shared fork ({@link SharedFork}): the JVM's first benchmark runs until
      * the JIT is quiet ({@link JitWarmUp}), later ones until nothing has compiled for 200 ms;
-     * then 2 warm-up and 10 measured iterations of 50 ms. Ten short iterations give the same
-     * time a tighter error than five long ones (JMH's 99.9 % half-width is 1.5 standard
-     * deviations of an iteration with 10, 3.9 with 5), and one slow iteration weighs less.
+     * then 1 warm-up and 8 measured iterations of 50 ms (the shared warm-up has compiled every
+     * cell's code). Eight short iterations give the same time a tighter error than four long
+     * ones (JMH's 99.9 % half-width is 1.9 standard deviations of an iteration with 8, 6.5 with
+     * 4), and one slow iteration weighs less.
      */
-    static final int SHARED_WARMUP = 2;
-    static final int SHARED_MEASURE = 10;
+    static final int SHARED_WARMUP = 1;
+    static final int SHARED_MEASURE = 8;
     static final int SHARED_ITERATION_MS = 50;
     /**
      * The calibration's steps and probes are measured more briefly, 1 warm-up and 5 measured
@@ -349,7 +350,7 @@ public final class BenchReport implements Callable<Integer> {
 
     /**
      * What runs in one go: the blocks of one shared fork ({@link SharedFork}: one fresh JVM for
-     * all of them), or one block in JMH forks of its own (the spread run).
+     * all of them), or blocks each in JMH forks of their own (the peak, the spread run).
      */
     record Job(String label, List<Block> blocks, boolean shared) {
         Job {
@@ -401,11 +402,17 @@ public final class BenchReport implements Callable<Integer> {
                     .add(Integer.parseInt(cell.substring(colon + 1)));
         }
         List<Job> jobs = new ArrayList<>();
+        if (Double.isNaN(o.peak1())) {
+            // In a fork of its own: run in-process (JMH -f 0, without JMH's compiler hints), the FMA loop was not
+            // compiled to vector code and measured 6 GFLOP/s.
+            jobs.add(new Job("peak", List.of(new Block("dev\\.vecmlp\\.perf\\.PeakBench\\.fma$", Map.of(), 1, 1),
+                    new Block("dev\\.vecmlp\\.perf\\.PeakBench\\.fma$", Map.of(), 2, 1)), false));
+        }
         jobs.add(calibration(o, grid));
         if (o.quick()) {
             // The one-minute look: one JVM for all of it, warmed once. Its networks share the
             // compiled code, as they never do in the full grid's JVM per network.
-            List<Block> all = new ArrayList<>(jobs.removeFirst().blocks());
+            List<Block> all = new ArrayList<>(jobs.removeLast().blocks());
             all.addAll(calibrationBench("quick", grid.values().stream().flatMap(List::stream).toList()));
             for (Map.Entry<String, List<int[]>> e : grid.entrySet()) {
                 for (int[] bt : e.getValue()) {
@@ -473,11 +480,13 @@ public final class BenchReport implements Callable<Integer> {
                 probes.add(kind + bytes);
             }
         }
-        blocks.add(new Block("dev\\.vecmlp\\.perf\\.CostBench\\.run$", Map.of("probe", probes), 1, 1).brief(1));
-        if (Double.isNaN(o.peak1())) {
-            blocks.add(new Block("dev\\.vecmlp\\.perf\\.PeakBench\\.fma$", Map.of(), 1, 1));
-            blocks.add(new Block("dev\\.vecmlp\\.perf\\.PeakBench\\.fma$", Map.of(), 2, 1));
+        if (twoThreads) {
+            for (long bytes : CostBench.HANDOVER_BYTES) {
+                probes.add("local:" + bytes);
+                probes.add("handover:" + bytes);
+            }
         }
+        blocks.add(new Block("dev\\.vecmlp\\.perf\\.CostBench\\.run$", Map.of("probe", probes), 1, 1).brief(1));
         return new Job("calibration", blocks, true);
     }
 
@@ -521,7 +530,11 @@ public final class BenchReport implements Callable<Integer> {
                 if (job.shared()) {
                     shared(job, part);
                 } else {
-                    jmh(job.blocks().getFirst(), part, job.blocks().getFirst().forks());
+                    for (Block b : job.blocks().subList(0, job.blocks().size() - 1)) {
+                        jmh(b, part, b.forks());
+                        parts.add(Files.readString(part, StandardCharsets.UTF_8));
+                    }
+                    jmh(job.blocks().getLast(), part, job.blocks().getLast().forks());
                 }
                 parts.add(Files.readString(part, StandardCharsets.UTF_8));
                 Files.delete(part);
@@ -548,7 +561,9 @@ public final class BenchReport implements Callable<Integer> {
         }
         Path source = o.fromJson() != null ? o.fromJson() : json;
         List<BenchRuns.Run> results = BenchRuns.parse(Files.readString(source, StandardCharsets.UTF_8), source.toString());
-        BenchRuns.Run first = results.getFirst();
+        // The grid's own iterations: the first cell's (the peak and the spread run in forks of their own, measured longer).
+        BenchRuns.Run first = results.stream().filter(r -> r.benchmark().equals("MlpBench.pair")).findFirst()
+                .orElse(results.getFirst());
         int spreadForks = results.stream().mapToInt(BenchRuns.Run::forks).max().orElse(0);
         header.add(BenchTables.f("JDK %s, %d-lane vectors, %d cores; a cell's forward and forward+backward timed in turn"
                 + " (JMH %d × %s measured), the cells of a network in one JVM warmed over all of them once%s.",

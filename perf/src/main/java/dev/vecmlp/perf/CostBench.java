@@ -23,6 +23,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import dev.vecmlp.memory.Slab;
+import dev.vecmlp.nn.WorkerPool;
 
 /**
  * The machine's own figures that {@link CostModel} needs besides {@link CalibrationBench}'s:
@@ -32,7 +33,11 @@ import dev.vecmlp.memory.Slab;
  *       lives in the cache level that holds BYTES (or in DRAM): that level's read bandwidth,
  *       BYTES / score;
  *   <li>{@code write:BYTES}: {@link #write} of a buffer of BYTES, again and again: the write
- *       bandwidth, which a cache pays twice for data it must first own (read, then write back).
+ *       bandwidth, which a cache pays twice for data it must first own (read, then write back);
+ *   <li>{@code handover:BYTES}: this thread writes BYTES, then the other thread of a 2-thread
+ *       {@link WorkerPool} reads them (as a 2-thread pass's gradient sum reads what the other
+ *       core wrote), and {@code local:BYTES}: the same written and read on this thread. Their
+ *       difference, less the pool's hand-out, is what moving BYTES between the cores costs.
  * </ul>
  */
 @State(Scope.Thread)
@@ -51,10 +56,16 @@ public class CostBench {
     static final long[] BUFFER_BYTES = {16L << 10, 64L << 10, 256L << 10, 1L << 20, 4L << 20, 16L << 20, 64L << 20,
         256L << 20};
 
-    @Param({"read:16384", "read:262144", "read:4194304", "read:268435456", "write:16384", "write:4194304"})
+    /** The handover probes' sizes: where a 2-thread pass's gradients lie, 256 KB to 16 MB. */
+    static final long[] HANDOVER_BYTES = {256L << 10, 1L << 20, 4L << 20, 16L << 20};
+
+    @Param({"read:16384", "read:262144", "read:4194304", "read:268435456", "write:16384", "write:4194304",
+        "local:1048576", "handover:1048576"})
     public String probe;
 
     private Slab slab;
+    private WorkerPool pool;
+    private volatile float sink;
     private DoubleSupplier op;
 
     /** A constant, so that C2 compiles the read loop to SIMD (see {@link PeakBench}). */
@@ -93,22 +104,45 @@ public class CostBench {
         String kind = colon < 0 ? probe : probe.substring(0, colon);
         String arg = colon < 0 ? "" : probe.substring(colon + 1);
         switch (kind) {
-            case "read", "write" -> {
+            case "read", "write", "local", "handover" -> {
                 long bytes = Long.parseLong(arg);
                 if (bytes < 1024 || bytes % 1024 != 0) {
                     throw new IllegalArgumentException("probe " + probe + ": expected a multiple of 1024 bytes, found " + arg);
                 }
-                slab = Slab.allocate("read probe", bytes / Float.BYTES);
+                slab = Slab.allocate(kind + " probe", bytes / Float.BYTES);
                 slab.segment().fill((byte) 0x3c);
-                op = kind.equals("read") ? () -> read(slab.segment(), bytes) : () -> write(slab.segment(), bytes, 0.5f);
+                MemorySegment m = slab.segment();
+                op = switch (kind) {
+                    case "read" -> () -> read(m, bytes);
+                    case "write" -> () -> write(m, bytes, 0.5f);
+                    case "local" -> () -> write(m, bytes, 0.5f) + read(m, bytes);
+                    default -> {
+                        // The worker reads what this thread wrote, as a 2-thread pass's gradient sum does.
+                        pool = new WorkerPool(2, "costbench");
+                        WorkerPool.Job readOnWorker = (part, parts) -> {
+                            if (part == 1) {
+                                sink = read(m, bytes);
+                            }
+                        };
+                        yield () -> {
+                            write(m, bytes, 0.5f);
+                            pool.run(readOnWorker, 2);
+                            return sink;
+                        };
+                    }
+                };
             }
-            default -> throw new IllegalArgumentException("probe: expected read:BYTES or write:BYTES, found '" + probe + "'");
+            default -> throw new IllegalArgumentException("probe: expected read:BYTES, write:BYTES, local:BYTES or"
+                    + " handover:BYTES, found '" + probe + "'");
         }
         JitWarmUp.until(op::getAsDouble);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        if (pool != null) {
+            pool.close();
+        }
         if (slab != null) {
             slab.close();
         }

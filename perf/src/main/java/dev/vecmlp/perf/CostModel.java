@@ -39,7 +39,8 @@ import dev.vecmlp.nn.Mlp;
  * cores busy, plus what handing the shards to the pool costs (a 2-thread pass of
  * {@value #OVERHEAD_NET} less a 1-thread one, at 1 and at 2 shards); the backward pass adds the
  * sum of the shard gradients (2 floats read and 1 written a parameter, split over the threads;
- * 1 read with a single shard).
+ * 1 read with a single shard), of which the part written on the other core costs what the
+ * {@code handover} probe measured more.
  *
  * <p><b>Calibration.</b> Everything comes from {@link CalibrationBench} (the steps of the
  * calibration networks {@value #SMALL_NET}, {@value #CALIBRATION_NET} and {@value #WIDE_NET}
@@ -161,9 +162,12 @@ public final class CostModel {
      * @param handOut     by shards (1 or 2), what a 2-thread pass of {@value #OVERHEAD_NET} costs more than
      *                    one of its shards on 1 thread, forward and backward: handing the shards to the pool
      *                    and waiting, and the fixed part of summing the gradients; absent if not measured
+     * @param crossCore   µs per byte that reading on one core what the other core wrote costs more
+     *                    than reading it on the core that wrote it, by buffer size; empty if not measured
      */
     public record Calibration(Map<Integer, TreeMap<Integer, Map<String, Double>>> steps, double[] overhead,
-                              TreeMap<Long, Double> read, TreeMap<Long, Double> write, Map<Integer, double[]> handOut) {
+                              TreeMap<Long, Double> read, TreeMap<Long, Double> write, Map<Integer, double[]> handOut,
+                              TreeMap<Long, Double> crossCore) {
     }
 
     private final Calibration cal;
@@ -258,6 +262,7 @@ public final class CostModel {
         Map<Integer, TreeMap<Integer, Map<String, Double>>> steps = new TreeMap<>();
         TreeMap<Long, Double> read = new TreeMap<>(), write = new TreeMap<>();
         Map<String, double[]> overheadCells = new HashMap<>();
+        Map<Long, Double> local = new HashMap<>(), handover = new HashMap<>();
         for (BenchRuns.Run r : runs) {
             String net = r.param("net", "");
             if (r.benchmark().equals("CalibrationBench.run") && r.param("jvm", DEFAULT_JVM).equals(jvm)) {
@@ -282,9 +287,11 @@ public final class CostModel {
                 switch (kind) {
                     case "read" -> read.put(Long.parseLong(arg), Long.parseLong(arg) / r.score());
                     case "write" -> write.put(Long.parseLong(arg), Long.parseLong(arg) / r.score());
+                    case "local" -> local.put(Long.parseLong(arg), r.score());
+                    case "handover" -> handover.put(Long.parseLong(arg), r.score());
                     case "pool" -> { } // a probe of earlier runs; the hand-outs come from the overhead network now
-                    default -> throw new IllegalArgumentException("CostBench result: expected a probe read:BYTES or"
-                            + " write:BYTES, found '" + probe + "'");
+                    default -> throw new IllegalArgumentException("CostBench result: expected a probe read:BYTES,"
+                            + " write:BYTES, local:BYTES or handover:BYTES, found '" + probe + "'");
                 }
             }
         }
@@ -304,7 +311,14 @@ public final class CostModel {
                 handOut.put(shards, new double[] {Math.max(0, two[0] - one[0]), Math.max(0, two[1] - one[1])});
             }
         }
-        return new Calibration(steps, new double[] {one[0], one[0] + one[1]}, read, write, handOut);
+        TreeMap<Long, Double> crossCore = new TreeMap<>();
+        double hand = handOut.containsKey(1) ? handOut.get(1)[0] : 0;
+        handover.forEach((bytes, micros) -> {
+            if (local.containsKey(bytes)) {
+                crossCore.put(bytes, Math.max(0, micros - local.get(bytes) - hand) / bytes);
+            }
+        });
+        return new Calibration(steps, new double[] {one[0], one[0] + one[1]}, read, write, handOut, crossCore);
     }
 
     /** The calibration of the results' dedicated calibration JVM (and of results from before there was one per JVM). */
@@ -417,9 +431,13 @@ public final class CostModel {
             return new Prediction(new PassCost(fwd, 0, 0), new PassCost(bwd, 0, 0));
         }
         double[] hand = cal.handOut().getOrDefault(shards, new double[2]);
-        // The reduction: each thread its share of the parameters, shard 1's gradient added into shard 0's.
+        // The reduction: each thread its share of the parameters, shard 1's gradient added into shard 0's. Half of
+        // what it reads was written on the other core: with 1 shard the worker's half of the gradient, with 2 each
+        // thread's half of the other's shard.
         double reduction = (shards == 1 ? stream(params, 0, 4L * params)
                 : stream(2.0 * params, params, 4L * shards * params)) / threads;
+        double crossed = shards == 1 ? 2.0 * params : 4.0 * params;
+        reduction += cal.crossCore().isEmpty() ? 0 : crossed * bandwidth(cal.crossCore(), 4L * params);
         return new Prediction(new PassCost(fwd, hand[0], 0), new PassCost(bwd, hand[1], reduction));
     }
 

@@ -322,11 +322,13 @@ class BenchTablesTest {
                 .map(b -> b.param("batch").getFirst() + "/" + b.param("threads").getFirst()).toList());
         List<String> probes = first.blocks().stream().filter(b -> b.include().contains("CostBench")).findFirst().orElseThrow()
                 .param("probe");
-        assertEquals(16, probes.size());
-        assertTrue(probes.containsAll(List.of("read:16384", "write:268435456")), probes.toString());
-        assertTrue(first.blocks().stream().noneMatch(b -> b.include().contains("PeakBench")), "--peak given: no PeakBench");
+        assertEquals(16 + 8, probes.size());
+        assertTrue(probes.containsAll(List.of("read:16384", "write:268435456", "local:262144", "handover:16777216")),
+                probes.toString());
+        assertTrue(full.stream().noneMatch(j -> j.label().equals("peak")), "--peak given: no PeakBench");
         // The spread: A's predict, forward and forwardBackward at batches 1, 32, 256, 1 thread, 5 JVMs each.
-        List<BenchReport.Block> spread = full.stream().filter(j -> !j.shared()).map(j -> j.blocks().getFirst()).toList();
+        List<BenchReport.Block> spread = full.stream().filter(j -> j.label().startsWith("spread"))
+                .map(j -> j.blocks().getFirst()).toList();
         assertEquals(List.of("1", "32", "256"), spread.stream().map(b -> b.param("batch").getFirst()).toList());
         assertEquals(3 * 3 * 5, spread.stream().mapToInt(BenchReport.Block::runs).sum());
         for (BenchReport.Block b : spread) {
@@ -336,10 +338,12 @@ class BenchTablesTest {
             assertEquals("dev\\.vecmlp\\.perf\\.MlpBench\\.(predict|forward|forwardBackward)$", b.include());
         }
         assertEquals(5, options().spreadForks());
-        assertTrue(BenchReport.jobs(options("--quick")).stream().allMatch(BenchReport.Job::shared),
+        assertTrue(BenchReport.jobs(options("--quick")).stream().noneMatch(j -> j.label().startsWith("spread")),
                 "--quick: no spread run unless asked for");
+        assertEquals(List.of("peak", "the quick grid"), BenchReport.jobs(options("--quick")).stream().map(BenchReport.Job::label)
+                .toList(), "--quick: the peak in forks of its own, then one JVM");
         List<BenchReport.Job> quick = BenchReport.jobs(options("--quick", "--spread-forks", "3"));
-        assertEquals(2 * 3, quick.stream().filter(j -> !j.shared()).mapToInt(BenchReport.Job::runs).sum());
+        assertEquals(2 * 3, quick.stream().filter(j -> j.label().startsWith("spread")).mapToInt(BenchReport.Job::runs).sum());
         assertEquals(10, BenchReport.jobs(options("--quick")).stream()
                 .mapToInt(j -> (int) j.blocks().stream().filter(b -> b.include().equals(BenchReport.MLP)
                         && !b.param("net").equals(List.of(CostModel.OVERHEAD_NET)))
