@@ -431,12 +431,12 @@ public final class CostModel {
             return new Prediction(new PassCost(fwd, 0, 0), new PassCost(bwd, 0, 0));
         }
         double[] hand = cal.handOut().getOrDefault(shards, new double[2]);
-        // The reduction: each thread its share of the parameters, shard 1's gradient added into shard 0's. Half of
-        // what it reads was written on the other core: with 1 shard the worker's half of the gradient, with 2 each
-        // thread's half of the other's shard.
+        // The reduction: each thread its share of the parameters, shard 1's gradient added into shard 0's. Part of
+        // what it reads was written on the other core: with 1 shard the worker's half of the gradient; with 2 each
+        // thread's half of the other's shard, both threads at once. Either way half the parameters' bytes a thread.
         double reduction = (shards == 1 ? stream(params, 0, 4L * params)
                 : stream(2.0 * params, params, 4L * shards * params)) / threads;
-        double crossed = shards == 1 ? 2.0 * params : 4.0 * params;
+        double crossed = 4.0 * params / threads;
         reduction += cal.crossCore().isEmpty() ? 0 : crossed * bandwidth(cal.crossCore(), 4L * params);
         return new Prediction(new PassCost(fwd, hand[0], 0), new PassCost(bwd, hand[1], reduction));
     }

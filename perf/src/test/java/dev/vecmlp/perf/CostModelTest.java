@@ -186,10 +186,11 @@ class CostModelTest {
         assertEquals(one.forward().micros() + 2.0, two.forward().micros(), 1e-9);
         assertEquals(one.backward().micros() + 2.0 + 4.0 * 3 * params / 1e5 / 2, two.backward().micros(), 1e-9);
         // With the handover probes: reading what the other core wrote costs 1e-5 µs a byte more (1 MB: 10.5 µs more
-        // than local, of which the 1-shard hand-out is 1.5). 2 shards: each thread reads half the other's shard.
+        // than local, of which the 1-shard hand-out is 1.5). 2 shards: each thread reads half the other's shard, both
+        // at once: half the parameters' bytes a thread.
         CostModel cross = model(i -> 1e5, plain("CostBench.run", "\"probe\": \"local:1048576\"", 100.0),
                 plain("CostBench.run", "\"probe\": \"handover:1048576\"", 100.0 + 1.5 + 1e-5 * 1048576));
-        assertEquals(two.backward().micros() + 4.0 * params * 1e-5, cross.predict(Networks.byName("B256x4"), 32, 2)
+        assertEquals(two.backward().micros() + 2.0 * params * 1e-5, cross.predict(Networks.byName("B256x4"), 32, 2)
                 .backward().micros(), 1e-6);
         // Batch 1 on 2 threads is one shard on one thread: the 1-thread figures, the 1-shard hand-out, a check of the sum.
         CostModel.Prediction single = m.predict(Networks.byName("B256x4"), 1, 2);
