@@ -439,9 +439,9 @@ public final class BenchTables {
     private void costModel(StringBuilder md) {
         md.append("## The cost model\n\n");
         if (cost == null) {
-            md.append("These results hold no calibration (StepBench steps of ").append(CostModel.CALIBRATION_NET)
-                    .append(" and CostBench's probes; a file written before the cost model existed, or a run that did"
-                            + " not calibrate), so the report has the FLOP model only.\n\n");
+            md.append("These results hold no calibration (CalibrationBench's ops and CostBench's read and write probes;"
+                    + " a file written before the cost model existed, or a run that did not calibrate), so the report has"
+                    + " the FLOP model only.\n\n");
             return;
         }
         double[] overheads = cost.overheads();
@@ -847,9 +847,7 @@ public final class BenchTables {
         List<String[]> out = new ArrayList<>();
         TreeSet<String> seen = new TreeSet<>();
         for (BenchRuns.Run r : runs) {
-            // The calibration networks' steps are the cost model's, in its section.
-            if (r.benchmark().equals("StepBench.run") && !CostModel.CALIBRATION_NETS.contains(r.param("net", "?"))
-                    && seen.add(r.param("net", "?") + ":" + r.param("batch", "?"))) {
+            if (r.benchmark().equals("StepBench.run") && seen.add(r.param("net", "?") + ":" + r.param("batch", "?"))) {
                 out.add(new String[] {r.param("net", "?"), r.param("batch", "0")});
             }
         }

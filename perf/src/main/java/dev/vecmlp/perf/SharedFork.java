@@ -14,14 +14,15 @@ import dev.vecmlp.nn.WarmUp;
 
 /**
  * One fresh JVM for many JMH runs: {@code ./vecmlp bench} starts one per network of its grid
- * (and one for the calibration), and this JVM runs that network's cells, one JMH run after
- * another, in itself (JMH's {@code -f 0}). The kernels are compiled once, for the first cell;
- * the next cells start warm, so a cell costs its measurement, not a JVM start and a C2 warm-up
- * of its own. The grid took 4.7 s a cell that way; this way well under 2.
+ * (and one for the calibration's probes), and this JVM runs that network's cost-model
+ * calibration and cells, one JMH run after another, in itself (JMH's {@code -f 0}), after one
+ * warm-up over all of them ({@link #warmAll}). A cell then costs its measurement, about 0.85 s,
+ * not a JVM start and a C2 warm-up of its own: the grid took 4.7–7.9 s a cell with a fork each.
  *
  * <p>What is lost: a fork per cell kept one cell's profile from shaping another's compiled
  * code. Here the cells of one network share a JVM as they share it in a service that runs
- * several batch sizes; cells of different networks never do.
+ * several batch sizes (with the calibration's shapes besides); cells of different networks
+ * never do.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -Dvecmlp.bench.sharedFork=true -cp benchmarks.jar \
