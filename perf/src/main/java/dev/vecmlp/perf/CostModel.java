@@ -38,9 +38,9 @@ import dev.vecmlp.nn.Mlp;
  * On 2 threads a pass runs on shards of ⌈batch / 2⌉ rows at the speeds measured with both
  * cores busy, plus what handing the shards to the pool costs (a 2-thread pass of
  * {@value #OVERHEAD_NET} less a 1-thread one, at 1 and at 2 shards); the backward pass adds the
- * sum of the shard gradients (2 floats read and 1 written a parameter, split over the threads;
- * 1 read with a single shard), of which the part written on the other core costs what the
- * {@code handover} probe measured more.
+ * sum of the shard gradients (2 floats read and 1 written a parameter, split over the threads,
+ * the part written on the other core at what the {@code handover} probe measured more; with a
+ * single shard, 1 float read a parameter on the calling thread).
  *
  * <p><b>Calibration.</b> Everything comes from {@link CalibrationBench} (the steps of the
  * calibration networks {@value #SMALL_NET}, {@value #CALIBRATION_NET} and {@value #WIDE_NET}
@@ -431,13 +431,14 @@ public final class CostModel {
             return new Prediction(new PassCost(fwd, 0, 0), new PassCost(bwd, 0, 0));
         }
         double[] hand = cal.handOut().getOrDefault(shards, new double[2]);
-        // The reduction: each thread its share of the parameters, shard 1's gradient added into shard 0's. Part of
-        // what it reads was written on the other core: with 1 shard the worker's half of the gradient; with 2 each
-        // thread's half of the other's shard, both threads at once. Either way half the parameters' bytes a thread.
-        double reduction = (shards == 1 ? stream(params, 0, 4L * params)
-                : stream(2.0 * params, params, 4L * shards * params)) / threads;
-        double crossed = 4.0 * params / threads;
-        reduction += cal.crossCore().isEmpty() ? 0 : crossed * bandwidth(cal.crossCore(), 4L * params);
+        // The reduction. One shard: the calling thread checks the gradient it wrote. Two: each thread adds its share
+        // of shard 1's gradient into shard 0's, and half of what it reads was written on the other core (each
+        // thread's half of the other's shard, both threads at once: half the parameters' bytes a thread).
+        double reduction = shards == 1 ? stream(params, 0, 4L * params)
+                : stream(2.0 * params, params, 4L * shards * params) / threads;
+        if (shards > 1 && !cal.crossCore().isEmpty()) {
+            reduction += 4.0 * params / threads * bandwidth(cal.crossCore(), 4L * params);
+        }
         return new Prediction(new PassCost(fwd, hand[0], 0), new PassCost(bwd, hand[1], reduction));
     }
 
