@@ -532,15 +532,13 @@ public final class BenchReport implements Callable<Integer> {
                         job.runs(), job.shared() ? " in one JVM" : " in JVMs of their own");
                 if (job.shared()) {
                     shared(job, part);
+                    parts.add(take(part));
                 } else {
-                    for (Block b : job.blocks().subList(0, job.blocks().size() - 1)) {
+                    for (Block b : job.blocks()) {
                         jmh(b, part, b.forks());
-                        parts.add(Files.readString(part, StandardCharsets.UTF_8));
+                        parts.add(take(part));
                     }
-                    jmh(job.blocks().getLast(), part, job.blocks().getLast().forks());
                 }
-                parts.add(Files.readString(part, StandardCharsets.UTF_8));
-                Files.delete(part);
             }
             Files.writeString(json, BenchRuns.join(parts), StandardCharsets.UTF_8);
             double minutes = (System.nanoTime() - start) / 60e9;
@@ -609,6 +607,13 @@ public final class BenchReport implements Callable<Integer> {
     private static int depthFourIndex(BenchTables t) {
         return (int) t.cells().stream().filter(c -> c.net().startsWith("B") && c.threads() == 1)
                 .map(BenchTables.Cell::depth).distinct().filter(d -> d < Networks.B_DEFAULT_DEPTH).count();
+    }
+
+    /** A run's result file's text; the file is deleted. */
+    private static String take(Path part) throws IOException {
+        String text = Files.readString(part, StandardCharsets.UTF_8);
+        Files.delete(part);
+        return text;
     }
 
     /** Runs a shared job's blocks in one fresh JVM ({@link SharedFork}), its results to {@code result}. */

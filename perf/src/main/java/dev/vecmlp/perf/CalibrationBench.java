@@ -27,7 +27,6 @@ import dev.vecmlp.kernel.Kernels;
 import dev.vecmlp.memory.Matrix;
 import dev.vecmlp.memory.Slab;
 import dev.vecmlp.nn.Activation;
-import dev.vecmlp.nn.Mlp;
 import dev.vecmlp.nn.Model;
 import dev.vecmlp.nn.Plan;
 import dev.vecmlp.nn.Workspace;
@@ -158,22 +157,8 @@ public class CalibrationBench {
     /** A step of a calibration network on a workspace a whole pass has filled. */
     private Runnable step(String net, String step, Kernels k) {
         Model m = models.computeIfAbsent(net, n -> {
-            Mlp spec = Networks.byName(n);
-            Model model = spec.init(42L, k);
-            Workspace ws = model.workspace(rows);
-            workspaces.put(n, ws);
-            SplittableRandom rng = new SplittableRandom(7);
-            float[] input = new float[rows * spec.inputs()];
-            for (int i = 0; i < input.length; i++) {
-                input[i] = (float) rng.nextDouble();
-            }
-            int[] labels = new int[rows];
-            for (int i = 0; i < rows; i++) {
-                labels[i] = rng.nextInt(spec.outputs());
-            }
-            ws.setInputs(input, rows);
-            ws.setLabels(labels, rows);
-            model.forwardBackward(ws, rows);
+            Model model = Networks.byName(n).init(42L, k);
+            workspaces.put(n, Networks.filled(model, rows));
             return model;
         });
         Workspace ws = workspaces.get(net);

@@ -156,7 +156,7 @@ public final class CostModel {
      *
      * @param steps       µs of each {@link CalibrationBench} op, by thread count, then rows per shard,
      *                    then op ({@code "B256x2 dense:1"}, {@code "activate:TANH"})
-     * @param overhead    µs of {@value #OVERHEAD_NET}'s forward and forward+backward at batch 1, NaN if not measured
+     * @param overhead    µs of {@value #OVERHEAD_NET}'s forward and backward pass at batch 1, NaN if not measured
      * @param read        read bandwidth in bytes per µs by buffer size in bytes
      * @param write       write bandwidth in bytes per µs by buffer size in bytes
      * @param handOut     by shards (1 or 2), what a 2-thread pass of {@value #OVERHEAD_NET} costs more than
@@ -190,7 +190,7 @@ public final class CostModel {
         }
         // A step of the overhead network does no work worth counting: its pass is all overhead.
         this.forwardOverhead = Double.isNaN(cal.overhead()[0]) ? 0 : cal.overhead()[0] / 3;
-        this.backwardOverhead = Double.isNaN(cal.overhead()[1]) ? 0 : Math.max(0, cal.overhead()[1] - cal.overhead()[0]) / 5;
+        this.backwardOverhead = Double.isNaN(cal.overhead()[1]) ? 0 : Math.max(0, cal.overhead()[1]) / 5;
         for (Map.Entry<Integer, TreeMap<Integer, Map<String, Double>>> t : cal.steps().entrySet()) {
             int threads = t.getKey();
             for (Map.Entry<Integer, Map<String, Double>> e : t.getValue().entrySet()) {
@@ -318,7 +318,7 @@ public final class CostModel {
                 crossCore.put(bytes, Math.max(0, micros - local.get(bytes) - hand) / bytes);
             }
         });
-        return new Calibration(steps, new double[] {one[0], one[0] + one[1]}, read, write, handOut, crossCore);
+        return new Calibration(steps, one, read, write, handOut, crossCore);
     }
 
     /** The calibration of the results' dedicated calibration JVM (and of results from before there was one per JVM). */

@@ -1,6 +1,5 @@
 package dev.vecmlp.perf;
 
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -104,15 +103,9 @@ public class MlpBench {
         } else {
             predictor = model.predictor(batch);
         }
-        SplittableRandom rng = new SplittableRandom(7);
-        input = new float[batch * spec.inputs()];
-        for (int i = 0; i < input.length; i++) {
-            input[i] = (float) rng.nextDouble();
-        }
-        int[] labels = new int[batch];
-        for (int i = 0; i < batch; i++) {
-            labels[i] = rng.nextInt(spec.outputs());
-        }
+        Networks.Data data = Networks.data(spec, batch);
+        input = data.inputs();
+        int[] labels = data.labels();
         output = new float[batch * spec.outputs()];
         ws.setInputs(input, batch);
         ws.setLabels(labels, batch);

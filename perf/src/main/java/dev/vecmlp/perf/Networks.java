@@ -1,8 +1,12 @@
 package dev.vecmlp.perf;
 
+import java.util.SplittableRandom;
+
 import dev.vecmlp.nn.Activation;
 import dev.vecmlp.nn.Loss;
 import dev.vecmlp.nn.Mlp;
+import dev.vecmlp.nn.Model;
+import dev.vecmlp.nn.Workspace;
 
 /** The benchmark networks of shared/bench/TARGETS.md, by the names used there. */
 public final class Networks {
@@ -55,5 +59,37 @@ public final class Networks {
     /** The name of the B network of width {@code w} and {@code depth} hidden layers: {@code B<w>x<depth>}. */
     public static String b(int w, int depth) {
         return "B" + w + "x" + depth;
+    }
+
+    /** A batch of the benchmarks' data: inputs uniform in [0, 1), labels uniform over the outputs. */
+    public record Data(float[] inputs, int[] labels) {
+    }
+
+    /** The benchmarks' batch of {@code rows} rows for {@code spec}, the same on every call (seed 7). */
+    public static Data data(Mlp spec, int rows) {
+        SplittableRandom rng = new SplittableRandom(7);
+        float[] inputs = new float[rows * spec.inputs()];
+        for (int i = 0; i < inputs.length; i++) {
+            inputs[i] = (float) rng.nextDouble();
+        }
+        int[] labels = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            labels[i] = rng.nextInt(spec.outputs());
+        }
+        return new Data(inputs, labels);
+    }
+
+    /**
+     * A workspace of {@code model} for {@code rows} rows that a whole forward and backward pass of
+     * {@link #data} has filled: every step of the plan finds what the pass left and can run again
+     * alone. The caller closes it.
+     */
+    public static Workspace filled(Model model, int rows) {
+        Data d = data(model.spec(), rows);
+        Workspace ws = model.workspace(rows);
+        ws.setInputs(d.inputs(), rows);
+        ws.setLabels(d.labels(), rows);
+        model.forwardBackward(ws, rows);
+        return ws;
     }
 }

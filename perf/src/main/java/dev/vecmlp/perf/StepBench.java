@@ -2,7 +2,6 @@ package dev.vecmlp.perf;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
@@ -100,19 +99,7 @@ public class StepBench {
     public void setUp() {
         Mlp spec = Networks.byName(net);
         model = spec.init(42L, KernelProvider.simd());
-        ws = model.workspace(batch);
-        SplittableRandom rng = new SplittableRandom(7);
-        float[] input = new float[batch * spec.inputs()];
-        for (int i = 0; i < input.length; i++) {
-            input[i] = (float) rng.nextDouble();
-        }
-        int[] labels = new int[batch];
-        for (int i = 0; i < batch; i++) {
-            labels[i] = rng.nextInt(spec.outputs());
-        }
-        ws.setInputs(input, batch);
-        ws.setLabels(labels, batch);
-        model.forwardBackward(ws, batch);
+        ws = Networks.filled(model, batch);
         if (!steps(spec).contains(step)) {
             throw new IllegalArgumentException("step: expected one of " + steps(spec) + " for network " + net
                     + ", found '" + step + "'");
