@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.util.Iterator;
 import java.util.List;
 
+import dev.vecmlp.nn.ChunkedGradient;
 import dev.vecmlp.nn.Model;
 
 /** What the tasks of a fit run in their partitions, one step or one round at a time. */
@@ -34,10 +35,14 @@ final class StepTasks {
         synchronized (s) {
             s.toEpoch(epoch);
             s.model.setParameters(parameters);
-            s.data.copyBatch(s.order, step * plan.partitionBatch()[p], rows, s.ws.inputs(), s.ws.targets());
-            double loss = s.model.forwardBackwardShard(s.ws, rows, batchTotal, penalty, s.gradient);
+            double loss = s.chunks.forwardBackward(rows, batchTotal, penalty, s.gradient, rowsOf(s, step * plan.partitionBatch()[p]));
             return List.of(new Result(p, rows, loss, s.model.toArray(s.gradient))).iterator();
         }
+    }
+
+    /** Fills a chunk with the rows of the shard's current order from position {@code first} of its step on. */
+    private static ChunkedGradient.Fill rowsOf(TrainShards.Shard s, int first) {
+        return (from, rows, ws) -> s.data.copyBatch(s.order, first + from, rows, ws.inputs(), ws.targets());
     }
 
     /**
@@ -67,8 +72,7 @@ final class StepTasks {
                     continue;
                 }
                 s.toEpoch((int) (g / perEpoch));
-                s.data.copyBatch(s.order, step * plan.partitionBatch()[p], rows, s.ws.inputs(), s.ws.targets());
-                loss += m.forwardBackwardShard(s.ws, rows, rows, true, m.gradients());
+                loss += s.chunks.forwardBackward(rows, rows, true, m.gradients(), rowsOf(s, step * plan.partitionBatch()[p]));
                 s.local().step(rates[j]);
             }
             return List.of(new Result(p, rowsInRound, loss, m.parametersToArray())).iterator();

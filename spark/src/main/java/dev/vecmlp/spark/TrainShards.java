@@ -11,15 +11,16 @@ import java.util.SplittableRandom;
 import dev.vecmlp.data.Dataset;
 import dev.vecmlp.data.Scaling;
 import dev.vecmlp.memory.Slab;
+import dev.vecmlp.nn.ChunkedGradient;
 import dev.vecmlp.nn.Model;
-import dev.vecmlp.nn.Workspace;
 import dev.vecmlp.train.Optimizer;
 import dev.vecmlp.train.Updater;
 
 /**
  * The training state of each partition in this JVM, kept from one step's task to the next: the
  * partition's rows as an engine data set (scaled once), its shuffled order, and a model, a
- * workspace and a gradient slab of its own. A task that finds none (the first step, or a task
+ * gradient slab and the chunks its gradient is computed in ({@link ChunkedGradient}: a
+ * full-batch step hands a partition tens of thousands of rows) of its own. A task that finds none (the first step, or a task
  * that Spark ran on another executor) builds it from the partition's cached
  * {@link TrainingBlock}; the order is replayed from the seed, so the bits do not depend on
  * where a task ran. The shards of at most {@value #MAX_FITS} fits are kept; older ones are
@@ -45,7 +46,7 @@ final class TrainShards {
         private final SplittableRandom rng;
         private int epoch = -1;
         final Model model;
-        final Workspace ws;
+        final ChunkedGradient chunks;
         final Slab gradient;
         private Updater local;
         private final Plan plan;
@@ -56,15 +57,15 @@ final class TrainShards {
                     ? Dataset.ofClassification("partition " + p, block.x, block.features, block.labels, plan.classes())
                     : Dataset.ofRegression("partition " + p, block.x, block.features, block.targets, 1);
             Model m = null;
-            Workspace w = null;
+            ChunkedGradient c = null;
             try {
                 Scaling.of(plan.scaling(), plan.offset(), plan.factor()).apply(d);
                 m = plan.net().build().init(plan.seed());
-                w = m.workspace(Math.max(1, plan.partitionBatch()[p]));
+                c = new ChunkedGradient(m, ChunkedGradient.rowsFor(m.spec(), Math.max(1, plan.partitionBatch()[p])));
                 this.gradient = m.newParameterSlab("partition " + p + " gradient");
             } catch (RuntimeException | OutOfMemoryError e) {
-                if (w != null) {
-                    w.close();
+                if (c != null) {
+                    c.close();
                 }
                 if (m != null) {
                     m.close();
@@ -74,7 +75,7 @@ final class TrainShards {
             }
             this.data = d;
             this.model = m;
-            this.ws = w;
+            this.chunks = c;
             this.order = new int[block.rows];
             for (int i = 0; i < order.length; i++) {
                 order[i] = i;
@@ -106,7 +107,7 @@ final class TrainShards {
                 local.close();
             }
             gradient.close();
-            ws.close();
+            chunks.close();
             model.close();
             data.close();
         }

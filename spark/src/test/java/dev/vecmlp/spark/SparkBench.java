@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 import org.apache.spark.api.java.JavaSparkContext;
@@ -17,12 +18,17 @@ import org.apache.spark.ml.classification.MultilayerPerceptronClassifier;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.StageInfo;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+
+import scala.jdk.javaapi.CollectionConverters;
 
 import dev.vecmlp.data.IdxReader;
 import dev.vecmlp.data.Scaling;
@@ -44,7 +50,8 @@ import dev.vecmlp.train.Trainer;
  *       {@code MultilayerPerceptronClassificationModel.transform}, the same 784-128-10 sigmoid
  *       network (MLlib's weights copied into vecmlp), every output column computed;</li>
  *   <li>one full-batch gradient step: MLlib's per-iteration time (solver gd) against the
- *       estimator's synchronous step with the whole data set as the batch;</li>
+ *       estimator's synchronous step with the whole data set as the batch, each step timed by
+ *       Spark from its job's start to the next step job's start;</li>
  *   <li>the bundled digits to 0.96: the estimator in local[2] against the engine's Trainer in
  *       one JVM (2 threads), the same network and settings, and the cost of a step in Spark.</li>
  * </ol>
@@ -55,7 +62,7 @@ public final class SparkBench {
     private SparkBench() {
     }
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) throws IOException, TimeoutException {
         int rows = 60_000, runs = 5;
         String parts = "123";
         for (int i = 0; i < args.length; i++) {
@@ -76,7 +83,7 @@ public final class SparkBench {
             scoring(data, rows, runs);
         }
         if (parts.contains("2")) {
-            gradientStep(data, rows, runs);
+            gradientStep(spark, data, rows, runs);
         }
         if (parts.contains("3")) {
             digits(spark, runs);
@@ -180,27 +187,118 @@ public final class SparkBench {
         }
     }
 
-    private static void gradientStep(Dataset<Row> data, int rows, int runs) {
-        Supplier<MultilayerPerceptronClassifier> mllib = () -> new MultilayerPerceptronClassifier().setLayers(new int[] {784, 128, 10})
-                .setSolver("gd").setStepSize(0.03).setTol(0).setSeed(1);
-        Supplier<VecmlpEstimator> ours = () -> new VecmlpEstimator().setLayers("128:logistic").setScaling("none").setOptimizer("sgd")
-                .setLearningRate(0.03).setWeightDecay(0).setBatchSize(rows).setSeed(1);
-        int few = 2, many = 7;
-        double[] ourSteps = new double[runs], theirSteps = new double[runs];
-        for (int i = -1; i < runs; i++) {
-            double t2 = seconds(() -> ours.get().setEpochs(few).fit(data));
-            double t7 = seconds(() -> ours.get().setEpochs(many).fit(data));
-            double o = (t7 - t2) / (many - few);
-            t2 = seconds(() -> mllib.get().setMaxIter(few).fit(data));
-            t7 = seconds(() -> mllib.get().setMaxIter(many).fit(data));
-            if (i >= 0) {
-                ourSteps[i] = o;
-                theirSteps[i] = (t7 - t2) / (many - few);
+    /**
+     * The start of every job, named by its last stage (its call site, as {@code collect at
+     * VecmlpEstimator.java:331} or {@code treeAggregate at RDDLossFunction.scala:61}).
+     */
+    private static final class JobStarts extends SparkListener {
+        private final List<Long> times = new ArrayList<>();
+        private final List<String> names = new ArrayList<>();
+
+        @Override
+        public synchronized void onJobStart(SparkListenerJobStart start) {
+            String name = "";
+            int last = -1;
+            for (StageInfo stage : CollectionConverters.asJava(start.stageInfos())) {
+                if (stage.stageId() > last) {
+                    last = stage.stageId();
+                    name = stage.name();
+                }
             }
+            times.add(start.time());
+            names.add(name);
         }
-        System.out.printf(Locale.ROOT, "%n2. one full-batch gradient step over %d rows (fit of %d steps minus fit of %d, / %d):%n"
-                + "   vecmlp %s%n   MLlib  %s%n   MLlib / vecmlp time per step: %.2f%n", rows, many, few, many - few,
-                range(ourSteps), range(theirSteps), median(theirSteps) / median(ourSteps));
+
+        synchronized int count() {
+            return times.size();
+        }
+
+        /**
+         * The times from one step's start to the next's among the jobs from index {@code from}
+         * on: the steps are the jobs of the most frequent name, which a fit of many steps gives
+         * its steps (one job each, in both engines).
+         */
+        synchronized List<Double> stepPeriods(int from) {
+            Map<String, Integer> counts = new java.util.HashMap<>();
+            String steps = null;
+            for (int j = from; j < names.size(); j++) {
+                int c = counts.merge(names.get(j), 1, Integer::sum);
+                if (steps == null || c > counts.get(steps)) {
+                    steps = names.get(j);
+                }
+            }
+            List<Double> periods = new ArrayList<>();
+            long previous = -1;
+            for (int j = from; j < names.size(); j++) {
+                if (names.get(j).equals(steps)) {
+                    if (previous >= 0) {
+                        periods.add((times.get(j) - previous) / 1e3);
+                    }
+                    previous = times.get(j);
+                }
+            }
+            return periods;
+        }
+    }
+
+    /**
+     * One full-batch gradient step of each engine, timed by Spark: a fit of {@code steps} steps
+     * (one job each), the step time taken from one step job's start to the next's (the job, and
+     * the driver's sum and update after it). The fits alternate, once unmeasured each.
+     */
+    private static void gradientStep(SparkSession spark, Dataset<Row> data, int rows, int runs) throws TimeoutException {
+        int steps = 8;
+        Supplier<MultilayerPerceptronClassifier> mllib = () -> new MultilayerPerceptronClassifier().setLayers(new int[] {784, 128, 10})
+                .setSolver("gd").setStepSize(0.03).setTol(0).setSeed(1).setMaxIter(steps);
+        Supplier<VecmlpEstimator> ours = () -> new VecmlpEstimator().setLayers("128:logistic").setScaling("none").setOptimizer("sgd")
+                .setLearningRate(0.03).setWeightDecay(0).setBatchSize(rows).setSeed(1).setEpochs(steps);
+        JobStarts jobs = new JobStarts();
+        spark.sparkContext().addSparkListener(jobs);
+        List<Double> ourSteps = new ArrayList<>(), theirSteps = new ArrayList<>();
+        double[] ourFits = new double[runs], theirFits = new double[runs];
+        try {
+            for (int i = -1; i < runs; i++) {
+                int before = jobs.count();
+                ours.get().fit(data);
+                spark.sparkContext().listenerBus().waitUntilEmpty();
+                List<Double> o = jobs.stepPeriods(before);
+                before = jobs.count();
+                mllib.get().fit(data);
+                spark.sparkContext().listenerBus().waitUntilEmpty();
+                List<Double> t = jobs.stepPeriods(before);
+                // MLlib runs one job more than its iterations (its loss at the start).
+                if (o.size() < steps - 1 || t.size() < steps - 1) {
+                    throw new IllegalStateException("expected at least " + (steps - 1) + " periods between " + steps + " step jobs,"
+                            + " found " + o.size() + " (vecmlp) and " + t.size() + " (MLlib)");
+                }
+                if (i >= 0) {
+                    ourSteps.addAll(o);
+                    theirSteps.addAll(t);
+                    ourFits[i] = median(o.stream().mapToDouble(Double::doubleValue).toArray());
+                    theirFits[i] = median(t.stream().mapToDouble(Double::doubleValue).toArray());
+                }
+            }
+        } finally {
+            spark.sparkContext().removeSparkListener(jobs);
+        }
+        double[] o = ourSteps.stream().mapToDouble(Double::doubleValue).toArray();
+        double[] t = theirSteps.stream().mapToDouble(Double::doubleValue).toArray();
+        System.out.printf(Locale.ROOT, "%n2. one full-batch gradient step over %d rows (%d fits of %d steps each, alternating; a step"
+                + " from its job's start to the next step job's start):%n   vecmlp %s over %d steps; fit medians %s%n"
+                + "   MLlib  %s over %d steps; fit medians %s%n   MLlib / vecmlp time per step: %.2f (fit by fit: %s)%n", rows, runs,
+                steps, range(o), o.length, range(ourFits), range(t), t.length, range(theirFits), median(t) / median(o),
+                ratios(theirFits, ourFits));
+    }
+
+    /** {@code a[i] / b[i]} for each i, as a median and range. */
+    private static String ratios(double[] a, double[] b) {
+        double[] r = new double[a.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = a[i] / b[i];
+        }
+        double[] s = r.clone();
+        Arrays.sort(s);
+        return String.format(Locale.ROOT, "median %.2f [%.2f-%.2f]", median(r), s[0], s[s.length - 1]);
     }
 
     private static void digits(SparkSession spark, int runs) throws IOException {

@@ -105,6 +105,37 @@ class VecmlpEstimatorTest {
     }
 
     @Test
+    void aFullBatchFitComputesItsGradientInChunksAndFollowsTheTrainer() throws IOException {
+        // 2,500 rows in one partition, all of them a step's batch: chunks of 1,024, 1,024 and 452 rows
+        // (ChunkedGradient.rowsFor), where the Trainer's one shard passes all 2,500 at once.
+        Blobs data = Blobs.of(2500, 3);
+        VecmlpModel fitted = small().setBatchSize(2500).setEpochs(6).fit(data.frame(1));
+
+        Mlp spec = Mlp.input(12).dense(16, Activation.TANH).dense(3, Activation.LINEAR).loss(Loss.SOFTMAX_CROSS_ENTROPY).build();
+        try (dev.vecmlp.data.Dataset d = dev.vecmlp.data.Dataset.ofClassification("blobs", data.x(), 12, data.y(), 3);
+             Model m = spec.init(7);
+             Trainer t = Trainer.builder(m, Optimizer.named("optimizer", "momentum", 0.1, 0.9, 1e-4)).batch(2500).epochs(6)
+                     .seed(7).shards(1).threads(1).build()) {
+            t.fit(d, null);
+            float[] expected = m.parametersToArray(), actual = parameters(fitted);
+            float largest = 0, moved = 0;
+            float[] initial;
+            try (Model start = spec.init(7)) {
+                initial = start.parametersToArray();
+            }
+            for (int i = 0; i < expected.length; i++) {
+                largest = Math.max(largest, Math.abs(expected[i]));
+                moved = Math.max(moved, Math.abs(expected[i] - initial[i]));
+            }
+            assertTrue(moved > 1e-2f, "six steps moved the weights: " + moved);
+            for (int i = 0; i < expected.length; i++) {
+                // The chunks add the rows in another order than one pass over all of them: float32 rounding, no more.
+                assertEquals(expected[i], actual[i], 1e-5f * largest, "parameter " + i);
+            }
+        }
+    }
+
+    @Test
     void twoFitsWithTheSameSeedAndPartitionsGiveTheSameBits() throws IOException {
         Dataset<Row> frame = Blobs.of(500, 2).frame(3);
         float[] a = parameters(small().fit(frame)), b = parameters(small().fit(frame));
