@@ -1,5 +1,6 @@
 package dev.vecmlp.train;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -79,6 +80,40 @@ public final class Updater implements AutoCloseable {
     void apply(float rate, long update, long from, long to) {
         optimizer.apply(model.kernels(), rate, update, from, to, model.parameters().segment(), model.gradients().segment(),
                 state.length > 0 ? state[0].segment() : null, state.length > 1 ? state[1].segment() : null);
+    }
+
+    /**
+     * What an updater carries from one update to the next, as values: the updates applied and
+     * the optimizer's slabs (none for SGD, the velocity for momentum, Adam's two moments), each
+     * in the order of {@link Model#parametersToArray()}. For a process that takes steps where the
+     * updater of the previous ones may not be: a Spark task on another executor, or a retried one.
+     */
+    public record State(long steps, List<float[]> slabs) implements Serializable {
+        public State {
+            if (steps < 0) {
+                throw new IllegalArgumentException("steps: expected 0 or more updates, found " + steps);
+            }
+            slabs = List.copyOf(slabs);
+        }
+    }
+
+    /** A copy of this updater's state. */
+    public State state() {
+        return new State(steps, stateToArrays());
+    }
+
+    /**
+     * Sets this updater's state to {@code saved} (from {@link #state()} of an updater of the same
+     * optimizer and parameter layout): the next update is number {@code saved.steps() + 1}.
+     */
+    public void restore(State saved) {
+        Objects.requireNonNull(saved, "state");
+        if (saved.slabs().size() != state.length) {
+            throw new IllegalArgumentException("state: expected " + state.length + " optimizer slabs for " + optimizer
+                    + ", found " + saved.slabs().size());
+        }
+        stateFromArrays(saved.slabs());
+        steps = saved.steps();
     }
 
     /** The optimizer state as arrays, one per slab, in the order of {@link Model#parametersToArray()}. */

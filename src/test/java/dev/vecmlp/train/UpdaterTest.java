@@ -61,6 +61,62 @@ class UpdaterTest {
         }
     }
 
+    /**
+     * Three updates in one updater, its state serialized and restored into an updater of another
+     * model with the same parameters, then two more updates in each: the same bits and the same
+     * update count, as a Spark task that continues another executor's steps must get.
+     */
+    @ParameterizedTest
+    @MethodSource("optimizers")
+    void aStateRestoredElsewhereContinuesTheUpdatesBitForBit(Optimizer o) throws Exception {
+        SplittableRandom rng = new SplittableRandom(11);
+        float[][] gradients = new float[5][(int) NET.parameterCount()];
+        for (float[] g : gradients) {
+            for (int i = 0; i < g.length; i++) {
+                g[i] = (float) rng.nextGaussian();
+            }
+        }
+        try (Model first = NET.init(6); Model second = NET.init(7); Updater a = new Updater(first, o);
+             Updater b = new Updater(second, o)) {
+            for (int k = 0; k < 3; k++) {
+                first.fromArray(gradients[k], first.gradients());
+                a.step(0.01f);
+            }
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+                out.writeObject(a.state());
+            }
+            Updater.State travelled;
+            try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+                travelled = (Updater.State) in.readObject();
+            }
+            second.setParameters(first.parametersToArray());
+            b.restore(travelled);
+            assertEquals(3, b.steps());
+            for (int k = 3; k < 5; k++) {
+                first.fromArray(gradients[k], first.gradients());
+                a.step(0.01f);
+                second.fromArray(gradients[k], second.gradients());
+                b.step(0.01f);
+            }
+            assertArrayEquals(first.parametersToArray(), second.parametersToArray());
+            assertEquals(a.steps(), b.steps());
+            assertEquals(o.stateSlabs(), travelled.slabs().size());
+        }
+    }
+
+    @Test
+    void aStateOfAnotherOptimizerIsRefused() {
+        try (Model m = NET.init(2); Updater adam = new Updater(m, Optimizer.adam(1e-3));
+             Updater sgd = new Updater(m, Optimizer.sgd(0.1))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> adam.restore(sgd.state()));
+            assertTrue(e.getMessage().startsWith("state: expected 2 optimizer slabs for "), e.getMessage());
+            assertTrue(e.getMessage().endsWith(", found 0"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> new Updater.State(-1, java.util.List.of()));
+            assertEquals("steps: expected 0 or more updates, found -1", e.getMessage());
+        }
+    }
+
     @Test
     void aNonFiniteGradientIsRefusedNamingWhereAndChangesNothing() {
         try (Model m = NET.init(2); Updater u = new Updater(m, Optimizer.adam(1e-3))) {
