@@ -6,6 +6,7 @@ import java.util.List;
 
 import dev.vecmlp.nn.ChunkedGradient;
 import dev.vecmlp.nn.Model;
+import dev.vecmlp.train.Updater;
 
 /** What the tasks of a fit run in their partitions, one step or one round at a time. */
 final class StepTasks {
@@ -14,10 +15,11 @@ final class StepTasks {
 
     /**
      * A partition's part of a step: its rows, the sum of their losses (without the L2 term), and
-     * a gradient (synchronous steps) or its parameters after a round of local steps (averaging);
-     * {@code values} is null when the partition had no rows in it.
+     * a gradient (synchronous steps) or its parameters and its optimizer's state after a round of
+     * local steps (averaging); {@code values} and {@code state} are null when the partition had no
+     * rows in it, and {@code state} is for synchronous steps.
      */
-    record Result(int partition, int rows, double lossSum, float[] values) implements Serializable {
+    record Result(int partition, int rows, double lossSum, float[] values, Updater.State state) implements Serializable {
     }
 
     /**
@@ -29,14 +31,14 @@ final class StepTasks {
                                      int epoch, int step, int batchTotal, boolean penalty) {
         int rows = plan.rows(p, step);
         if (rows == 0) {
-            return List.of(new Result(p, 0, 0, null)).iterator();
+            return List.of(new Result(p, 0, 0, null, null)).iterator();
         }
         TrainShards.Shard s = TrainShards.get(plan, p, blocks);
         synchronized (s) {
             s.toEpoch(epoch);
             s.model.setParameters(parameters);
             double loss = s.chunks.forwardBackward(rows, batchTotal, penalty, s.gradient, rowsOf(s, step * plan.partitionBatch()[p]));
-            return List.of(new Result(p, rows, loss, s.model.toArray(s.gradient))).iterator();
+            return List.of(new Result(p, rows, loss, s.model.toArray(s.gradient), null)).iterator();
         }
     }
 
@@ -46,24 +48,28 @@ final class StepTasks {
     }
 
     /**
-     * A round of parameter averaging in partition {@code p}: from {@code parameters}, its own
+     * A round of parameter averaging in partition {@code p}: from {@code parameters} and its
+     * optimizer's state after its previous round ({@code state}, null before its first), its own
      * optimizer takes the global steps {@code first .. first + rates.length} on its rows alone,
-     * at those steps' rates; returns its parameters after them.
+     * at those steps' rates; returns its parameters and its optimizer's state after them. The
+     * state travels through the driver, not in the executor, so a task that runs on another
+     * executor, or again after a failure, continues from the same state.
      */
     static Iterator<Result> localRound(TrainShards.Plan plan, int p, Iterator<TrainingBlock> blocks, float[] parameters,
-                                       long first, float[] rates) {
+                                       Updater.State state, long first, float[] rates) {
         int perEpoch = plan.stepsPerEpoch();
         int rowsInRound = 0;
         for (int j = 0; j < rates.length; j++) {
             rowsInRound += plan.rows(p, (int) ((first + j) % perEpoch));
         }
         if (rowsInRound == 0) {
-            return List.of(new Result(p, 0, 0, null)).iterator();
+            return List.of(new Result(p, 0, 0, null, null)).iterator();
         }
         TrainShards.Shard s = TrainShards.get(plan, p, blocks);
         synchronized (s) {
             Model m = s.model;
             m.setParameters(parameters);
+            Updater local = s.local(state);
             double loss = 0;
             for (int j = 0; j < rates.length; j++) {
                 long g = first + j;
@@ -73,9 +79,9 @@ final class StepTasks {
                 }
                 s.toEpoch((int) (g / perEpoch));
                 loss += s.chunks.forwardBackward(rows, rows, true, m.gradients(), rowsOf(s, step * plan.partitionBatch()[p]));
-                s.local().step(rates[j]);
+                local.step(rates[j]);
             }
-            return List.of(new Result(p, rowsInRound, loss, m.parametersToArray())).iterator();
+            return List.of(new Result(p, rowsInRound, loss, m.parametersToArray(), local.state())).iterator();
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.vecmlp.spark;
 
 import java.io.Serializable;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -43,12 +44,15 @@ final class TrainShards {
     static final class Shard implements AutoCloseable {
         final Dataset data;
         final int[] order;
-        private final SplittableRandom rng;
+        private final long seed;
+        private SplittableRandom rng;
         private int epoch = -1;
         final Model model;
         final ChunkedGradient chunks;
         final Slab gradient;
         private Updater local;
+        /** The optimizer's state before any step: a retried first round starts from it again. */
+        private Updater.State fresh;
         private final Plan plan;
 
         private Shard(Plan plan, int p, TrainingBlock block) {
@@ -77,27 +81,40 @@ final class TrainShards {
             this.model = m;
             this.chunks = c;
             this.order = new int[block.rows];
-            for (int i = 0; i < order.length; i++) {
-                order[i] = i;
-            }
+            Arrays.setAll(order, i -> i);
             // Partition 0 shuffles as the single-JVM Trainer does with the same seed.
-            this.rng = new SplittableRandom(plan.seed() + p * 0x9E3779B97F4A7C15L);
+            this.seed = plan.seed() + p * 0x9E3779B97F4A7C15L;
+            this.rng = new SplittableRandom(seed);
         }
 
-        /** Brings the order to epoch {@code e}'s shuffle (each epoch shuffles the previous order, as the Trainer does). */
+        /**
+         * Brings the order to epoch {@code e}'s shuffle (each epoch shuffles the previous order,
+         * as the Trainer does), replayed from the seed when {@code e} is an earlier epoch: a
+         * retried task may repeat steps that a failed attempt had taken into the next epoch.
+         */
         void toEpoch(int e) {
+            if (e < epoch) {
+                Arrays.setAll(order, i -> i);
+                rng = new SplittableRandom(seed);
+                epoch = -1;
+            }
             while (epoch < e) {
                 Dataset.shuffle(order, rng);
                 epoch++;
             }
         }
 
-        /** This partition's own optimizer, for parameter averaging: made on first use, kept across rounds. */
-        Updater local() {
+        /**
+         * This partition's own optimizer, for parameter averaging, made on first use: its state
+         * set to {@code state}, or fresh when that is null (the partition's first round).
+         */
+        Updater local(Updater.State state) {
             if (local == null) {
                 local = new Updater(model, Optimizer.named("optimizer", plan.optimizer(), plan.lr(), plan.momentum(),
                         plan.weightDecay()));
+                fresh = local.state();
             }
+            local.restore(state != null ? state : fresh);
             return local;
         }
 

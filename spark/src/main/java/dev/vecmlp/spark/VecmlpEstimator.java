@@ -5,12 +5,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -76,8 +78,10 @@ import dev.vecmlp.train.Updater;
  * <p><b>Parameter averaging</b> ({@code mode = average}): for when a job costs more than the
  * computing in it. Each partition takes {@code localSteps} steps on its own rows with its own
  * optimizer, then the driver averages the partitions' parameters in partition order: one job per
- * {@code localSteps} steps. It is deterministic when each partition's tasks stay on one executor
- * (local mode always): the partition's optimizer state lives in the executor.
+ * {@code localSteps} steps. A partition's optimizer state (its velocity or Adam's moments, and
+ * its update count) returns to the driver with its parameters and goes to that partition's next
+ * task alone, so a task that Spark runs on another executor, or again after a failure, continues
+ * from the same state: two fits with a seed and the same partitions give the same bits.
  *
  * <p>Rows are packed once into a cached block per partition; a null or wrong-width features
  * value, a NaN feature, or a label that is not a class (or, for {@code squared}, not a finite
@@ -391,6 +395,8 @@ public final class VecmlpEstimator extends Estimator<VecmlpModel> implements MLW
         int perEpoch = plan.stepsPerEpoch(), k = integer(localSteps);
         long total = (long) perEpoch * integer(epochs);
         List<Double> losses = new ArrayList<>();
+        // Each partition's optimizer state after its last round, kept here and sent to that partition's next task alone.
+        Updater.State[] states = new Updater.State[plan.partitionRows().length];
         for (long first = 0; first < total; first += k) {
             int count = (int) Math.min(k, total - first);
             float[] rates = new float[count];
@@ -401,8 +407,9 @@ public final class VecmlpEstimator extends Estimator<VecmlpModel> implements MLW
             long from = first;
             List<StepTasks.Result> results;
             try {
-                results = blocks.mapPartitionsWithIndex((p, it) -> StepTasks.localRound(plan, p, it, parameters.value(), from, rates),
-                        true).collect();
+                JavaRDD<Updater.State> stateOfEach = jsc.parallelize(Arrays.asList(states), states.length);
+                results = blocks.zipPartitions(stateOfEach, (it, state) -> StepTasks.localRound(plan, TaskContext.getPartitionId(), it,
+                        parameters.value(), state.next(), from, rates)).collect();
             } finally {
                 parameters.destroy();
             }
@@ -413,6 +420,7 @@ public final class VecmlpEstimator extends Estimator<VecmlpModel> implements MLW
                 if (r.values() == null) {
                     continue;
                 }
+                states[r.partition()] = r.state();
                 float[] v = r.values();
                 mean = mean == null ? new double[v.length] : mean;
                 for (int i = 0; i < v.length; i++) {
