@@ -159,13 +159,18 @@ public final class BenchReport implements Callable<Integer> {
             + " an earlier run wrote")
     Path fromJson;
 
+    @Option(names = "--peer", paramLabel = "ENGINE", description = "pytorch: the grid's cells in PyTorch too, after ours"
+            + " (Debian's python3-torch, 1 and 2 threads as the cell has), beside ours in the report; kept as"
+            + " NAME-pytorch.json, which --from-json reads again")
+    String peerName;
+
     @Option(names = "--name", paramLabel = "NAME", description = "The files' name (default bench-quick or bench;"
             + " with --from-json, the JSON file's)")
     String name;
 
     /** What the command line asked for. */
     record Options(boolean quick, double peak1, double peak2, Path out, List<String> cells, Path fromJson, String name,
-                   int[] widths, int[] depths, int[] batches, int[] threads, int spreadForks) {
+                   int[] widths, int[] depths, int[] batches, int[] threads, int spreadForks, boolean peer) {
     }
 
     public static void main(String[] args) {
@@ -240,6 +245,9 @@ public final class BenchReport implements Callable<Integer> {
             throw usage("--spread-forks: expected 0 (no spread run) or 2 to " + MAX_SPREAD_FORKS + " JVMs, found "
                     + forks);
         }
+        if (peerName != null && !peerName.equals("pytorch")) {
+            throw usage("--peer: expected pytorch, found '" + peerName + "'");
+        }
         if (fromJson != null && !Files.isRegularFile(fromJson)) {
             throw usage("--from-json: expected a JSON file an earlier run wrote, found no file at " + fromJson);
         }
@@ -250,7 +258,7 @@ public final class BenchReport implements Callable<Integer> {
             n = file.endsWith(".json") ? file.substring(0, file.length() - 5) : file;
         }
         return new Options(quick, p1, p2, out, cellList, fromJson, n != null ? n : quick ? "bench-quick" : "bench",
-                widths, depths, batches, threads, forks);
+                widths, depths, batches, threads, forks, peerName != null);
     }
 
     /** A cell is NET:BATCH: a network {@link Networks#byName} knows and a whole batch. */
@@ -587,14 +595,28 @@ public final class BenchReport implements Callable<Integer> {
             Charts.writePng(o.out().resolve(stepsName), Math.min(3, steps.size()), 640, 440,
                     steps.toArray(new LineChart[0]));
         }
+        PyTorchPeer.Run peer = null;
+        Path peerFile = o.out().resolve(o.name() + "-pytorch.json");
+        if (o.peer()) {
+            List<String[]> cells = tables.cells().stream()
+                    .map(c -> new String[] {c.net(), Integer.toString(c.batch()), Integer.toString(c.threads())}).toList();
+            System.out.printf("vecmlp bench: the %d cells in PyTorch%n", cells.size());
+            peer = PyTorchPeer.run(cells, Path.of(System.getProperty("vecmlp.home", ".")), peerFile);
+        } else if (o.fromJson() != null && Files.isRegularFile(PyTorchPeer.file(o.fromJson()))) {
+            peerFile = PyTorchPeer.file(o.fromJson());
+            peer = PyTorchPeer.read(peerFile);
+        }
+        if (peer != null) {
+            header.add("PyTorch's run of the same cells: `" + peerFile.getFileName() + "`.");
+        }
         boolean quick = o.quick() || o.name().contains("quick");
         String md = tables.markdown("Backward against forward: " + (quick ? "the quick grid" : "the grid"), header,
-                chartName, stepsName);
+                chartName, stepsName, peer);
         Path report = o.out().resolve(o.name() + ".md");
         Files.writeString(report, md, StandardCharsets.UTF_8);
         System.out.println("vecmlp bench: wrote " + report + (o.fromJson() == null ? ", " + json.getFileName() : "")
                 + (chartName != null ? ", " + chartName + " and " + o.name() + "-ratio.svg" : "")
-                + (stepsName != null ? ", " + stepsName : ""));
+                + (stepsName != null ? ", " + stepsName : "") + (o.peer() ? ", " + peerFile.getFileName() : ""));
     }
 
     /** The run's notes beside its JSON file: {@code NAME.json} → {@code NAME.run.txt}. */

@@ -342,6 +342,11 @@ public final class BenchTables {
 
     /** The markdown report. {@code header} lines go under the title (how and when it was run). */
     public String markdown(String title, List<String> header, String chartFile, String stepsChartFile) {
+        return markdown(title, header, chartFile, stepsChartFile, null);
+    }
+
+    /** The report, with PyTorch's run of the same cells beside ours when {@code peer} is not null. */
+    public String markdown(String title, List<String> header, String chartFile, String stepsChartFile, PyTorchPeer.Run peer) {
         StringBuilder md = new StringBuilder();
         md.append("# ").append(title).append("\n\n");
         for (String h : header) {
@@ -378,6 +383,9 @@ public final class BenchTables {
         costModel(md);
         spread(md);
         allCells(md);
+        if (peer != null) {
+            peer(md, peer);
+        }
         threads(md);
         pivots(md, chartFile);
         if (stepsChartFile != null && !stepCells().isEmpty()) {
@@ -656,6 +664,51 @@ public final class BenchTables {
                     c.forwardGflops(), c.backwardGflops(), 100 * c.forwardGflops() / p, 100 * c.backwardGflops() / p));
         }
         md.append('\n');
+    }
+
+    /** PyTorch on the same cells: its forward, forward+backward and ratio beside ours. */
+    private void peer(StringBuilder md, PyTorchPeer.Run peer) {
+        md.append("## Across engines: PyTorch on the same cells\n\n");
+        md.append(f("""
+                PyTorch %s (threads: %s; BLAS %s, run as the shared recipe runs it: OpenMP OpenBLAS, a tuned malloc), \
+                by `interop/pytorch/bench_ratio.py`: the same networks in float32 with the same batch shapes, a \
+                cell's forward (network and mean loss under `torch.no_grad()`) and forward+backward (gradients \
+                set to None, network, loss, `backward()`) timed in turn, medians of %d blocks of about 50 ms each; \
+                the thread count set by `torch.set_num_threads`. *PyTorch ÷ vecmlp* is the time of \
+                forward+backward.
+
+                """, peer.torch(), peer.parallel(), peer.blas(), peer.cells().isEmpty() ? 0 : peer.cells().getFirst().iterations()));
+        md.append("| net | batch | threads | vecmlp fwd µs | fwd+bwd µs | ratio | PyTorch fwd µs | fwd+bwd µs | ratio | FLOP"
+                + " | PyTorch ÷ vecmlp |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+        List<Double> ours = new ArrayList<>(), theirs = new ArrayList<>();
+        int faster = 0, both = 0;
+        for (Cell c : cells) {
+            PyTorchPeer.Cell t = peer.cell(c.net(), c.batch(), c.threads());
+            if (t == null) {
+                continue;
+            }
+            both++;
+            ours.add(c.ratio());
+            theirs.add(t.ratio());
+            faster += t.both() < c.both() ? 1 : 0;
+            md.append(f("| %s | %d | %d | %s | %s | %.2f | %s | %s | %.2f | %.2f | %.2f |%n", c.net(), c.batch(), c.threads(),
+                    number(c.forward()), number(c.both()), c.ratio(), number(t.forward()), number(t.both()), t.ratio(),
+                    c.predicted(), t.both() / c.both()));
+        }
+        if (both == 0) {
+            md.append("\nNo cell of this grid is among PyTorch's.\n\n");
+            return;
+        }
+        md.append(f("%nOver the %d cells both ran: the ratio's median is %.2f in vecmlp [%.2f-%.2f] and %.2f in PyTorch"
+                + " [%.2f-%.2f]; PyTorch's forward+backward was the faster in %d of them.%n%n", both, median(ours), min(ours),
+                max(ours), median(theirs), min(theirs), max(theirs), faster));
+    }
+
+    static double median(List<Double> v) {
+        List<Double> s = new ArrayList<>(v);
+        s.sort(null);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
     }
 
     private void threads(StringBuilder md) {

@@ -2,6 +2,7 @@ package dev.vecmlp.perf;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -370,6 +371,72 @@ class BenchTablesTest {
     }
 
     @Test
+    void aReportMadeAgainPutsPyTorchsCellsBesideOursWhenTheirFileIsThere(@TempDir Path dir) throws IOException {
+        Path json = dir.resolve("run.json");
+        Files.writeString(json, BenchRuns.join(List.of("[" + mlp("A", 256, 1, 3000, 8000) + "," + mlp("A", 1, 1, 40, 100) + "]")));
+        // PyTorch's A at batch 256: medians 4,000 and 10,000 µs (ratio 1.50); a cell the grid does not have is left out.
+        Files.writeString(PyTorchPeer.file(json), """
+                [{"torch": "1.13.0", "parallel": "OpenMP 4.5", "blas": "generic", "iterations": 3},
+                 {"net": "A", "batch": 256, "threads": 1, "forward": [4100, 4000, 3900], "both": [10000, 9000, 11000]},
+                 {"net": "B64x4", "batch": 8, "threads": 1, "forward": [10], "both": [30]}]
+                """);
+        Path out = dir.resolve("out");
+        Bench b = bench("--from-json", json.toString(), "--peak", "100,200", "--out", out.toString());
+        assertEquals(0, b.exit(), b.err());
+        String md = Files.readString(out.resolve("run.md"));
+        assertTrue(md.contains("PyTorch's run of the same cells: `run-pytorch.json`."), md);
+        assertTrue(md.contains("## Across engines: PyTorch on the same cells"), md);
+        assertTrue(md.contains("PyTorch 1.13.0 (threads: OpenMP 4.5; BLAS generic"), md);
+        // vecmlp: 3,000 and 8,000 µs, ratio 1.67; PyTorch 4,000 and 10,000, ratio 1.50; FLOP model 1.40; 10,000 / 8,000.
+        assertTrue(md.contains("| A | 256 | 1 | 3,000 | 8,000 | 1.67 | 4,000 | 10,000 | 1.50 | 1.40 | 1.25 |"), md);
+        assertTrue(md.contains("Over the 1 cells both ran: the ratio's median is 1.67 in vecmlp [1.67-1.67] and 1.50 in"
+                + " PyTorch [1.50-1.50]; PyTorch's forward+backward was the faster in 0 of them."), md);
+        assertFalse(md.contains("| A | 1 | 1 | 40.0"), "A at batch 1 has no PyTorch cell: no row");
+
+        Files.delete(PyTorchPeer.file(json));
+        assertEquals(0, bench("--from-json", json.toString(), "--peak", "100,200", "--out", out.toString()).exit());
+        assertFalse(Files.readString(out.resolve("run.md")).contains("Across engines"), "no file, no section");
+    }
+
+    @Test
+    void pyTorchsCellsAreTheGridsNetworksSpelledForTheScriptAndItsFileIsChecked() {
+        assertEquals("A 256 2 784 512:relu,512:relu,10:linear softmax_cross_entropy", PyTorchPeer.line("A", 256, 2));
+        assertEquals("B64x2 8 1 64 64:tanh,64:tanh,10:linear softmax_cross_entropy", PyTorchPeer.line("B64x2", 8, 1));
+        assertEquals("C 4 1 2 8:logistic,1:logistic squared_error", PyTorchPeer.line("C", 4, 1));
+        String[][] bad = {
+            {"[", "f: expected the JSON array bench_ratio.py printed, found malformed JSON"},
+            {"{}", "f: expected a JSON array whose first element names PyTorch (\"torch\"), found object"},
+            {"[{\"x\": 1}]", "f: expected a JSON array whose first element names PyTorch (\"torch\"), found a first element"},
+            {"[{\"torch\": \"1\"}, {\"net\": \"A\", \"batch\": 1, \"threads\": 1, \"forward\": [], \"both\": [1]}]",
+                "f, element 1: expected \"forward\", a non-empty array of µs per call, found []"},
+            {"[{\"torch\": \"1\"}, {\"net\": \"A\", \"batch\": 1, \"threads\": 1, \"forward\": [1], \"both\": [0]}]",
+                "f, element 1: expected \"both\" times above 0 µs, found 0"},
+            {"[{\"torch\": \"1\"}, {\"net\": 3, \"batch\": 1, \"threads\": 1, \"forward\": [1], \"both\": [2]}]",
+                "f, element 1: expected \"net\" (text), \"batch\" and \"threads\" (whole numbers)"},
+        };
+        for (String[] c : bad) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PyTorchPeer.parse(c[0], "f"));
+            assertTrue(e.getMessage().startsWith(c[1]), c[0] + ": " + e.getMessage());
+        }
+    }
+
+    /** The script and the reader agree: one small cell in the PyTorch of this machine, when it has one. */
+    @Test
+    void theScriptTimesACellInPyTorchWhenItIsInstalled(@TempDir Path dir) throws Exception {
+        Process probe = new ProcessBuilder(PyTorchPeer.PYTHON, "-c", "import torch").redirectErrorStream(true).start();
+        probe.getInputStream().readAllBytes();
+        org.junit.jupiter.api.Assumptions.assumeTrue(probe.waitFor() == 0, "no PyTorch for " + PyTorchPeer.PYTHON);
+        Path home = Path.of(System.getProperty("vecmlp.home", "..")).toAbsolutePath();
+        PyTorchPeer.Run run = PyTorchPeer.run(List.<String[]>of(new String[] {"C", "4", "1"}), home, dir.resolve("c.json"));
+        assertEquals(1, run.cells().size());
+        PyTorchPeer.Cell c = run.cell("C", 4, 1);
+        assertTrue(c.forward() > 0 && c.both() > c.forward(), c.toString());
+        assertEquals(8, c.iterations());
+        assertTrue(run.torch().startsWith("1.") || run.torch().startsWith("2."), run.torch());
+        assertEquals(run.cells(), PyTorchPeer.read(dir.resolve("c.json")).cells(), "the file reads back the same");
+    }
+
+    @Test
     void badInputIsAUsageErrorBeforeAnythingRuns(@TempDir Path dir) throws IOException {
         // Each case starts with --from-json of a file there is not, so that no check missed can start a JMH run.
         String none = dir.resolve("none.json").toString();
@@ -391,6 +458,7 @@ class BenchTablesTest {
             {"--depths 0", "--depths: expected whole numbers from 1 to 64, found 0"},
             {"--widths 64,x", "Invalid value for option '--widths' (LIST): 'x' is not an int"},
             {"--fast", "Unknown option: '--fast'"},
+            {"--peer torch", "--peer: expected pytorch, found 'torch'"},
             {"", "--from-json: expected a JSON file an earlier run wrote, found no file at " + none},
         };
         for (String[] c : cases) {
