@@ -33,16 +33,23 @@ public final class ChunkedGradient implements AutoCloseable {
     static final int MIN_ROWS = 64;
     static final int MAX_ROWS = 1024;
 
-    /** Puts rows {@code [from, from + rows)} of the shard into {@code ws}'s inputs and targets. */
+    /** Puts each chunk's rows into the workspace, and hears when the chunk's pass is done. */
     @FunctionalInterface
     public interface Fill {
+        /** Puts rows {@code [from, from + rows)} of the shard into {@code ws}'s inputs and targets. */
         void fill(int from, int rows, Workspace ws);
+
+        /** Called after the chunk's forward and backward pass, its outputs in {@code ws}. */
+        default void done(int from, int rows, Workspace ws) {
+        }
     }
 
     private final Model model;
     private final Workspace ws;
     private final Slab scratch;
     private boolean finite = true;
+    private int heldFrom;
+    private int heldRows;
 
     /** Chunks of at most {@code chunkRows} rows for {@code model}, which stays open and its maker's to close. */
     public ChunkedGradient(Model model, int chunkRows) {
@@ -89,8 +96,11 @@ public final class ChunkedGradient implements AutoCloseable {
      * {@code batchTotal} rows, into {@code gradients} (as {@link Model#forwardBackwardShard}
      * writes it: the error signals scaled by {@code 1 / batchTotal}, the L2 term's gradient added
      * when {@code withPenalty}); {@code fill} puts each chunk's rows into the workspace.
+     * It stops after the first chunk whose loss or gradient is not finite, with that chunk in
+     * the workspace ({@link #heldFrom()}, {@link #heldRows()}), for a report of where.
      *
-     * @return the sum of the shard's row losses (not averaged, without the L2 term)
+     * @return the sum of the shard's row losses (not averaged, without the L2 term); not finite
+     *         when a row's loss was not
      */
     public double forwardBackward(int rows, int batchTotal, boolean withPenalty, Slab gradients, Fill fill) {
         Objects.requireNonNull(fill, "fill");
@@ -101,27 +111,47 @@ public final class ChunkedGradient implements AutoCloseable {
             throw new IllegalArgumentException("batchTotal: expected at least the shard's " + rows + " rows, found " + batchTotal);
         }
         int chunk = chunkRows();
+        long floats = model.layout().totalFloats();
         double sum = 0;
         finite = true;
-        for (int from = 0; from < rows; from += chunk) {
+        for (int from = 0; from < rows && finite && Double.isFinite(sum); from += chunk) {
             int n = Math.min(chunk, rows - from);
+            heldFrom = from;
+            heldRows = n;
             fill.fill(from, n, ws);
             if (from == 0) {
                 sum += model.forwardBackwardShard(ws, n, batchTotal, withPenalty, gradients);
+                finite = model.kernels().allFinite(floats, gradients.segment(), 0);
             } else {
                 sum += model.forwardBackwardShard(ws, n, batchTotal, false, scratch);
-                finite &= model.kernels().addFinite(model.layout().totalFloats(), scratch.segment(), 0, gradients.segment(), 0);
+                finite = model.kernels().addFinite(floats, scratch.segment(), 0, gradients.segment(), 0);
             }
-        }
-        if (rows <= chunk) {
-            finite = model.kernels().allFinite(model.layout().totalFloats(), gradients.segment(), 0);
+            fill.done(from, n, ws);
         }
         return sum;
     }
 
-    /** Whether every value of the gradient of the last {@link #forwardBackward} was finite. */
+    /**
+     * Whether every value of the gradient of the last {@link #forwardBackward} was finite; when
+     * not, the gradient is not the shard's whole (the chunks after the first bad one were skipped).
+     */
     public boolean gradientsFinite() {
         return finite;
+    }
+
+    /** The first row of the shard that the workspace holds after the last {@link #forwardBackward}: its last chunk's. */
+    public int heldFrom() {
+        return heldFrom;
+    }
+
+    /** The rows the workspace holds after the last {@link #forwardBackward}. */
+    public int heldRows() {
+        return heldRows;
+    }
+
+    /** The workspace the chunks pass through: after a pass, its last chunk's inputs, activations and error signals. */
+    public Workspace workspace() {
+        return ws;
     }
 
     /** Frees the workspace and the chunk's gradient slab; the model stays open. */

@@ -23,6 +23,14 @@ import dev.vecmlp.memory.Slab;
  * <p>Shard {@code s} of a batch of {@code b} rows holds rows {@code [b·s/S, b·(s+1)/S)}.
  * Everything is allocated when the pass is made; a pass allocates nothing.
  *
+ * <p><b>Large shards run in chunks.</b> A shard of more rows than
+ * {@link ChunkedGradient#rowsFor} gives for the network (656 rows of 784 inputs) is computed in
+ * chunks of that size through one workspace ({@link ChunkedGradient}), which keeps the
+ * activations in the caches between the forward and the backward pass (network A at 8,192 rows
+ * a shard, both cores busy: 324-357 ms a pass in one workspace, 165-195 ms in chunks of 512).
+ * Such a pass takes its rows from a {@link Feed} only, a chunk at a time; its workspaces hold a
+ * chunk ({@link #heldFrom}, {@link #heldRows}).
+ *
  * <pre>{@code
  * try (WorkerPool pool = new WorkerPool(2, "train");
  *      ShardedPass pass = new ShardedPass(model, pool, 2, 256)) {
@@ -38,6 +46,10 @@ public final class ShardedPass implements AutoCloseable {
     private final int shards;
     private final int maxBatch;
     private final Workspace[] ws;
+    /** Each shard's chunks when a shard may hold more rows than a chunk; else null. */
+    private final ChunkedGradient[] chunks;
+    /** Each shard's chunks' rows from the pass's feed, made once: a pass allocates nothing. */
+    private final ChunkedGradient.Fill[] chunkFills;
     private final Slab[] grads;
     private final double[] shardLoss;
     private final long[] rangeFrom;
@@ -46,6 +58,8 @@ public final class ShardedPass implements AutoCloseable {
     private final WorkerPool.Job backwardJob = this::forwardBackwardShard;
     private final WorkerPool.Job reduceJob = this::reduceRange;
     private final int[] shardRows;
+    private final int[] heldFrom;
+    private final int[] heldRows;
     private final boolean[] rangeFinite;
     // The pass under way, read by the jobs on every thread (published by WorkerPool.run).
     private int batch;
@@ -73,6 +87,14 @@ public final class ShardedPass implements AutoCloseable {
      * for a batch of fewer rows), on {@code pool}, which stays its maker's to close.
      */
     public ShardedPass(Model model, WorkerPool pool, int shards, int maxBatch) {
+        this(model, pool, shards, maxBatch, 0);
+    }
+
+    /**
+     * A pass whose shards run in chunks of at most {@code chunkRows} rows (0: the chunk size
+     * {@link ChunkedGradient#rowsFor} gives); a shard of that many rows or fewer runs whole.
+     */
+    ShardedPass(Model model, WorkerPool pool, int shards, int maxBatch, int chunkRows) {
         this.model = Objects.requireNonNull(model, "model");
         this.pool = Objects.requireNonNull(pool, "pool");
         if (shards < 1) {
@@ -83,18 +105,42 @@ public final class ShardedPass implements AutoCloseable {
         }
         this.shards = Math.min(shards, maxBatch);
         this.maxBatch = maxBatch;
+        int most = (maxBatch + this.shards - 1) / this.shards;
+        int chunk = chunkRows > 0 ? Math.min(chunkRows, most) : ChunkedGradient.rowsFor(model.spec(), most);
         this.ws = new Workspace[this.shards];
+        this.chunks = chunk < most ? new ChunkedGradient[this.shards] : null;
         this.grads = new Slab[this.shards];
         this.shardLoss = new double[this.shards];
         this.shardRows = new int[this.shards];
+        this.heldFrom = new int[this.shards];
+        this.heldRows = new int[this.shards];
+        this.chunkFills = new ChunkedGradient.Fill[this.shards];
+        for (int s = 0; s < this.shards; s++) {
+            int shard = s;
+            chunkFills[s] = new ChunkedGradient.Fill() {
+                @Override
+                public void fill(int from, int rows, Workspace w) {
+                    feed.fill(shard, start(batch, activeShards, shard) + from, rows, w);
+                }
+
+                @Override
+                public void done(int from, int rows, Workspace w) {
+                    feed.done(shard, start(batch, activeShards, shard) + from, rows, w);
+                }
+            };
+        }
         int threads = pool.threads();
         this.rangeFrom = new long[threads];
         this.rangeTo = new long[threads];
         this.rangeFinite = new boolean[threads];
         try {
-            int shardRows = (maxBatch + this.shards - 1) / this.shards;
             for (int s = 0; s < this.shards; s++) {
-                ws[s] = model.workspace(shardRows);
+                if (chunks != null) {
+                    chunks[s] = new ChunkedGradient(model, chunk);
+                    ws[s] = chunks[s].workspace();
+                } else {
+                    ws[s] = model.workspace(most);
+                }
                 grads[s] = s == 0 ? model.gradients() : model.newParameterSlab("gradient shard " + s);
             }
         } catch (RuntimeException | OutOfMemoryError e) {
@@ -115,15 +161,33 @@ public final class ShardedPass implements AutoCloseable {
         return maxBatch;
     }
 
-    /** The workspace of shard {@code s}, holding rows {@code [b·s/S, b·(s+1)/S)} of a batch of {@code b}. */
+    /**
+     * The workspace of shard {@code s}, holding rows {@code [b·s/S, b·(s+1)/S)} of a batch of
+     * {@code b}; in a chunked pass, the rows {@link #heldFrom} and {@link #heldRows} say.
+     */
     public Workspace shard(int s) {
         return ws[Objects.checkIndex(s, shards)];
+    }
+
+    /** The most rows a shard's workspace holds: a chunk's in a chunked pass, else a shard's. */
+    public int workspaceRows() {
+        return ws[0].maxBatch();
+    }
+
+    /** The first row of shard {@code s} (counted within the shard) that its workspace holds after the last pass. */
+    public int heldFrom(int s) {
+        return heldFrom[Objects.checkIndex(s, shards)];
+    }
+
+    /** The rows shard {@code s}'s workspace holds after the last pass: its last chunk's, or all of the shard's. */
+    public int heldRows(int s) {
+        return heldRows[Objects.checkIndex(s, shards)];
     }
 
     /** Copies {@code batch} rows of inputs, row-major without padding, into the shards. */
     public void setInputs(float[] x, int batch) {
         Objects.requireNonNull(x, "inputs");
-        checkBatch(batch);
+        checkPreset("setInputs", batch);
         int in = model.spec().inputs();
         if (x.length != (long) batch * in) {
             throw new IllegalArgumentException("inputs: expected " + ((long) batch * in) + " floats (" + batch
@@ -138,7 +202,7 @@ public final class ShardedPass implements AutoCloseable {
 
     /** Sets one-hot targets from {@code batch} class labels in {@code [0, outputs)}, into the shards. */
     public void setLabels(int[] labels, int batch) {
-        checkBatch(batch);
+        checkPreset("setLabels", batch);
         Workspace.checkLabels(labels, batch);
         int n = shardsFor(batch);
         for (int s = 0; s < n; s++) {
@@ -152,6 +216,7 @@ public final class ShardedPass implements AutoCloseable {
      * plus the L2 term), the shards in parallel; the gradients are not touched.
      */
     public double forward(int batch) {
+        checkPreset("forward", batch);
         begin(batch);
         pool.run(forwardJob, activeShards);
         return meanLoss();
@@ -164,6 +229,7 @@ public final class ShardedPass implements AutoCloseable {
      * @return the loss, averaged over the batch, plus the L2 term
      */
     public double forwardBackward(int batch) {
+        checkPreset("forwardBackward", batch);
         return lossWithPenalty(forwardBackward(batch, PRESET, false));
     }
 
@@ -217,8 +283,11 @@ public final class ShardedPass implements AutoCloseable {
         this.batch = batch;
         this.activeShards = shardsFor(batch);
         Arrays.fill(shardRows, 0);
+        Arrays.fill(heldFrom, 0);
+        Arrays.fill(heldRows, 0);
         for (int s = 0; s < activeShards; s++) {
             shardRows[s] = start(batch, activeShards, s + 1) - start(batch, activeShards, s);
+            heldRows[s] = shardRows[s];
         }
     }
 
@@ -250,6 +319,12 @@ public final class ShardedPass implements AutoCloseable {
 
     private void forwardBackwardShard(int s, int n) {
         int lo = start(batch, n, s), rows = shardRows[s];
+        if (rows > ws[s].maxBatch()) {
+            shardLoss[s] = chunks[s].forwardBackward(rows, batch, s == 0, grads[s], chunkFills[s]);
+            heldFrom[s] = chunks[s].heldFrom();
+            heldRows[s] = chunks[s].heldRows();
+            return;
+        }
         feed.fill(s, lo, rows, ws[s]);
         shardLoss[s] = model.forwardBackwardShard(ws[s], rows, batch, s == 0, grads[s]);
         feed.done(s, lo, rows, ws[s]);
@@ -266,6 +341,18 @@ public final class ShardedPass implements AutoCloseable {
             finite &= model.kernels().addFinite(n, grads[s].segment(), from, g0, from);
         }
         rangeFinite[t] = finite;
+    }
+
+    /** A batch whose rows are set in the shards' workspaces at once must fit them: not so in a chunked pass's larger shards. */
+    private void checkPreset(String what, int batch) {
+        checkBatch(batch);
+        int most = (batch + shardsFor(batch) - 1) / shardsFor(batch);
+        if (most > ws[0].maxBatch()) {
+            throw new IllegalArgumentException(what + ": a batch of " + batch + " rows has shards of up to " + most
+                    + " rows, more than a shard's workspace holds in this pass (" + ws[0].maxBatch() + " rows: it runs"
+                    + " large shards in chunks); expected at most " + (long) ws[0].maxBatch() * shardsFor(batch)
+                    + " rows, or the rows through a Feed");
+        }
     }
 
     private int shardsFor(int batch) {
@@ -285,9 +372,17 @@ public final class ShardedPass implements AutoCloseable {
     /** Frees the shards' workspaces and gradient slabs (not the model's own); the pool and the model stay open. */
     @Override
     public void close() {
-        for (Workspace w : ws) {
-            if (w != null) {
-                w.close();
+        if (chunks != null) {
+            for (ChunkedGradient c : chunks) {
+                if (c != null) {
+                    c.close();
+                }
+            }
+        } else {
+            for (Workspace w : ws) {
+                if (w != null) {
+                    w.close();
+                }
             }
         }
         for (int s = 1; s < grads.length; s++) {

@@ -18,9 +18,9 @@ final class Divergence {
     }
 
     /** The loss of the step was not finite: look through the forward pass. */
-    static TrainingDivergedException inForward(Model model, Workspace[] ws, int[] rows, int shards, double loss,
+    static TrainingDivergedException inForward(Model model, Workspace[] ws, int[] rows, int[] from, int shards, double loss,
                                                long step, int epoch, int batch, int batches) {
-        Site site = forwardSite(model, ws, rows, shards);
+        Site site = forwardSite(model, ws, rows, from, shards);
         if (site == null) {
             site = new Site(-1, "loss", "the loss itself (every input, weight and activation was finite, so the loss"
                     + " function overflowed, e.g. squared error on huge outputs)");
@@ -29,13 +29,13 @@ final class Divergence {
     }
 
     /** A gradient was not finite: look through the backward pass, then the summed gradients. */
-    static TrainingDivergedException inBackward(Model model, Workspace[] ws, int[] rows, int shards, Slab gradients,
+    static TrainingDivergedException inBackward(Model model, Workspace[] ws, int[] rows, int[] from, int shards, Slab gradients,
                                                 long step, int epoch, int batch, int batches) {
-        Site site = forwardSite(model, ws, rows, shards);
+        Site site = forwardSite(model, ws, rows, from, shards);
         int depth = model.spec().depth();
         for (int l = depth - 1; l >= 0 && site == null; l--) {
             for (int s = 0; s < shards && site == null; s++) {
-                site = scan(ws[s].errorSignal(l), rows[s], l, "error signal",
+                site = scan(ws[s].errorSignal(l), rows[s], from[s], l, "error signal",
                         "layer " + l + "'s error signal ∂loss/∂Z" + shardText(s, shards));
             }
         }
@@ -62,10 +62,10 @@ final class Divergence {
         for (int l = model.spec().depth() - 1; l >= 0; l--) {
             Matrix w = model.weightGradient(l);
             Matrix dw = gradients.matrix(model.layout().weightOffset(l), w.rows(), w.cols(), w.stride());
-            Site site = scan(dw, dw.rows(), l, "dW", "layer " + l + "'s weight gradient dW" + note);
+            Site site = scan(dw, dw.rows(), 0, l, "dW", "layer " + l + "'s weight gradient dW" + note);
             if (site == null) {
                 Matrix db = gradients.matrix(model.layout().biasOffset(l), 1, w.rows());
-                site = scan(db, 1, l, "db", "layer " + l + "'s bias gradient db" + note);
+                site = scan(db, 1, 0, l, "db", "layer " + l + "'s bias gradient db" + note);
             }
             if (site != null) {
                 return site;
@@ -74,19 +74,24 @@ final class Divergence {
         return null;
     }
 
-    private static Site forwardSite(Model model, Workspace[] ws, int[] rows, int shards) {
+    /**
+     * The first non-finite weight or bias, else the first non-finite value of the shards'
+     * inputs and activations: each shard's workspace holds {@code rows[s]} rows, from row
+     * {@code from[s]} of the shard on (a large shard's last chunk, where it stopped).
+     */
+    private static Site forwardSite(Model model, Workspace[] ws, int[] rows, int[] from, int shards) {
         int depth = model.spec().depth();
         for (int l = 0; l < depth; l++) {
-            Site site = scan(model.weights(l), model.weights(l).rows(), l, "W", "layer " + l + "'s weights W, before the step");
+            Site site = scan(model.weights(l), model.weights(l).rows(), 0, l, "W", "layer " + l + "'s weights W, before the step");
             if (site == null) {
-                site = scan(model.bias(l), 1, l, "b", "layer " + l + "'s bias b, before the step");
+                site = scan(model.bias(l), 1, 0, l, "b", "layer " + l + "'s bias b, before the step");
             }
             if (site != null) {
                 return site;
             }
         }
         for (int s = 0; s < shards; s++) {
-            Site site = scan(ws[s].inputs(), rows[s], -1, "input", "the input batch" + shardText(s, shards)
+            Site site = scan(ws[s].inputs(), rows[s], from[s], -1, "input", "the input batch" + shardText(s, shards)
                     + " (the data set holds a NaN or infinity)");
             if (site != null) {
                 return site;
@@ -94,13 +99,13 @@ final class Divergence {
         }
         for (int l = 0; l < depth; l++) {
             for (int s = 0; s < shards; s++) {
-                Site site = scan(ws[s].preActivation(l), rows[s], l, "Z", "layer " + l + "'s pre-activation Z" + shardText(s, shards));
+                Site site = scan(ws[s].preActivation(l), rows[s], from[s], l, "Z", "layer " + l + "'s pre-activation Z" + shardText(s, shards));
                 if (site != null) {
                     return site;
                 }
             }
             for (int s = 0; s < shards; s++) {
-                Site site = scan(ws[s].activation(l), rows[s], l, "H", "layer " + l + "'s activation H" + shardText(s, shards));
+                Site site = scan(ws[s].activation(l), rows[s], from[s], l, "H", "layer " + l + "'s activation H" + shardText(s, shards));
                 if (site != null) {
                     return site;
                 }
@@ -113,12 +118,13 @@ final class Divergence {
         return shards > 1 ? " of shard " + s : "";
     }
 
-    private static Site scan(Matrix m, int rows, int layer, String tensor, String description) {
+    /** The first non-finite value of the first {@code rows} rows of {@code m}, whose row 0 is row {@code first} of what it names. */
+    private static Site scan(Matrix m, int rows, int first, int layer, String tensor, String description) {
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < m.cols(); c++) {
                 float v = m.get(r, c);
                 if (!Float.isFinite(v)) {
-                    return new Site(layer, tensor, description + " at row " + r + ", column " + c + " (" + v + ")");
+                    return new Site(layer, tensor, description + " at row " + (first + r) + ", column " + c + " (" + v + ")");
                 }
             }
         }

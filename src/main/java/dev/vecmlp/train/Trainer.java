@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
@@ -118,7 +119,8 @@ public final class Trainer implements AutoCloseable {
 
         @Override
         public void done(int shard, int from, int rows, Workspace w) {
-            shardCorrect[shard] = data.isClassification()
+            // A large shard runs in chunks, each done in turn on the shard's thread.
+            shardCorrect[shard] += data.isClassification()
                     ? Evaluator.countCorrect(data, order, stepStart + from, rows, w.outputs()) : 0;
         }
     };
@@ -436,16 +438,18 @@ public final class Trainer implements AutoCloseable {
     private double trainStep(int start, int rows, float rate, int epoch, int b, int batches) {
         this.stepStart = start;
         this.stepRate = rate;
+        Arrays.fill(shardCorrect, 0);
         boolean alone = !warm;
         if (alone) {
             jit.begin();
         }
         double sum = pass.forwardBackward(rows, feed, alone);
         if (!Double.isFinite(sum)) {
-            throw Divergence.inForward(model, ws, shardRows(), pass.activeShards(), sum / rows, step, epoch, b, batches);
+            throw Divergence.inForward(model, ws, heldRows(), heldFrom(), pass.activeShards(), sum / rows, step, epoch, b,
+                    batches);
         }
         if (!pass.gradientsFinite()) {
-            throw Divergence.inBackward(model, ws, shardRows(), pass.activeShards(), model.gradients(), step, epoch, b,
+            throw Divergence.inBackward(model, ws, heldRows(), heldFrom(), pass.activeShards(), model.gradients(), step, epoch, b,
                     batches);
         }
         pool.run(updateJob, rangeFrom.length, alone);
@@ -456,13 +460,22 @@ public final class Trainer implements AutoCloseable {
         return sum;
     }
 
-    /** The rows of each shard in the step just taken, for a divergence report. */
-    private int[] shardRows() {
+    /** The rows each shard's workspace holds after the step just taken (a large shard's last chunk's), for a divergence report. */
+    private int[] heldRows() {
         int[] rows = new int[shards];
         for (int s = 0; s < pass.activeShards(); s++) {
-            rows[s] = pass.shardRows(s);
+            rows[s] = pass.heldRows(s);
         }
         return rows;
+    }
+
+    /** Where in each shard those rows start. */
+    private int[] heldFrom() {
+        int[] from = new int[shards];
+        for (int s = 0; s < pass.activeShards(); s++) {
+            from[s] = pass.heldFrom(s);
+        }
+        return from;
     }
 
     private void updateRange(int t, int parts) {

@@ -152,8 +152,13 @@ class ChunkedGradientTest {
                 chunks.forwardBackward(rows, rows, true, g, fill(x, y, new ArrayList<>()));
                 assertTrue(chunks.gradientsFinite(), "finite inputs, a finite gradient");
                 x[bad * SPEC.inputs() + 1] = Float.NaN;
-                chunks.forwardBackward(rows, rows, true, g, fill(x, y, new ArrayList<>()));
+                List<Integer> starts = new ArrayList<>();
+                chunks.forwardBackward(rows, rows, true, g, fill(x, y, starts));
                 assertFalse(chunks.gradientsFinite(), "a NaN in row " + bad);
+                assertEquals(bad / 16 * 16, chunks.heldFrom(), "it stopped at the chunk of row " + bad);
+                assertEquals(Math.min(16, rows - bad / 16 * 16), chunks.heldRows());
+                assertEquals(bad / 16 + 1, starts.size(), "no chunk after it");
+                assertFalse(Float.isFinite(chunks.workspace().inputs().get(bad % 16, 1)), "the workspace holds it");
                 chunks.forwardBackward(10, rows, true, g, fill(x, y, new ArrayList<>()));
                 assertEquals(bad >= 10, chunks.gradientsFinite(), "rows 0-9 alone, one chunk, the NaN " + (bad >= 10 ? "not " : "")
                         + "among them");

@@ -166,6 +166,101 @@ class ShardedPassTest {
         }
     }
 
+    /** Runs a chunked pass (shards of 100 rows in chunks of 48) over 200 rows through a feed; returns the gradient. */
+    private static float[] chunked(Kernels kernels, int threads, float[] x, int[] y, java.util.List<String> calls, double[] loss) {
+        int in = SPEC.inputs();
+        try (Model model = SPEC.init(9L, kernels);
+             WorkerPool pool = new WorkerPool(threads, "sharded-test");
+             ShardedPass pass = new ShardedPass(model, pool, 2, 200, 48)) {
+            assertEquals(48, pass.workspaceRows());
+            ShardedPass.Feed feed = new ShardedPass.Feed() {
+                @Override
+                public void fill(int shard, int from, int rows, Workspace ws) {
+                    ws.inputs().copyRowsFrom(x, from * in, rows);
+                    ws.setLabelRows(y, from, rows);
+                    synchronized (calls) {
+                        calls.add("fill " + shard + " " + from + " " + rows);
+                    }
+                }
+
+                @Override
+                public void done(int shard, int from, int rows, Workspace ws) {
+                    synchronized (calls) {
+                        calls.add("done " + shard + " " + from + " " + rows);
+                    }
+                }
+            };
+            loss[0] = pass.forwardBackward(200, feed, false);
+            assertTrue(pass.gradientsFinite());
+            assertEquals(96, pass.heldFrom(0), "the last chunk of shard 0: its rows 96-99");
+            assertEquals(4, pass.heldRows(1));
+            return model.gradientsToArray();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void largeShardsRunInChunksWithTheSameBitsOnOneAndTwoThreads(Kernels kernels) {
+        float[] x = inputs(200);
+        int[] y = labels(200);
+        java.util.List<String> one = new java.util.ArrayList<>(), two = new java.util.ArrayList<>();
+        double[] loss1 = new double[1], loss2 = new double[1];
+        float[] g1 = chunked(kernels, 1, x, y, one, loss1), g2 = chunked(kernels, 2, x, y, two, loss2);
+        assertArrayEquals(g1, g2, "1 and 2 threads");
+        assertEquals(loss1[0], loss2[0], 0.0);
+        // Shard s holds rows [100s, 100s + 100): chunks of 48, 48 and 4, each filled, then done, in turn.
+        assertEquals(java.util.List.of("fill 0 0 48", "done 0 0 48", "fill 0 48 48", "done 0 48 48", "fill 0 96 4", "done 0 96 4",
+                "fill 1 100 48", "done 1 100 48", "fill 1 148 48", "done 1 148 48", "fill 1 196 4", "done 1 196 4"), one);
+
+        // Each shard's chunks as ChunkedGradient computes them, then the shards added in order.
+        try (Model model = SPEC.init(9L, kernels); ChunkedGradient c = new ChunkedGradient(model, 48);
+             dev.vecmlp.memory.Slab g = model.newParameterSlab("g0"); dev.vecmlp.memory.Slab h = model.newParameterSlab("g1")) {
+            int in = SPEC.inputs();
+            double sum = 0;
+            for (int s = 0; s < 2; s++) {
+                int lo = 100 * s;
+                sum += c.forwardBackward(100, 200, s == 0, s == 0 ? g : h, (from, rows, ws) -> {
+                    ws.inputs().copyRowsFrom(x, (lo + from) * in, rows);
+                    ws.setLabelRows(y, lo + from, rows);
+                });
+            }
+            float[] a = model.toArray(g), b = model.toArray(h);
+            for (int i = 0; i < a.length; i++) {
+                a[i] += b[i];
+            }
+            assertArrayEquals(a, g1, "the shards' chunked gradients, added in shard order");
+            assertEquals(sum, loss1[0], 0.0);
+        }
+    }
+
+    @Test
+    void aChunkedPassTakesItsLargeShardsFromAFeedOnlyAndSaysWhereItStopped() {
+        try (Model model = SPEC.init(9L, KernelProvider.simd());
+             WorkerPool pool = new WorkerPool(1, "sharded-test");
+             ShardedPass pass = new ShardedPass(model, pool, 2, 200, 48)) {
+            assertRejected(IllegalArgumentException.class, () -> pass.setInputs(inputs(200), 200), "setInputs: a batch of 200 rows",
+                    "shards of up to 100 rows", "(48 rows", "expected at most 96 rows, or the rows through a Feed");
+            assertRejected(IllegalArgumentException.class, () -> pass.forward(120), "forward: a batch of 120 rows");
+            pass.setInputs(inputs(96), 96);
+            pass.setLabels(labels(96), 96);
+            assertTrue(Double.isFinite(pass.forwardBackward(96)), "shards of 48 rows fit: preset rows work");
+
+            float[] x = inputs(200);
+            x[150 * SPEC.inputs() + 2] = Float.NaN;   // shard 1's row 50: its second chunk, rows 48-95
+            int[] y = labels(200);
+            int in = SPEC.inputs();
+            ShardedPass.Feed feed = (shard, from, rows, ws) -> {
+                ws.inputs().copyRowsFrom(x, from * in, rows);
+                ws.setLabelRows(y, from, rows);
+            };
+            pass.forwardBackward(200, feed, false);
+            assertTrue(!pass.gradientsFinite());
+            assertEquals(48, pass.heldFrom(1), "shard 1 stopped at the chunk with the NaN");
+            assertEquals(48, pass.heldRows(1));
+            assertTrue(!Float.isFinite(pass.shard(1).inputs().get(150 - 100 - 48, 2)), "which the workspace holds");
+        }
+    }
+
     @Test
     void badArgumentsAreRejectedNamingWhatWasExpected() {
         try (Model model = SPEC.init(9L, KernelProvider.simd());

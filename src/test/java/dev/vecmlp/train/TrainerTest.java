@@ -304,6 +304,34 @@ class TrainerTest {
         }
     }
 
+    /**
+     * A batch of 2,500 rows in one shard runs in chunks of 1,024 (ChunkedGradient.rowsFor for
+     * these narrow layers): the epoch's accuracy counts every chunk's rows, and a NaN in the last
+     * chunk is traced to its row of the batch.
+     */
+    @Test
+    void aLargeShardRunsInChunksCountingEveryRowAndTracingANaNToItsRow() {
+        try (Dataset d = blobs(2500, 9); Model m = NET.init(9)) {
+            double before;
+            try (Trainer t = Trainer.builder(m, Optimizer.sgd(0.1)).batch(2500).shards(1).epochs(1).seed(3).threads(2).build()) {
+                before = t.evaluate(d).accuracy();
+                TrainingHistory h = t.fit(d, null);
+                // One step an epoch: the rows were classified with the weights from before it.
+                assertEquals(before, h.epochs().getFirst().trainAccuracy(), 1e-12, "all 2,500 rows counted");
+            }
+            d.featureMatrix().set(2100, 3, Float.NaN);
+            float[] initial = m.parametersToArray();
+            int[] order = Evaluator.identity(2500);
+            try (Trainer t = Trainer.builder(m, Optimizer.sgd(0.1)).batch(2500).shards(1).epochs(1).threads(2).build()) {
+                TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> t.trainBatch(d, order, 0, 2500));
+                assertEquals("input", e.tensor(), e.getMessage());
+                assertTrue(e.getMessage().contains("the input batch (the data set holds a NaN or infinity) at row 2100, column 3"),
+                        e.getMessage());
+                assertArrayEquals(initial, m.parametersToArray());
+            }
+        }
+    }
+
     @Test
     void anOverflowingGradientIsTracedBeforeTheUpdate() {
         // Squared error on outputs near the float limit: the loss overflows to infinity first.

@@ -72,8 +72,8 @@ import dev.vecmlp.train.Updater;
  * milliseconds however small the step, so the global batch should be large: thousands of rows.
  * A partition computes its share in chunks of a few hundred rows ({@link dev.vecmlp.nn.ChunkedGradient}), which
  * keeps a full-batch step in the caches. Given a seed and the same partitions, two fits give the
- * same bits; with one partition whose share of a step is one chunk the result is the single-JVM
- * {@code Trainer}'s with one shard, bit for bit, and with more chunks within float32 rounding of it.
+ * same bits; with one partition the result is the single-JVM {@code Trainer}'s with one shard, bit
+ * for bit (the Trainer cuts a large shard into the same chunks).
  *
  * <p><b>Parameter averaging</b> ({@code mode = average}): for when a job costs more than the
  * computing in it. Each partition takes {@code localSteps} steps on its own rows with its own
