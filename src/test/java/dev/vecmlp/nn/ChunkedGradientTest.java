@@ -1,6 +1,9 @@
 package dev.vecmlp.nn;
 
 import static dev.vecmlp.nn.MlpTest.assertRejected;
+import static dev.vecmlp.nn.ShardedPassTest.SPEC;
+import static dev.vecmlp.nn.ShardedPassTest.inputs;
+import static dev.vecmlp.nn.ShardedPassTest.labels;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,33 +20,12 @@ import dev.vecmlp.kernel.KernelProvider;
 import dev.vecmlp.kernel.Kernels;
 import dev.vecmlp.memory.Slab;
 
-/** A shard's gradient in chunks: each chunk's gradient added in row order, one chunk as the model's own shard pass. */
+/**
+ * A shard's gradient in chunks: each chunk's gradient added in row order, one chunk as the
+ * model's own shard pass. The network, inputs and labels are ShardedPassTest's: a pass in chunks
+ * is a shard's pass.
+ */
 class ChunkedGradientTest {
-    private static final Mlp SPEC = Mlp.input(40).dense(48, Activation.TANH).dense(20, Activation.RELU)
-            .dense(10, Activation.LINEAR).loss(Loss.SOFTMAX_CROSS_ENTROPY).l2(1e-3).build();
-
-    static Kernels[] kernels() {
-        return new Kernels[] {KernelProvider.scalar(), KernelProvider.simd()};
-    }
-
-    private static float[] inputs(int rows) {
-        SplittableRandom rng = new SplittableRandom(rows);
-        float[] x = new float[rows * SPEC.inputs()];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) rng.nextGaussian();
-        }
-        return x;
-    }
-
-    private static int[] labels(int rows) {
-        SplittableRandom rng = new SplittableRandom(-rows);
-        int[] t = new int[rows];
-        for (int i = 0; i < rows; i++) {
-            t[i] = rng.nextInt(SPEC.outputs());
-        }
-        return t;
-    }
-
     /** Fills a chunk from rows {@code [from, from + rows)} of {@code x} and {@code y}, and records where each chunk began. */
     private static ChunkedGradient.Fill fill(float[] x, int[] y, List<Integer> starts) {
         return (from, rows, ws) -> {
@@ -64,7 +45,7 @@ class ChunkedGradientTest {
     }
 
     @ParameterizedTest
-    @MethodSource("kernels")
+    @MethodSource("dev.vecmlp.nn.ShardedPassTest#kernels")
     void chunksAreTheShardPassesOfTheirRowsAddedInRowOrder(Kernels kernels) {
         int rows = 53, total = 100, chunk = 16;
         float[] x = inputs(rows);
@@ -98,7 +79,7 @@ class ChunkedGradientTest {
     }
 
     @ParameterizedTest
-    @MethodSource("kernels")
+    @MethodSource("dev.vecmlp.nn.ShardedPassTest#kernels")
     void chunksAddUpToTheWholeShardsGradient(Kernels kernels) {
         int rows = 200, total = 200;
         float[] x = inputs(rows);
@@ -124,7 +105,7 @@ class ChunkedGradientTest {
     }
 
     @ParameterizedTest
-    @MethodSource("kernels")
+    @MethodSource("dev.vecmlp.nn.ShardedPassTest#kernels")
     void aShardOfOneChunkIsTheModelsShardPassBitForBit(Kernels kernels) {
         int rows = 30;
         float[] x = inputs(rows);
@@ -140,7 +121,7 @@ class ChunkedGradientTest {
     }
 
     @ParameterizedTest
-    @MethodSource("kernels")
+    @MethodSource("dev.vecmlp.nn.ShardedPassTest#kernels")
     void aNonFiniteGradientIsReportedInAnyChunk(Kernels kernels) {
         int rows = 40;
         int[] y = labels(rows);

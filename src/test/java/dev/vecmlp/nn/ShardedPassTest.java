@@ -16,7 +16,7 @@ import dev.vecmlp.kernel.Kernels;
 
 /** A batch's forward and backward pass in shards on a pool: the shard count fixes the bits, not the threads. */
 class ShardedPassTest {
-    private static final Mlp SPEC = Mlp.input(40).dense(48, Activation.TANH).dense(20, Activation.RELU)
+    static final Mlp SPEC = Mlp.input(40).dense(48, Activation.TANH).dense(20, Activation.RELU)
             .dense(10, Activation.LINEAR).loss(Loss.SOFTMAX_CROSS_ENTROPY).l2(1e-3).build();
     private static final int MAX = 256;
 
@@ -27,7 +27,8 @@ class ShardedPassTest {
     private record Result(double loss, double forwardLoss, float[] gradients) {
     }
 
-    private static float[] inputs(int batch) {
+    /** A batch of Gaussian inputs for {@link #SPEC}, the same for the same size. */
+    static float[] inputs(int batch) {
         SplittableRandom rng = new SplittableRandom(batch);
         float[] x = new float[batch * SPEC.inputs()];
         for (int i = 0; i < x.length; i++) {
@@ -36,7 +37,8 @@ class ShardedPassTest {
         return x;
     }
 
-    private static int[] labels(int batch) {
+    /** Uniform class labels for {@link #SPEC}, the same for the same size. */
+    static int[] labels(int batch) {
         SplittableRandom rng = new SplittableRandom(-batch);
         int[] t = new int[batch];
         for (int i = 0; i < batch; i++) {
