@@ -27,7 +27,10 @@ import dev.vecmlp.memory.Slab;
  * }</pre>
  */
 public final class ChunkedGradient implements AutoCloseable {
-    /** The bytes of the widest layer's activations a chunk aims at: about half of a Zen 4/5 or recent Intel core's L2. */
+    /**
+     * The bytes of the widest layer's activations a chunk aims at: in the measurement above, chunks
+     * of 500-1,000 rows of 784 inputs (1.6-3.1 MB) were the fastest, 250 rows within 5 % of them.
+     */
     static final long CHUNK_BYTES = 2L << 20;
     /** The bounds of {@link #rowsFor}: chunks of 250 to 1,000 rows were within 10 % of each other in the measurement above. */
     static final int MIN_ROWS = 64;

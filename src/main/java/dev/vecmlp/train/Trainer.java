@@ -449,8 +449,8 @@ public final class Trainer implements AutoCloseable {
                     batches);
         }
         if (!pass.gradientsFinite()) {
-            throw Divergence.inBackward(model, ws, heldRows(), heldFrom(), pass.activeShards(), model.gradients(), step, epoch, b,
-                    batches);
+            throw Divergence.inBackward(model, ws, heldRows(), heldFrom(), pass.activeShards(), model.gradients(), step, epoch,
+                    b, batches);
         }
         pool.run(updateJob, rangeFrom.length, alone);
         step++;
@@ -460,7 +460,7 @@ public final class Trainer implements AutoCloseable {
         return sum;
     }
 
-    /** The rows each shard's workspace holds after the step just taken (a large shard's last chunk's), for a divergence report. */
+    /** The rows each shard's workspace holds after the step (a large shard's last chunk's), for a divergence report. */
     private int[] heldRows() {
         int[] rows = new int[shards];
         for (int s = 0; s < pass.activeShards(); s++) {

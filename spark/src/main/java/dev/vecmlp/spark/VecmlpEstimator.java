@@ -70,9 +70,9 @@ import dev.vecmlp.train.Updater;
  * rows, and each partition shuffles its own rows every epoch); the driver adds the gradients in
  * partition order and applies the engine's own optimizer ({@link Updater}). A job costs tens of
  * milliseconds however small the step, so the global batch should be large: thousands of rows.
- * A partition computes its share in chunks of a few hundred rows ({@link dev.vecmlp.nn.ChunkedGradient}), which
- * keeps a full-batch step in the caches. Given a seed and the same partitions, two fits give the
- * same bits; with one partition the result is the single-JVM {@code Trainer}'s with one shard, bit
+ * A partition computes its share in chunks of a few hundred rows
+ * ({@link dev.vecmlp.nn.ChunkedGradient}), which keeps a full-batch step in the caches. Given a
+ * seed and the same partitions, two fits give the same bits; with one partition the result is the single-JVM {@code Trainer}'s with one shard, bit
  * for bit (the Trainer cuts a large shard into the same chunks).
  *
  * <p><b>Parameter averaging</b> ({@code mode = average}): for when a job costs more than the
