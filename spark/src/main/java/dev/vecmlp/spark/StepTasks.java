@@ -17,7 +17,7 @@ final class StepTasks {
      * A partition's part of a step: its rows, the sum of their losses (without the L2 term), and
      * a gradient (synchronous steps) or its parameters and its optimizer's state after a round of
      * local steps (averaging); {@code values} and {@code state} are null when the partition had no
-     * rows in it, and {@code state} is for synchronous steps.
+     * rows in it, and {@code state} is null for synchronous steps.
      */
     record Result(int partition, int rows, double lossSum, float[] values, Updater.State state) implements Serializable {
     }
@@ -37,7 +37,8 @@ final class StepTasks {
         synchronized (s) {
             s.toEpoch(epoch);
             s.model.setParameters(parameters);
-            double loss = s.chunks.forwardBackward(rows, batchTotal, penalty, s.gradient, rowsOf(s, step * plan.partitionBatch()[p]));
+            double loss = s.chunks.forwardBackward(rows, batchTotal, penalty, s.gradient,
+                    rowsOf(s, step * plan.partitionBatch()[p]));
             return List.of(new Result(p, rows, loss, s.model.toArray(s.gradient), null)).iterator();
         }
     }
@@ -78,7 +79,8 @@ final class StepTasks {
                     continue;
                 }
                 s.toEpoch((int) (g / perEpoch));
-                loss += s.chunks.forwardBackward(rows, rows, true, m.gradients(), rowsOf(s, step * plan.partitionBatch()[p]));
+                loss += s.chunks.forwardBackward(rows, rows, true, m.gradients(),
+                        rowsOf(s, step * plan.partitionBatch()[p]));
                 local.step(rates[j]);
             }
             return List.of(new Result(p, rowsInRound, loss, m.parametersToArray(), local.state())).iterator();
