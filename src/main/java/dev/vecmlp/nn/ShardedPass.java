@@ -169,11 +169,6 @@ public final class ShardedPass implements AutoCloseable {
         return ws[Objects.checkIndex(s, shards)];
     }
 
-    /** The most rows a shard's workspace holds: a chunk's in a chunked pass, else a shard's. */
-    public int workspaceRows() {
-        return ws[0].maxBatch();
-    }
-
     /** The first row of shard {@code s} (counted within the shard) that its workspace holds after the last pass. */
     public int heldFrom(int s) {
         return heldFrom[Objects.checkIndex(s, shards)];

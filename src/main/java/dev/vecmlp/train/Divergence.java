@@ -3,7 +3,7 @@ package dev.vecmlp.train;
 import dev.vecmlp.memory.Matrix;
 import dev.vecmlp.memory.Slab;
 import dev.vecmlp.nn.Model;
-import dev.vecmlp.nn.Workspace;
+import dev.vecmlp.nn.ShardedPass;
 
 /**
  * Finds where a NaN or infinity first appeared in a training step that diverged, walking the
@@ -18,9 +18,9 @@ final class Divergence {
     }
 
     /** The loss of the step was not finite: look through the forward pass. */
-    static TrainingDivergedException inForward(Model model, Workspace[] ws, int[] rows, int[] from, int shards, double loss,
-                                               long step, int epoch, int batch, int batches) {
-        Site site = forwardSite(model, ws, rows, from, shards);
+    static TrainingDivergedException inForward(Model model, ShardedPass pass, double loss, long step, int epoch, int batch,
+                                               int batches) {
+        Site site = forwardSite(model, pass);
         if (site == null) {
             site = new Site(-1, "loss", "the loss itself (every input, weight and activation was finite, so the loss"
                     + " function overflowed, e.g. squared error on huge outputs)");
@@ -29,13 +29,14 @@ final class Divergence {
     }
 
     /** A gradient was not finite: look through the backward pass, then the summed gradients. */
-    static TrainingDivergedException inBackward(Model model, Workspace[] ws, int[] rows, int[] from, int shards, Slab gradients,
-                                                long step, int epoch, int batch, int batches) {
-        Site site = forwardSite(model, ws, rows, from, shards);
+    static TrainingDivergedException inBackward(Model model, ShardedPass pass, Slab gradients, long step, int epoch,
+                                                int batch, int batches) {
+        Site site = forwardSite(model, pass);
+        int shards = pass.activeShards();
         int depth = model.spec().depth();
         for (int l = depth - 1; l >= 0 && site == null; l--) {
             for (int s = 0; s < shards && site == null; s++) {
-                site = scan(ws[s].errorSignal(l), rows[s], from[s], l, "error signal",
+                site = scan(pass.shard(s).errorSignal(l), pass.heldRows(s), pass.heldFrom(s), l, "error signal",
                         "layer " + l + "'s error signal ∂loss/∂Z" + shardText(s, shards));
             }
         }
@@ -76,10 +77,11 @@ final class Divergence {
 
     /**
      * The first non-finite weight or bias, else the first non-finite value of the shards'
-     * inputs and activations: each shard's workspace holds {@code rows[s]} rows, from row
-     * {@code from[s]} of the shard on (a large shard's last chunk, where it stopped).
+     * inputs and activations, in the rows each shard's workspace holds after the step
+     * ({@link ShardedPass#heldFrom}: a large shard's last chunk, where it stopped).
      */
-    private static Site forwardSite(Model model, Workspace[] ws, int[] rows, int[] from, int shards) {
+    private static Site forwardSite(Model model, ShardedPass pass) {
+        int shards = pass.activeShards();
         int depth = model.spec().depth();
         for (int l = 0; l < depth; l++) {
             Site site = scan(model.weights(l), model.weights(l).rows(), 0, l, "W", "layer " + l + "'s weights W, before the step");
@@ -91,7 +93,7 @@ final class Divergence {
             }
         }
         for (int s = 0; s < shards; s++) {
-            Site site = scan(ws[s].inputs(), rows[s], from[s], -1, "input", "the input batch" + shardText(s, shards)
+            Site site = scan(pass.shard(s).inputs(), pass.heldRows(s), pass.heldFrom(s), -1, "input", "the input batch" + shardText(s, shards)
                     + " (the data set holds a NaN or infinity)");
             if (site != null) {
                 return site;
@@ -99,13 +101,13 @@ final class Divergence {
         }
         for (int l = 0; l < depth; l++) {
             for (int s = 0; s < shards; s++) {
-                Site site = scan(ws[s].preActivation(l), rows[s], from[s], l, "Z", "layer " + l + "'s pre-activation Z" + shardText(s, shards));
+                Site site = scan(pass.shard(s).preActivation(l), pass.heldRows(s), pass.heldFrom(s), l, "Z", "layer " + l + "'s pre-activation Z" + shardText(s, shards));
                 if (site != null) {
                     return site;
                 }
             }
             for (int s = 0; s < shards; s++) {
-                Site site = scan(ws[s].activation(l), rows[s], from[s], l, "H", "layer " + l + "'s activation H" + shardText(s, shards));
+                Site site = scan(pass.shard(s).activation(l), pass.heldRows(s), pass.heldFrom(s), l, "H", "layer " + l + "'s activation H" + shardText(s, shards));
                 if (site != null) {
                     return site;
                 }

@@ -82,7 +82,6 @@ public final class Trainer implements AutoCloseable {
     private final WorkerPool pool;
     /** The data-parallel forward, backward and gradient sum: the step the benchmarks time too. */
     private final ShardedPass pass;
-    private final Workspace[] ws;
     /** The optimizer's state and arithmetic, applied a range of the parameters per thread. */
     private final Updater updater;
     private final Slab best;
@@ -138,7 +137,6 @@ public final class Trainer implements AutoCloseable {
         this.listeners = b.listeners.toArray(new TrainingListener[0]);
         this.sink = b.sink;
         int threads = Math.min(b.threads, shards);
-        this.ws = new Workspace[shards];
         this.shardCorrect = new int[shards];
         this.rangeFrom = new long[threads];
         this.rangeTo = new long[threads];
@@ -150,9 +148,6 @@ public final class Trainer implements AutoCloseable {
         try {
             p = new WorkerPool(threads, "vecmlp-train");
             sp = new ShardedPass(model, p, shards, batch);
-            for (int s = 0; s < shards; s++) {
-                ws[s] = sp.shard(s);
-            }
             u = new Updater(model, optimizer);
             keep = patience > 0 ? model.newParameterSlab("best parameters") : null;
             ev = new Evaluator(model, p, false);
@@ -445,12 +440,10 @@ public final class Trainer implements AutoCloseable {
         }
         double sum = pass.forwardBackward(rows, feed, alone);
         if (!Double.isFinite(sum)) {
-            throw Divergence.inForward(model, ws, heldRows(), heldFrom(), pass.activeShards(), sum / rows, step, epoch, b,
-                    batches);
+            throw Divergence.inForward(model, pass, sum / rows, step, epoch, b, batches);
         }
         if (!pass.gradientsFinite()) {
-            throw Divergence.inBackward(model, ws, heldRows(), heldFrom(), pass.activeShards(), model.gradients(), step, epoch,
-                    b, batches);
+            throw Divergence.inBackward(model, pass, model.gradients(), step, epoch, b, batches);
         }
         pool.run(updateJob, rangeFrom.length, alone);
         step++;
@@ -458,24 +451,6 @@ public final class Trainer implements AutoCloseable {
             warm = true;
         }
         return sum;
-    }
-
-    /** The rows each shard's workspace holds after the step (a large shard's last chunk's), for a divergence report. */
-    private int[] heldRows() {
-        int[] rows = new int[shards];
-        for (int s = 0; s < pass.activeShards(); s++) {
-            rows[s] = pass.heldRows(s);
-        }
-        return rows;
-    }
-
-    /** Where in each shard those rows start. */
-    private int[] heldFrom() {
-        int[] from = new int[shards];
-        for (int s = 0; s < pass.activeShards(); s++) {
-            from[s] = pass.heldFrom(s);
-        }
-        return from;
     }
 
     private void updateRange(int t, int parts) {

@@ -174,7 +174,7 @@ class ShardedPassTest {
         try (Model model = SPEC.init(9L, kernels);
              WorkerPool pool = new WorkerPool(threads, "sharded-test");
              ShardedPass pass = new ShardedPass(model, pool, 2, 200, 48)) {
-            assertEquals(48, pass.workspaceRows());
+            assertEquals(48, pass.shard(0).maxBatch(), "a shard's workspace holds a chunk");
             ShardedPass.Feed feed = new ShardedPass.Feed() {
                 @Override
                 public void fill(int shard, int from, int rows, Workspace ws) {

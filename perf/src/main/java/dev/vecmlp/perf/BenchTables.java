@@ -296,9 +296,7 @@ public final class BenchTables {
 
         /** The median of the fork means (of the middle two for an even count). */
         public double median() {
-            double[] sorted = forkMeans.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-            int n = sorted.length;
-            return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+            return BenchTables.median(forkMeans);
         }
 
         /** (max − min) / min of the fork means: how much slower the slowest JVM was than the fastest. */
@@ -704,6 +702,7 @@ public final class BenchTables {
                 max(ours), median(theirs), min(theirs), max(theirs), faster));
     }
 
+    /** The median of {@code v} (of the middle two for an even count). */
     static double median(List<Double> v) {
         List<Double> s = new ArrayList<>(v);
         s.sort(null);

@@ -165,36 +165,30 @@ public final class PyTorchPeer {
         for (int i = 1; i < array.size(); i++) {
             JsonNode c = array.get(i);
             String at = where + ", element " + i;
-            double[] f = times(c, "forward", at), b = times(c, "both", at);
+            List<Double> f = times(c, "forward", at), b = times(c, "both", at);
             if (!c.path("net").isString() || !c.path("batch").isInt() || !c.path("threads").isInt()) {
                 throw new IllegalArgumentException(at + ": expected \"net\" (text), \"batch\" and \"threads\" (whole numbers),"
                         + " found " + c);
             }
             cells.add(new Cell(c.get("net").asString(), c.get("batch").asInt(), c.get("threads").asInt(),
-                    median(f), median(b), f.length));
+                    BenchTables.median(f), BenchTables.median(b), f.size()));
         }
         return new Run(head.path("torch").asString(), head.path("parallel").asString(""), head.path("blas").asString(""),
                 List.copyOf(cells));
     }
 
-    static double median(double[] v) {
-        double[] s = v.clone();
-        java.util.Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    private static double[] times(JsonNode c, String field, String at) {
+    private static List<Double> times(JsonNode c, String field, String at) {
         JsonNode a = c.get(field);
         if (a == null || !a.isArray() || a.isEmpty()) {
             throw new IllegalArgumentException(at + ": expected \"" + field + "\", a non-empty array of µs per call, found "
                     + (a == null ? "none" : a));
         }
-        double[] v = new double[a.size()];
-        for (int i = 0; i < v.length; i++) {
+        List<Double> v = new ArrayList<>(a.size());
+        for (int i = 0; i < a.size(); i++) {
             if (!a.get(i).isNumber() || !(a.get(i).asDouble() > 0)) {
                 throw new IllegalArgumentException(at + ": expected \"" + field + "\" times above 0 µs, found " + a.get(i));
             }
-            v[i] = a.get(i).asDouble();
+            v.add(a.get(i).asDouble());
         }
         return v;
     }
